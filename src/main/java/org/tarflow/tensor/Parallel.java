@@ -1,0 +1,121 @@
+package org.tarflow.tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A fixed pool of worker threads for the kernels, sized to the machine.
+ *
+ * <p>Work is split into contiguous, equal ranges, one per thread, and every output element is
+ * written by exactly one range; reductions are never split across threads. So results do not depend
+ * on the number of threads. Calls made from inside a worker run serially (no nested parallelism).
+ *
+ * <p>The thread count defaults to {@link Runtime#availableProcessors()} and can be set with the
+ * system property {@code tarflow.threads} or {@link #setThreads(int)}.
+ */
+public final class Parallel {
+
+    /** Body of a parallel loop over the half-open index range {@code [lo, hi)}. */
+    @FunctionalInterface
+    public interface RangeBody {
+        void run(int lo, int hi);
+    }
+
+    private static final ThreadLocal<Boolean> IN_WORKER = ThreadLocal.withInitial(() -> false);
+    private static volatile int threads = initialThreads();
+    private static ExecutorService pool;
+
+    private Parallel() {
+    }
+
+    private static int initialThreads() {
+        String p = System.getProperty("tarflow.threads");
+        int n = p == null ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(p.trim());
+        if (n < 1) {
+            throw new IllegalArgumentException("tarflow.threads must be >= 1, got " + p);
+        }
+        return n;
+    }
+
+    /** Number of threads (including the caller) that parallel loops use. */
+    public static int threads() {
+        return threads;
+    }
+
+    /** Sets the number of threads used by parallel loops; {@code n >= 1}. */
+    public static synchronized void setThreads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + n);
+        }
+        if (n != threads && pool != null) {
+            pool.shutdown();
+            pool = null;
+        }
+        threads = n;
+    }
+
+    private static synchronized ExecutorService pool() {
+        if (pool == null) {
+            AtomicInteger id = new AtomicInteger();
+            pool = Executors.newFixedThreadPool(Math.max(1, threads - 1), r -> {
+                Thread t = new Thread(() -> {
+                    IN_WORKER.set(true);
+                    r.run();
+                }, "tarflow-worker-" + id.getAndIncrement());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return pool;
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)} split into at most {@link #threads()} contiguous ranges,
+     * the first on the calling thread. Runs serially when {@code parallel} is false, when there is
+     * one thread, or when called from a worker.
+     */
+    public static void forRange(int n, boolean parallel, RangeBody body) {
+        int parts = Math.min(threads, n);
+        if (!parallel || parts <= 1 || IN_WORKER.get()) {
+            if (n > 0) {
+                body.run(0, n);
+            }
+            return;
+        }
+        ExecutorService ex = pool();
+        List<Future<?>> futures = new ArrayList<>(parts - 1);
+        for (int p = 1; p < parts; p++) {
+            int lo = (int) ((long) n * p / parts);
+            int hi = (int) ((long) n * (p + 1) / parts);
+            futures.add(ex.submit(() -> body.run(lo, hi)));
+        }
+        Throwable failure = null;
+        try {
+            body.run(0, (int) ((long) n / parts));
+        } catch (RuntimeException | Error e) {
+            failure = e;
+        }
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                failure = failure == null ? e.getCause() : failure;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure = failure == null ? e : failure;
+            }
+        }
+        if (failure instanceof RuntimeException re) {
+            throw re;
+        } else if (failure instanceof Error er) {
+            throw er;
+        } else if (failure != null) {
+            throw new IllegalStateException("parallel loop interrupted", failure);
+        }
+    }
+}

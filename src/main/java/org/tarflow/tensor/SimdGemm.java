@@ -1,0 +1,344 @@
+package org.tarflow.tensor;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Matrix product for {@link SimdKernels}: operands packed into panels, then a register-blocked
+ * Vector API micro-kernel (the GotoBLAS/BLIS structure, untuned).
+ *
+ * <p>For each block of KC rows of op(B) and NC columns, B is packed into NR-wide column panels; for
+ * each block of MC rows of op(A), A is packed into MR-tall row panels; the micro-kernel then keeps an
+ * MR x NR tile of C in 2·MR vector registers and streams one packed column of A and one packed row of
+ * B per step of k. Transposed operands are handled entirely by the packing, so one micro-kernel
+ * serves every form the backward pass needs.
+ *
+ * <p>Each element of C accumulates its k-sum in the same order whichever thread computes it, so the
+ * result does not depend on the thread count. The float and double versions are the same code written
+ * twice, because Java has no generics over primitive arrays.
+ */
+final class SimdGemm {
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
+    private static final int FL = FS.length();
+    private static final int DL = DS.length();
+    static final int MR = 6;
+    private static final int FNR = 2 * FL;
+    private static final int DNR = 2 * DL;
+    private static final int KC = 256;
+    private static final int MC = 16 * MR;
+    private static final int NC = 512;
+    /** Below this many multiply-adds a product runs on the calling thread alone. */
+    private static final long PARALLEL_MACS = 1L << 19;
+
+    private static final ThreadLocal<float[][]> F_BUF =
+            ThreadLocal.withInitial(() -> new float[][] {new float[MC * KC], new float[KC * roundUp(NC, FNR)]});
+    private static final ThreadLocal<double[][]> D_BUF =
+            ThreadLocal.withInitial(() -> new double[][] {new double[MC * KC], new double[KC * roundUp(NC, DNR)]});
+
+    private SimdGemm() {
+    }
+
+    static void gemm(int batch, boolean tA, boolean tB, int m, int n, int k,
+                     double alpha, Tensor a, Tensor b, double beta, Tensor c) {
+        Shapes.gemm(batch, m, n, k, a, b, c);
+        boolean parallel = (long) batch * m * n * k >= PARALLEL_MACS;
+        boolean f32 = a.dtype() == DType.F32;
+        if (batch >= Parallel.threads() && batch > 1) {
+            Parallel.forRange(batch, parallel, (lo, hi) -> {
+                for (int p = lo; p < hi; p++) {
+                    rows(f32, p, 0, m, tA, tB, m, n, k, alpha, a, b, beta, c);
+                }
+            });
+        } else {
+            int panels = (m + MR - 1) / MR;
+            for (int p = 0; p < batch; p++) {
+                int item = p;
+                Parallel.forRange(panels, parallel, (lo, hi) ->
+                        rows(f32, item, lo * MR, Math.min(hi * MR, m), tA, tB, m, n, k, alpha, a, b, beta, c));
+            }
+        }
+    }
+
+    private static void rows(boolean f32, int item, int i0, int i1, boolean tA, boolean tB, int m, int n, int k,
+                             double alpha, Tensor a, Tensor b, double beta, Tensor c) {
+        int ao = item * m * k;
+        int bo = item * k * n;
+        int co = item * m * n;
+        if (f32) {
+            sgemmRows(tA, tB, m, n, k, (float) alpha, a.f32(), ao, b.f32(), bo, (float) beta, c.f32(), co, i0, i1);
+        } else {
+            dgemmRows(tA, tB, m, n, k, alpha, a.f64(), ao, b.f64(), bo, beta, c.f64(), co, i0, i1);
+        }
+    }
+
+    // ---------------------------------------------------------------- float32
+
+    private static void sgemmRows(boolean tA, boolean tB, int m, int n, int k, float alpha, float[] a, int ao,
+                                  float[] b, int bo, float beta, float[] c, int co, int i0, int i1) {
+        if (k == 0) {
+            for (int i = i0; i < i1; i++) {
+                for (int j = 0; j < n; j++) {
+                    int ci = co + i * n + j;
+                    c[ci] = beta == 0 ? 0f : beta * c[ci];
+                }
+            }
+            return;
+        }
+        float[][] buf = F_BUF.get();
+        float[] ap = buf[0];
+        float[] bp = buf[1];
+        for (int kk = 0; kk < k; kk += KC) {
+            int kc = Math.min(KC, k - kk);
+            boolean first = kk == 0;
+            for (int jj = 0; jj < n; jj += NC) {
+                int nc = Math.min(NC, n - jj);
+                packB(tB, k, n, b, bo, kk, kc, jj, nc, bp);
+                for (int ii = i0; ii < i1; ii += MC) {
+                    int mc = Math.min(MC, i1 - ii);
+                    packA(tA, m, k, a, ao, ii, mc, kk, kc, ap);
+                    for (int jr = 0; jr < nc; jr += FNR) {
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            micro(kc, ap, ir * kc, bp, jr * kc, c, co + (ii + ir) * n + jj + jr, n,
+                                    Math.min(MR, mc - ir), Math.min(FNR, nc - jr), alpha, beta, first);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Packs rows [ii, ii+mc) x k-range [kk, kk+kc) of op(A) into MR-tall panels, zero-padded. */
+    private static void packA(boolean tA, int m, int k, float[] a, int ao, int ii, int mc, int kk, int kc, float[] ap) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int base = ir * kc;
+            for (int r = 0; r < MR; r++) {
+                int i = ii + ir + r;
+                boolean valid = ir + r < mc;
+                for (int q = 0; q < kc; q++) {
+                    ap[base + q * MR + r] = !valid ? 0f : tA ? a[ao + (kk + q) * m + i] : a[ao + i * k + kk + q];
+                }
+            }
+        }
+    }
+
+    /** Packs k-range [kk, kk+kc) x columns [jj, jj+nc) of op(B) into NR-wide panels, zero-padded. */
+    private static void packB(boolean tB, int k, int n, float[] b, int bo, int kk, int kc, int jj, int nc, float[] bp) {
+        for (int jr = 0; jr < nc; jr += FNR) {
+            int base = jr * kc;
+            int w = Math.min(FNR, nc - jr);
+            for (int q = 0; q < kc; q++) {
+                int dst = base + q * FNR;
+                if (!tB) {
+                    System.arraycopy(b, bo + (kk + q) * n + jj + jr, bp, dst, w);
+                } else {
+                    for (int x = 0; x < w; x++) {
+                        bp[dst + x] = b[bo + (jj + jr + x) * k + kk + q];
+                    }
+                }
+                for (int x = w; x < FNR; x++) {
+                    bp[dst + x] = 0f;
+                }
+            }
+        }
+    }
+
+    /** C tile (mr x nr at c[co], row stride ldc) = or += alpha * Apanel * Bpanel. */
+    private static void micro(int kc, float[] ap, int apo, float[] bp, int bpo, float[] c, int co, int ldc,
+                              int mr, int nr, float alpha, float beta, boolean first) {
+        FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS);
+        FloatVector c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS);
+        FloatVector c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS);
+        FloatVector c30 = FloatVector.zero(FS), c31 = FloatVector.zero(FS);
+        FloatVector c40 = FloatVector.zero(FS), c41 = FloatVector.zero(FS);
+        FloatVector c50 = FloatVector.zero(FS), c51 = FloatVector.zero(FS);
+        for (int q = 0; q < kc; q++) {
+            int bq = bpo + q * FNR;
+            FloatVector b0 = FloatVector.fromArray(FS, bp, bq);
+            FloatVector b1 = FloatVector.fromArray(FS, bp, bq + FL);
+            int aq = apo + q * MR;
+            FloatVector x = FloatVector.broadcast(FS, ap[aq]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(FS, ap[aq + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(FS, ap[aq + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(FS, ap[aq + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(FS, ap[aq + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(FS, ap[aq + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        FloatVector[] acc = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
+        if (nr == FNR) {
+            for (int r = 0; r < mr; r++) {
+                storeRow(acc[2 * r], c, co + r * ldc, alpha, beta, first);
+                storeRow(acc[2 * r + 1], c, co + r * ldc + FL, alpha, beta, first);
+            }
+        } else {
+            float[] tile = new float[FNR];
+            for (int r = 0; r < mr; r++) {
+                acc[2 * r].intoArray(tile, 0);
+                acc[2 * r + 1].intoArray(tile, FL);
+                for (int x = 0; x < nr; x++) {
+                    int ci = co + r * ldc + x;
+                    float v = alpha * tile[x];
+                    c[ci] = first ? (beta == 0 ? v : v + beta * c[ci]) : c[ci] + v;
+                }
+            }
+        }
+    }
+
+    private static void storeRow(FloatVector acc, float[] c, int ci, float alpha, float beta, boolean first) {
+        FloatVector v = acc.mul(alpha);
+        if (!first) {
+            v = FloatVector.fromArray(FS, c, ci).add(v);
+        } else if (beta != 0) {
+            v = v.add(FloatVector.fromArray(FS, c, ci).mul(beta));
+        }
+        v.intoArray(c, ci);
+    }
+
+    // ---------------------------------------------------------------- float64 (same structure)
+
+    private static void dgemmRows(boolean tA, boolean tB, int m, int n, int k, double alpha, double[] a, int ao,
+                                  double[] b, int bo, double beta, double[] c, int co, int i0, int i1) {
+        if (k == 0) {
+            for (int i = i0; i < i1; i++) {
+                for (int j = 0; j < n; j++) {
+                    int ci = co + i * n + j;
+                    c[ci] = beta == 0 ? 0.0 : beta * c[ci];
+                }
+            }
+            return;
+        }
+        double[][] buf = D_BUF.get();
+        double[] ap = buf[0];
+        double[] bp = buf[1];
+        for (int kk = 0; kk < k; kk += KC) {
+            int kc = Math.min(KC, k - kk);
+            boolean first = kk == 0;
+            for (int jj = 0; jj < n; jj += NC) {
+                int nc = Math.min(NC, n - jj);
+                packB(tB, k, n, b, bo, kk, kc, jj, nc, bp);
+                for (int ii = i0; ii < i1; ii += MC) {
+                    int mc = Math.min(MC, i1 - ii);
+                    packA(tA, m, k, a, ao, ii, mc, kk, kc, ap);
+                    for (int jr = 0; jr < nc; jr += DNR) {
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            micro(kc, ap, ir * kc, bp, jr * kc, c, co + (ii + ir) * n + jj + jr, n,
+                                    Math.min(MR, mc - ir), Math.min(DNR, nc - jr), alpha, beta, first);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void packA(boolean tA, int m, int k, double[] a, int ao, int ii, int mc, int kk, int kc, double[] ap) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int base = ir * kc;
+            for (int r = 0; r < MR; r++) {
+                int i = ii + ir + r;
+                boolean valid = ir + r < mc;
+                for (int q = 0; q < kc; q++) {
+                    ap[base + q * MR + r] = !valid ? 0.0 : tA ? a[ao + (kk + q) * m + i] : a[ao + i * k + kk + q];
+                }
+            }
+        }
+    }
+
+    private static void packB(boolean tB, int k, int n, double[] b, int bo, int kk, int kc, int jj, int nc, double[] bp) {
+        for (int jr = 0; jr < nc; jr += DNR) {
+            int base = jr * kc;
+            int w = Math.min(DNR, nc - jr);
+            for (int q = 0; q < kc; q++) {
+                int dst = base + q * DNR;
+                if (!tB) {
+                    System.arraycopy(b, bo + (kk + q) * n + jj + jr, bp, dst, w);
+                } else {
+                    for (int x = 0; x < w; x++) {
+                        bp[dst + x] = b[bo + (jj + jr + x) * k + kk + q];
+                    }
+                }
+                for (int x = w; x < DNR; x++) {
+                    bp[dst + x] = 0.0;
+                }
+            }
+        }
+    }
+
+    private static void micro(int kc, double[] ap, int apo, double[] bp, int bpo, double[] c, int co, int ldc,
+                              int mr, int nr, double alpha, double beta, boolean first) {
+        DoubleVector c00 = DoubleVector.zero(DS), c01 = DoubleVector.zero(DS);
+        DoubleVector c10 = DoubleVector.zero(DS), c11 = DoubleVector.zero(DS);
+        DoubleVector c20 = DoubleVector.zero(DS), c21 = DoubleVector.zero(DS);
+        DoubleVector c30 = DoubleVector.zero(DS), c31 = DoubleVector.zero(DS);
+        DoubleVector c40 = DoubleVector.zero(DS), c41 = DoubleVector.zero(DS);
+        DoubleVector c50 = DoubleVector.zero(DS), c51 = DoubleVector.zero(DS);
+        for (int q = 0; q < kc; q++) {
+            int bq = bpo + q * DNR;
+            DoubleVector b0 = DoubleVector.fromArray(DS, bp, bq);
+            DoubleVector b1 = DoubleVector.fromArray(DS, bp, bq + DL);
+            int aq = apo + q * MR;
+            DoubleVector x = DoubleVector.broadcast(DS, ap[aq]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = DoubleVector.broadcast(DS, ap[aq + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = DoubleVector.broadcast(DS, ap[aq + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = DoubleVector.broadcast(DS, ap[aq + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = DoubleVector.broadcast(DS, ap[aq + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = DoubleVector.broadcast(DS, ap[aq + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        DoubleVector[] acc = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
+        if (nr == DNR) {
+            for (int r = 0; r < mr; r++) {
+                storeRow(acc[2 * r], c, co + r * ldc, alpha, beta, first);
+                storeRow(acc[2 * r + 1], c, co + r * ldc + DL, alpha, beta, first);
+            }
+        } else {
+            double[] tile = new double[DNR];
+            for (int r = 0; r < mr; r++) {
+                acc[2 * r].intoArray(tile, 0);
+                acc[2 * r + 1].intoArray(tile, DL);
+                for (int x = 0; x < nr; x++) {
+                    int ci = co + r * ldc + x;
+                    double v = alpha * tile[x];
+                    c[ci] = first ? (beta == 0 ? v : v + beta * c[ci]) : c[ci] + v;
+                }
+            }
+        }
+    }
+
+    private static void storeRow(DoubleVector acc, double[] c, int ci, double alpha, double beta, boolean first) {
+        DoubleVector v = acc.mul(alpha);
+        if (!first) {
+            v = DoubleVector.fromArray(DS, c, ci).add(v);
+        } else if (beta != 0) {
+            v = v.add(DoubleVector.fromArray(DS, c, ci).mul(beta));
+        }
+        v.intoArray(c, ci);
+    }
+
+    private static int roundUp(int x, int m) {
+        return (x + m - 1) / m * m;
+    }
+}

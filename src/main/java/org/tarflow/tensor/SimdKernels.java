@@ -1,0 +1,514 @@
+package org.tarflow.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The fast kernels: Vector API loops for float32, the matrix product on all cores in both precisions.
+ *
+ * <p>float32 is the training and sampling path and every kernel here is vectorised for it, with a
+ * scalar loop for the tail that does not fill a vector. float64 is the verification path: its matrix
+ * products use the same packed SIMD code ({@link SimdGemm}, because the golden and gradient tests run
+ * many of them), and its O(n) kernels delegate to {@link ScalarKernels}.
+ *
+ * <p>Large loops are split over rows (or, for reductions over rows, over columns) with
+ * {@link Parallel}, so that no element's summation order depends on the thread count.
+ */
+public final class SimdKernels implements Kernels {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** Elementwise work below this many elements stays on the calling thread. */
+    private static final int PARALLEL_ELEMENTS = 1 << 15;
+    /** Rows summed in float before the partial sum is flushed into a double accumulator. */
+    private static final int FLUSH_ROWS = 64;
+
+    private final ScalarKernels f64 = new ScalarKernels();
+
+    @Override
+    public String name() {
+        return "simd(" + S + ", threads=" + Parallel.threads() + ")";
+    }
+
+    @Override
+    public void gemm(int batch, boolean transA, boolean transB, int m, int n, int k,
+                     double alpha, Tensor a, Tensor b, double beta, Tensor c) {
+        SimdGemm.gemm(batch, transA, transB, m, n, k, alpha, a, b, beta, c);
+    }
+
+    @Override
+    public void add(Tensor a, Tensor b, double beta, Tensor out) {
+        if (a.dtype() == DType.F64) {
+            f64.add(a, b, beta, out);
+            return;
+        }
+        Shapes.sameDType(a, b, out);
+        Shapes.suffix(a, b);
+        Shapes.sameSize(a, out);
+        float[] x = a.f32(), y = b.f32(), o = out.f32();
+        int nb = y.length;
+        float fb = (float) beta;
+        forRows(x.length / Math.max(nb, 1), nb, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int base = r * nb;
+                int j = 0;
+                for (; j < S.loopBound(nb); j += L) {
+                    FloatVector v = FloatVector.fromArray(S, x, base + j);
+                    v.add(FloatVector.fromArray(S, y, j).mul(fb)).intoArray(o, base + j);
+                }
+                for (; j < nb; j++) {
+                    o[base + j] = x[base + j] + fb * y[j];
+                }
+            }
+        });
+    }
+
+    @Override
+    public void mul(Tensor a, Tensor b, Tensor out) {
+        if (a.dtype() == DType.F64) {
+            f64.mul(a, b, out);
+            return;
+        }
+        Shapes.sameDType(a, b, out);
+        Shapes.suffix(a, b);
+        Shapes.sameSize(a, out);
+        float[] x = a.f32(), y = b.f32(), o = out.f32();
+        int nb = y.length;
+        forRows(x.length / Math.max(nb, 1), nb, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int base = r * nb;
+                int j = 0;
+                for (; j < S.loopBound(nb); j += L) {
+                    FloatVector.fromArray(S, x, base + j).mul(FloatVector.fromArray(S, y, j)).intoArray(o, base + j);
+                }
+                for (; j < nb; j++) {
+                    o[base + j] = x[base + j] * y[j];
+                }
+            }
+        });
+    }
+
+    @Override
+    public void exp(Tensor a, double alpha, Tensor out) {
+        if (a.dtype() == DType.F64) {
+            f64.exp(a, alpha, out);
+            return;
+        }
+        Shapes.sameDType(a, out);
+        Shapes.sameSize(a, out);
+        float[] x = a.f32(), o = out.f32();
+        float fa = (float) alpha;
+        Parallel.forRange(x.length, x.length >= PARALLEL_ELEMENTS, (lo, hi) -> {
+            int i = lo;
+            for (; i + L <= hi; i += L) {
+                FloatVector.fromArray(S, x, i).mul(fa).lanewise(VectorOperators.EXP).intoArray(o, i);
+            }
+            for (; i < hi; i++) {
+                o[i] = (float) Math.exp(fa * x[i]);
+            }
+        });
+    }
+
+    @Override
+    public double sum(Tensor a) {
+        if (a.dtype() == DType.F64) {
+            return f64.sum(a);
+        }
+        return sumF32(a.f32(), false);
+    }
+
+    @Override
+    public double sumSquares(Tensor a) {
+        if (a.dtype() == DType.F64) {
+            return f64.sumSquares(a);
+        }
+        return sumF32(a.f32(), true);
+    }
+
+    /** Sums in float vector lanes over blocks of 4096 elements and accumulates the blocks in double. */
+    private static double sumF32(float[] x, boolean squares) {
+        double total = 0;
+        for (int block = 0; block < x.length; block += 4096) {
+            int end = Math.min(x.length, block + 4096);
+            FloatVector acc = FloatVector.zero(S);
+            int i = block;
+            for (; i + L <= end; i += L) {
+                FloatVector v = FloatVector.fromArray(S, x, i);
+                acc = squares ? v.fma(v, acc) : acc.add(v);
+            }
+            double part = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < end; i++) {
+                part += squares ? (double) x[i] * x[i] : x[i];
+            }
+            total += part;
+        }
+        return total;
+    }
+
+    @Override
+    public void sumLeading(Tensor x, Tensor out) {
+        if (x.dtype() == DType.F64) {
+            f64.sumLeading(x, out);
+            return;
+        }
+        Shapes.sameDType(x, out);
+        Shapes.suffix(x, out);
+        float[] in = x.f32(), o = out.f32();
+        int n = o.length;
+        int rows = in.length / Math.max(n, 1);
+        // split over columns so each column is summed by one thread, in row order
+        Parallel.forRange(n, (long) rows * n >= PARALLEL_ELEMENTS, (lo, hi) ->
+                columnSums(in, null, rows, n, lo, hi, o));
+    }
+
+    /**
+     * {@code out[j] += sum_r x[r, j] * (w == null ? 1 : w[r, j])} for columns {@code [lo, hi)}, summed in
+     * float over {@link #FLUSH_ROWS} rows at a time and in double across those blocks.
+     */
+    private static void columnSums(float[] x, float[] w, int rows, int n, int lo, int hi, float[] out) {
+        int width = hi - lo;
+        double[] total = new double[width];
+        float[] part = new float[width];
+        for (int r0 = 0; r0 < rows; r0 += FLUSH_ROWS) {
+            java.util.Arrays.fill(part, 0f);
+            int r1 = Math.min(rows, r0 + FLUSH_ROWS);
+            for (int r = r0; r < r1; r++) {
+                int base = r * n + lo;
+                int j = 0;
+                for (; j < S.loopBound(width); j += L) {
+                    FloatVector v = FloatVector.fromArray(S, x, base + j);
+                    FloatVector p = FloatVector.fromArray(S, part, j);
+                    (w == null ? p.add(v) : v.fma(FloatVector.fromArray(S, w, base + j), p)).intoArray(part, j);
+                }
+                for (; j < width; j++) {
+                    part[j] += w == null ? x[base + j] : x[base + j] * w[base + j];
+                }
+            }
+            for (int j = 0; j < width; j++) {
+                total[j] += part[j];
+            }
+        }
+        for (int j = 0; j < width; j++) {
+            out[lo + j] = (float) (out[lo + j] + total[j]);
+        }
+    }
+
+    @Override
+    public void layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd) {
+        if (x.dtype() == DType.F64) {
+            f64.layerNorm(x, weight, bias, eps, y, mean, rstd);
+            return;
+        }
+        int cols = weight.size();
+        int rows = Shapes.rows(x, cols);
+        Shapes.sameDType(x, weight, bias, y, mean, rstd);
+        Shapes.sameSize(x, y);
+        Shapes.size(bias, cols, "layerNorm bias");
+        Shapes.size(mean, rows, "layerNorm mean");
+        Shapes.size(rstd, rows, "layerNorm rstd");
+        float[] in = x.f32(), w = weight.f32(), b = bias.f32(), o = y.f32(), mu = mean.f32(), rs = rstd.f32();
+        forRows(rows, cols, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int base = r * cols;
+                float m = (float) (rowSum(in, base, cols, 0f, false) / cols);
+                float var = (float) (rowSum(in, base, cols, m, true) / cols);
+                float s = (float) (1.0 / Math.sqrt(var + eps));
+                int j = 0;
+                for (; j < S.loopBound(cols); j += L) {
+                    FloatVector v = FloatVector.fromArray(S, in, base + j).sub(m).mul(s);
+                    v.fma(FloatVector.fromArray(S, w, j), FloatVector.fromArray(S, b, j)).intoArray(o, base + j);
+                }
+                for (; j < cols; j++) {
+                    o[base + j] = (in[base + j] - m) * s * w[j] + b[j];
+                }
+                mu[r] = m;
+                rs[r] = s;
+            }
+        });
+    }
+
+    /** Sum of {@code x[base..base+n)} or, with {@code squares}, of {@code (x - shift)^2}. */
+    private static double rowSum(float[] x, int base, int n, float shift, boolean squares) {
+        FloatVector acc = FloatVector.zero(S);
+        int j = 0;
+        for (; j < S.loopBound(n); j += L) {
+            FloatVector v = FloatVector.fromArray(S, x, base + j);
+            if (squares) {
+                v = v.sub(shift);
+                acc = v.fma(v, acc);
+            } else {
+                acc = acc.add(v);
+            }
+        }
+        double s = acc.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) {
+            float v = x[base + j] - (squares ? shift : 0f);
+            s += squares ? v * v : v;
+        }
+        return s;
+    }
+
+    @Override
+    public void layerNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd,
+                                  Tensor dx, Tensor dweight, Tensor dbias) {
+        if (x.dtype() == DType.F64) {
+            f64.layerNormBackward(dy, x, weight, mean, rstd, dx, dweight, dbias);
+            return;
+        }
+        int cols = weight.size();
+        int rows = Shapes.rows(x, cols);
+        Shapes.sameDType(dy, x, weight, mean, rstd, dx, dweight, dbias);
+        Shapes.sameSize(x, dy);
+        Shapes.sameSize(x, dx);
+        float[] g = dy.f32(), in = x.f32(), w = weight.f32(), mu = mean.f32(), rs = rstd.f32(), o = dx.f32();
+        // xhat is needed twice: for dx (per row) and for dweight (per column); compute it once
+        float[] xhat = new float[in.length];
+        forRows(rows, cols, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int base = r * cols;
+                float m = mu[r];
+                float s = rs[r];
+                FloatVector sg = FloatVector.zero(S);
+                FloatVector sgx = FloatVector.zero(S);
+                int j = 0;
+                for (; j < S.loopBound(cols); j += L) {
+                    FloatVector xh = FloatVector.fromArray(S, in, base + j).sub(m).mul(s);
+                    xh.intoArray(xhat, base + j);
+                    FloatVector gw = FloatVector.fromArray(S, g, base + j).mul(FloatVector.fromArray(S, w, j));
+                    sg = sg.add(gw);
+                    sgx = gw.fma(xh, sgx);
+                }
+                float meanG = sg.reduceLanes(VectorOperators.ADD);
+                float meanGx = sgx.reduceLanes(VectorOperators.ADD);
+                for (; j < cols; j++) {
+                    float xh = (in[base + j] - m) * s;
+                    xhat[base + j] = xh;
+                    float gw = g[base + j] * w[j];
+                    meanG += gw;
+                    meanGx += gw * xh;
+                }
+                meanG /= cols;
+                meanGx /= cols;
+                j = 0;
+                for (; j < S.loopBound(cols); j += L) {
+                    FloatVector gw = FloatVector.fromArray(S, g, base + j).mul(FloatVector.fromArray(S, w, j));
+                    FloatVector xh = FloatVector.fromArray(S, xhat, base + j);
+                    gw.sub(meanG).sub(xh.mul(meanGx)).mul(s).intoArray(o, base + j);
+                }
+                for (; j < cols; j++) {
+                    o[base + j] = s * (g[base + j] * w[j] - meanG - xhat[base + j] * meanGx);
+                }
+            }
+        });
+        boolean par = (long) rows * cols >= PARALLEL_ELEMENTS;
+        float[] dw = dweight.f32(), db = dbias.f32();
+        Parallel.forRange(cols, par, (lo, hi) -> {
+            columnSums(g, xhat, rows, cols, lo, hi, dw);
+            columnSums(g, null, rows, cols, lo, hi, db);
+        });
+    }
+
+    @Override
+    public void gelu(Tensor x, Tensor y) {
+        if (x.dtype() == DType.F64) {
+            f64.gelu(x, y);
+            return;
+        }
+        Shapes.sameDType(x, y);
+        Shapes.sameSize(x, y);
+        float[] in = x.f32(), o = y.f32();
+        Parallel.forRange(in.length, in.length >= PARALLEL_ELEMENTS, (lo, hi) -> {
+            int i = lo;
+            for (; i + L <= hi; i += L) {
+                FloatVector v = FloatVector.fromArray(S, in, i);
+                v.mul(0.5f).mul(erfFast(v.mul(SQRT_HALF)).add(1f)).intoArray(o, i);
+            }
+            for (; i < hi; i++) {
+                o[i] = 0.5f * in[i] * (1f + Erf.erfFast(in[i] * SQRT_HALF));
+            }
+        });
+    }
+
+    @Override
+    public void geluBackward(Tensor x, Tensor dy, Tensor dx) {
+        if (x.dtype() == DType.F64) {
+            f64.geluBackward(x, dy, dx);
+            return;
+        }
+        Shapes.sameDType(x, dy, dx);
+        Shapes.sameSize(x, dy);
+        Shapes.sameSize(x, dx);
+        float[] in = x.f32(), g = dy.f32(), o = dx.f32();
+        Parallel.forRange(in.length, in.length >= PARALLEL_ELEMENTS, (lo, hi) -> {
+            int i = lo;
+            for (; i + L <= hi; i += L) {
+                FloatVector v = FloatVector.fromArray(S, in, i);
+                FloatVector cdf = erfFast(v.mul(SQRT_HALF)).add(1f).mul(0.5f);
+                FloatVector pdf = v.mul(v).mul(-0.5f).lanewise(VectorOperators.EXP).mul(INV_SQRT_2PI);
+                v.fma(pdf, cdf).mul(FloatVector.fromArray(S, g, i)).intoArray(o, i);
+            }
+            for (; i < hi; i++) {
+                float v = in[i];
+                float cdf = 0.5f * (1f + Erf.erfFast(v * SQRT_HALF));
+                float pdf = INV_SQRT_2PI * (float) Math.exp(-0.5f * v * v);
+                o[i] = g[i] * (cdf + v * pdf);
+            }
+        });
+    }
+
+    /** {@link Erf#erfFast} lane-wise. */
+    private static FloatVector erfFast(FloatVector x) {
+        FloatVector ax = x.abs();
+        FloatVector t = ax.mul(Erf.AS_P).add(1f);
+        t = FloatVector.broadcast(S, 1f).div(t);
+        FloatVector poly = t.mul(Erf.AS_A5).add(Erf.AS_A4);
+        poly = poly.mul(t).add(Erf.AS_A3);
+        poly = poly.mul(t).add(Erf.AS_A2);
+        poly = poly.mul(t).add(Erf.AS_A1);
+        poly = poly.mul(t);
+        FloatVector e = ax.mul(ax).neg().lanewise(VectorOperators.EXP);
+        FloatVector r = poly.mul(e).neg().add(1f);
+        return r.blend(r.neg(), x.lt(0f));
+    }
+
+    @Override
+    public void softmaxCausal(Tensor s, Tensor p) {
+        if (s.dtype() == DType.F64) {
+            f64.softmaxCausal(s, p);
+            return;
+        }
+        Shapes.sameDType(s, p);
+        Shapes.sameSize(s, p);
+        int t = Shapes.square(s);
+        float[] in = s.f32(), o = p.f32();
+        forRows(in.length / t, t, (lo, hi) -> {
+            for (int row = lo; row < hi; row++) {
+                int base = row * t;
+                int len = row % t + 1;
+                FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+                int j = 0;
+                for (; j < S.loopBound(len); j += L) {
+                    vmax = vmax.max(FloatVector.fromArray(S, in, base + j));
+                }
+                float max = vmax.reduceLanes(VectorOperators.MAX);
+                for (; j < len; j++) {
+                    max = Math.max(max, in[base + j]);
+                }
+                FloatVector vsum = FloatVector.zero(S);
+                j = 0;
+                for (; j < S.loopBound(len); j += L) {
+                    FloatVector e = FloatVector.fromArray(S, in, base + j).sub(max).lanewise(VectorOperators.EXP);
+                    e.intoArray(o, base + j);
+                    vsum = vsum.add(e);
+                }
+                float sum = vsum.reduceLanes(VectorOperators.ADD);
+                for (; j < len; j++) {
+                    o[base + j] = (float) Math.exp(in[base + j] - max);
+                    sum += o[base + j];
+                }
+                float inv = 1f / sum;
+                j = 0;
+                for (; j < S.loopBound(len); j += L) {
+                    FloatVector.fromArray(S, o, base + j).mul(inv).intoArray(o, base + j);
+                }
+                for (; j < len; j++) {
+                    o[base + j] *= inv;
+                }
+                java.util.Arrays.fill(o, base + len, base + t, 0f);
+            }
+        });
+    }
+
+    @Override
+    public void softmaxCausalBackward(Tensor p, Tensor dp, Tensor ds) {
+        if (p.dtype() == DType.F64) {
+            f64.softmaxCausalBackward(p, dp, ds);
+            return;
+        }
+        Shapes.sameDType(p, dp, ds);
+        Shapes.sameSize(p, dp);
+        Shapes.sameSize(p, ds);
+        int t = Shapes.square(p);
+        float[] pr = p.f32(), g = dp.f32(), o = ds.f32();
+        forRows(pr.length / t, t, (lo, hi) -> {
+            for (int row = lo; row < hi; row++) {
+                int base = row * t;
+                int len = row % t + 1;
+                float dot = dot(pr, base, g, base, len);
+                int j = 0;
+                for (; j < S.loopBound(len); j += L) {
+                    FloatVector pv = FloatVector.fromArray(S, pr, base + j);
+                    pv.mul(FloatVector.fromArray(S, g, base + j).sub(dot)).intoArray(o, base + j);
+                }
+                for (; j < len; j++) {
+                    o[base + j] = pr[base + j] * (g[base + j] - dot);
+                }
+                java.util.Arrays.fill(o, base + len, base + t, 0f);
+            }
+        });
+    }
+
+    private static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int j = 0;
+        for (; j < S.loopBound(n); j += L) {
+            acc = FloatVector.fromArray(S, a, ao + j).fma(FloatVector.fromArray(S, b, bo + j), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) {
+            s += a[ao + j] * b[bo + j];
+        }
+        return s;
+    }
+
+    @Override
+    public void attendCached(Tensor q, Tensor kCache, Tensor vCache, int length, double scale, Tensor out) {
+        if (q.dtype() == DType.F64) {
+            f64.attendCached(q, kCache, vCache, length, scale, out);
+            return;
+        }
+        int cap = ScalarKernels.checkCache(q, kCache, vCache, length, out);
+        int rows = q.dim(0);
+        int d = q.dim(1);
+        float[] qs = q.f32(), ks = kCache.f32(), vs = vCache.f32(), o = out.f32();
+        float fs = (float) scale;
+        Parallel.forRange(rows, (long) rows * length * d >= PARALLEL_ELEMENTS, (lo, hi) -> {
+            float[] w = new float[length];
+            for (int r = lo; r < hi; r++) {
+                int kb = r * cap * d;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < length; j++) {
+                    w[j] = fs * dot(qs, r * d, ks, kb + j * d, d);
+                    max = Math.max(max, w[j]);
+                }
+                float z = 0;
+                for (int j = 0; j < length; j++) {
+                    w[j] = (float) Math.exp(w[j] - max);
+                    z += w[j];
+                }
+                int ob = r * d;
+                java.util.Arrays.fill(o, ob, ob + d, 0f);
+                for (int j = 0; j < length; j++) {
+                    float wj = w[j] / z;
+                    int vb = kb + j * d;
+                    int e = 0;
+                    for (; e < S.loopBound(d); e += L) {
+                        FloatVector.fromArray(S, vs, vb + e).fma(FloatVector.broadcast(S, wj), FloatVector.fromArray(S, o, ob + e))
+                                .intoArray(o, ob + e);
+                    }
+                    for (; e < d; e++) {
+                        o[ob + e] += wj * vs[vb + e];
+                    }
+                }
+            }
+        });
+    }
+
+    /** Parallel loop over rows of {@code cols} elements when the total is large enough to pay. */
+    private static void forRows(int rows, int cols, Parallel.RangeBody body) {
+        Parallel.forRange(rows, (long) rows * cols >= PARALLEL_ELEMENTS, body);
+    }
+
+    private static final float SQRT_HALF = (float) ScalarKernels.SQRT_HALF;
+    private static final float INV_SQRT_2PI = (float) ScalarKernels.INV_SQRT_2PI;
+}

@@ -1,0 +1,91 @@
+package org.tarflow;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.SplittableRandom;
+import org.tarflow.tensor.DType;
+import org.tarflow.tensor.Tensor;
+
+/** Random tensors and closeness checks shared by the tests. */
+public final class TestTensors {
+    private TestTensors() {
+    }
+
+    /** Standard normal entries. */
+    public static Tensor randn(DType dtype, SplittableRandom rng, int... shape) {
+        Tensor t = Tensor.zeros(dtype, shape);
+        for (int i = 0; i < t.size(); i++) {
+            t.set(i, rng.nextGaussian());
+        }
+        return t;
+    }
+
+    /** Uniform entries in [lo, hi). */
+    public static Tensor uniform(DType dtype, SplittableRandom rng, double lo, double hi, int... shape) {
+        Tensor t = Tensor.zeros(dtype, shape);
+        for (int i = 0; i < t.size(); i++) {
+            t.set(i, lo + (hi - lo) * rng.nextDouble());
+        }
+        return t;
+    }
+
+    /** Relative error {@code ||actual - expected|| / ||expected||} (Frobenius), as the conformance tables use. */
+    public static double relError(Tensor expected, Tensor actual) {
+        if (expected.size() != actual.size()) {
+            throw new AssertionError("size " + actual + " vs expected " + expected);
+        }
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < expected.size(); i++) {
+            double d = actual.get(i) - expected.get(i);
+            num += d * d;
+            den += expected.get(i) * expected.get(i);
+        }
+        return den == 0 ? Math.sqrt(num) : Math.sqrt(num / den);
+    }
+
+    /** Fails unless {@link #relError} is at most {@code tol}. */
+    public static void assertRelClose(Tensor expected, Tensor actual, double tol, String what) {
+        double e = relError(expected, actual);
+        if (!(e <= tol)) {
+            fail(what + ": relative error " + e + " > " + tol);
+        }
+    }
+
+    /** Elementwise {@code |actual - expected| <= tol * scale[i] + tiny}. */
+    public static void assertWithinScale(Tensor expected, Tensor actual, Tensor scale, double tol, String what) {
+        if (expected.size() != actual.size()) {
+            fail(what + ": size " + actual + " vs expected " + expected);
+        }
+        for (int i = 0; i < expected.size(); i++) {
+            double bound = tol * scale.get(i) + 1e-30;
+            double d = Math.abs(actual.get(i) - expected.get(i));
+            if (!(d <= bound)) {
+                fail(what + ": element " + i + " is " + actual.get(i) + ", expected " + expected.get(i)
+                        + " (|diff| " + d + " > " + bound + ")");
+            }
+        }
+    }
+
+    /** Elementwise {@code |actual - expected| <= atol + rtol * |expected|}. */
+    public static void assertAllClose(Tensor expected, Tensor actual, double rtol, double atol, String what) {
+        if (expected.size() != actual.size()) {
+            fail(what + ": size " + actual + " vs expected " + expected);
+        }
+        for (int i = 0; i < expected.size(); i++) {
+            double d = Math.abs(actual.get(i) - expected.get(i));
+            if (!(d <= atol + rtol * Math.abs(expected.get(i)))) {
+                fail(what + ": element " + i + " is " + actual.get(i) + ", expected " + expected.get(i));
+            }
+        }
+    }
+
+    /** Elementwise absolute values. */
+    public static Tensor abs(Tensor t) {
+        Tensor r = t.copy();
+        for (int i = 0; i < r.size(); i++) {
+            r.set(i, Math.abs(r.get(i)));
+        }
+        return r;
+    }
+}
