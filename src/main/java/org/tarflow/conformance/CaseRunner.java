@@ -1,0 +1,86 @@
+package org.tarflow.conformance;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tarflow.eval.BitsPerDim;
+import org.tarflow.flow.ForwardResult;
+import org.tarflow.flow.TarFlowModel;
+import org.tarflow.nn.Parameter;
+import org.tarflow.tensor.DType;
+import org.tarflow.tensor.Kernels;
+import org.tarflow.tensor.Tensor;
+import org.tarflow.train.AdamW;
+
+/**
+ * Recomputes every output a {@link ReferenceCase} lists, with this implementation, under the same keys:
+ * {@code out.z}, {@code out.block<i>}, {@code out.logdets}, {@code out.loss}, {@code grad.x},
+ * {@code grad.param.<key>}, {@code out.bpd}, {@code out.sample.<name>}, {@code out.denoised} and
+ * {@code adamw.param.<key>}.
+ */
+public final class CaseRunner {
+    private CaseRunner() {
+    }
+
+    /** The model of a case with its initial parameters loaded (see {@link ReferenceCase#initialStateDict}). */
+    public static TarFlowModel model(ReferenceCase c, DType dtype, Kernels k) throws IOException {
+        TarFlowModel model = new TarFlowModel(c.config(), dtype, k);
+        model.loadStateDict(c.initialStateDict(dtype));
+        return model;
+    }
+
+    public static Map<String, Tensor> run(ReferenceCase c, TarFlowModel model) throws IOException {
+        DType dtype = model.dtype();
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        Tensor x = c.tensor("in.x", dtype);
+        int[] y = c.config().conditional() ? c.labels("in.y") : null;
+
+        model.zeroGrad();
+        ForwardResult r = model.forward(x, y);
+        out.put("out.z", r.z());
+        for (int i = 0; i < r.blockOutputs().size(); i++) {
+            out.put("out.block" + i, r.blockOutputs().get(i));
+        }
+        out.put("out.logdets", r.logdets());
+        out.put("out.loss", Tensor.scalar(dtype, model.loss(r)));
+        out.put("out.bpd", BitsPerDim.perSample(r));
+        Tensor gradX = model.backward(r);
+        out.put("grad.x", gradX);
+        List<Parameter> params = model.parameters();
+        for (Parameter p : params) {
+            out.put("grad.param." + p.name(), p.grad().copy());
+        }
+
+        if (!Double.isNaN(c.denoiseLr())) {
+            Tensor denoised = x.copy();
+            model.kernels().add(denoised, gradX, -c.denoiseLr(), denoised);
+            out.put("out.denoised", denoised);
+        }
+
+        if (c.tensors().containsKey("in.noise")) {
+            Tensor noise = c.tensor("in.noise", dtype);
+            int[] ySample = c.config().conditional() ? c.labels("in.y_sample") : null;
+            for (ReferenceCase.Sampling s : c.samplings()) {
+                Tensor sample = model.reverse(noise, s.useLabels() ? ySample : null, s.options());
+                out.put("out.sample." + s.name(), sample);
+            }
+        }
+
+        if (c.lrPerStep().length > 0) {
+            AdamW opt = new AdamW(params, c.betas()[0], c.betas()[1], c.eps(), c.weightDecay());
+            Map<String, Tensor> start = new LinkedHashMap<>();
+            for (Parameter p : params) {
+                start.put(p.name(), p.value().copy());
+            }
+            for (double lr : c.lrPerStep()) {
+                opt.step(lr); // the case uses grad.param as the gradient of every step
+            }
+            for (Parameter p : params) {
+                out.put("adamw.param." + p.name(), p.value().copy());
+                p.value().copyFrom(start.get(p.name()));
+            }
+        }
+        return out;
+    }
+}

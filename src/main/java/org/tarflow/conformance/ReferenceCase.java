@@ -1,0 +1,175 @@
+package org.tarflow.conformance;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tarflow.flow.ModelConfig;
+import org.tarflow.flow.SamplingOptions;
+import org.tarflow.io.Safetensors;
+import org.tarflow.io.StoredTensor;
+import org.tarflow.io.TensorFileException;
+import org.tarflow.tensor.DType;
+import org.tarflow.tensor.Tensor;
+
+/**
+ * A golden case: a JSON manifest (model config, batch, sampling settings, denoising step, AdamW settings)
+ * and a safetensors file beside it with the same base name holding the inputs ({@code in.*}), the
+ * parameters ({@code param.<state_dict key>}) and the reference outputs ({@code out.*}, {@code grad.*},
+ * {@code adamw.param.*}). This is the format of the PyTorch cases in {@code reference-data/torch}.
+ */
+public record ReferenceCase(String name, ModelConfig config, int batch, List<Sampling> samplings,
+                            double denoiseLr, double[] betas, double eps, double weightDecay, double[] lrPerStep,
+                            Map<String, StoredTensor> tensors, Path manifest) {
+
+    /** One entry of the manifest's {@code samplings}: an output name and reverse() settings. */
+    public record Sampling(String name, SamplingOptions options, boolean useLabels) {
+    }
+
+    /**
+     * Reads {@code NAME.json} and {@code NAME.safetensors}.
+     *
+     * @throws IOException with a message naming the file and the field that is wrong
+     */
+    public static ReferenceCase read(Path manifest) throws IOException {
+        JsonObject m;
+        try {
+            JsonElement e = JsonParser.parseString(Files.readString(manifest));
+            if (!e.isJsonObject()) {
+                throw new TensorFileException(manifest, "manifest is not a JSON object");
+            }
+            m = e.getAsJsonObject();
+        } catch (NoSuchFileException e) {
+            throw new TensorFileException(manifest, "no such file");
+        } catch (JsonParseException e) {
+            throw new TensorFileException(manifest, "manifest is not valid JSON: " + e.getMessage());
+        }
+        String base = manifest.getFileName().toString().replaceFirst("\\.json$", "");
+        Path data = manifest.resolveSibling(base + ".safetensors");
+        try {
+            JsonObject c = m.getAsJsonObject("config");
+            ModelConfig config = new ModelConfig(c.get("in_channels").getAsInt(), c.get("img_size").getAsInt(),
+                    c.get("patch_size").getAsInt(), c.get("channels").getAsInt(), c.get("num_blocks").getAsInt(),
+                    c.get("layers_per_block").getAsInt(), c.get("nvp").getAsBoolean(), c.get("num_classes").getAsInt());
+            List<Sampling> samplings = new ArrayList<>();
+            if (m.has("samplings")) {
+                for (JsonElement se : m.getAsJsonArray("samplings")) {
+                    JsonObject s = se.getAsJsonObject();
+                    SamplingOptions opts = new SamplingOptions(
+                            s.has("guidance") ? s.get("guidance").getAsDouble() : 0.0,
+                            s.has("guide_what") ? s.get("guide_what").getAsString() : "ab",
+                            s.has("attn_temp") ? s.get("attn_temp").getAsDouble() : 1.0,
+                            s.has("annealed_guidance") && s.get("annealed_guidance").getAsBoolean());
+                    boolean useY = !s.has("use_y") || s.get("use_y").getAsBoolean();
+                    samplings.add(new Sampling(s.get("name").getAsString(), opts, useY));
+                }
+            }
+            double denoiseLr = m.has("denoise") ? m.getAsJsonObject("denoise").get("lr").getAsDouble() : Double.NaN;
+            double[] betas = {0.9, 0.95};
+            double eps = 1e-8;
+            double wd = 1e-4;
+            double[] lrs = new double[0];
+            if (m.has("adamw")) {
+                JsonObject a = m.getAsJsonObject("adamw");
+                betas = new double[] {a.getAsJsonArray("betas").get(0).getAsDouble(),
+                    a.getAsJsonArray("betas").get(1).getAsDouble()};
+                eps = a.get("eps").getAsDouble();
+                wd = a.get("weight_decay").getAsDouble();
+                lrs = a.getAsJsonArray("lr_per_step").asList().stream().mapToDouble(JsonElement::getAsDouble).toArray();
+            }
+            Map<String, StoredTensor> tensors = Safetensors.read(data).tensors();
+            return new ReferenceCase(m.has("name") ? m.get("name").getAsString() : base, config,
+                    m.get("batch").getAsInt(), List.copyOf(samplings), denoiseLr, betas, eps, wd, lrs, tensors, manifest);
+        } catch (NullPointerException | IllegalStateException | ClassCastException | UnsupportedOperationException
+                 | NumberFormatException e) {
+            throw new TensorFileException(manifest, "manifest is missing a field or has one of the wrong type ("
+                    + e.getMessage() + ")");
+        } catch (IllegalArgumentException e) {
+            throw new TensorFileException(manifest, "invalid manifest: " + e.getMessage());
+        }
+    }
+
+    /** A float tensor of the case in the given dtype, or an error naming it. */
+    public Tensor tensor(String key, DType dtype) throws TensorFileException {
+        StoredTensor t = tensors.get(key);
+        if (t == null || !t.isFloat()) {
+            throw new TensorFileException(manifest, "case has no float tensor '" + key + "'");
+        }
+        return t.toTensor(dtype);
+    }
+
+    /** An integer tensor (labels) of the case, or null when absent. */
+    public int[] labels(String key) {
+        StoredTensor t = tensors.get(key);
+        return t == null ? null : t.toIntArray();
+    }
+
+    /** The parameters and buffers as stored, under their state_dict keys (the {@code param.} prefix removed). */
+    public Map<String, Tensor> storedStateDict(DType dtype) {
+        Map<String, Tensor> sd = new LinkedHashMap<>();
+        tensors.forEach((k, v) -> {
+            if (k.startsWith("param.") && v.isFloat()) {
+                sd.put(k.substring("param.".length()), v.toTensor(dtype));
+            }
+        });
+        return sd;
+    }
+
+    /**
+     * True when the case stores the parameters <em>after</em> its AdamW steps as {@code param.*}: every
+     * {@code adamw.param.<key>} is bit-identical to {@code param.<key>} although the steps have a non-zero
+     * learning rate and gradient. The PyTorch cases of 2026-11 have this defect (their generator stepped
+     * the live tensors before saving them); their forward outputs were computed with the initial
+     * parameters, which {@link #initialStateDict} recovers.
+     */
+    public boolean storesPostStepParameters() {
+        if (lrPerStep.length == 0) {
+            return false;
+        }
+        int compared = 0;
+        for (Map.Entry<String, StoredTensor> e : tensors.entrySet()) {
+            if (!e.getKey().startsWith("adamw.param.")) {
+                continue;
+            }
+            StoredTensor before = tensors.get("param." + e.getKey().substring("adamw.param.".length()));
+            if (before == null || !java.util.Arrays.equals(before.floats().toDoubleArray(),
+                    e.getValue().floats().toDoubleArray())) {
+                return false;
+            }
+            compared++;
+        }
+        return compared > 0;
+    }
+
+    /**
+     * The parameters the case's outputs were computed from: the stored ones, or, for a case that
+     * {@link #storesPostStepParameters()}, the stored ones with the AdamW steps undone
+     * ({@link AdamWInversion}).
+     */
+    public Map<String, Tensor> initialStateDict(DType dtype) throws TensorFileException {
+        Map<String, Tensor> sd = storedStateDict(dtype);
+        if (!storesPostStepParameters()) {
+            return sd;
+        }
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : sd.entrySet()) {
+            String gradKey = "grad.param." + e.getKey();
+            if (!tensors.containsKey(gradKey)) {
+                out.put(e.getKey(), e.getValue()); // buffers: not touched by the optimiser
+            } else {
+                Tensor initial = AdamWInversion.undo(e.getValue().to(DType.F64), tensor(gradKey, DType.F64),
+                        betas[0], betas[1], eps, weightDecay, lrPerStep);
+                out.put(e.getKey(), initial.to(dtype));
+            }
+        }
+        return out;
+    }
+}

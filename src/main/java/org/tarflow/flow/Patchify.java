@@ -1,0 +1,68 @@
+package org.tarflow.flow;
+
+import org.tarflow.tensor.Tensor;
+
+/**
+ * Images to patch sequences and back, exactly as the reference's {@code patchify}/{@code unpatchify}
+ * ({@code torch.nn.functional.unfold}/{@code fold} with kernel = stride = p, then a transpose).
+ *
+ * <p>Patch index t runs row-major over the (H/p) × (W/p) grid, t = ty·(W/p) + tx; within a patch the
+ * feature index is {@code c·p² + dy·p + dx}. So {@code seq[n, t, c·p²+dy·p+dx] = img[n, c, ty·p+dy, tx·p+dx]}.
+ */
+public final class Patchify {
+    private Patchify() {
+    }
+
+    /** img (N, C, H, W) → (N, T, C·p²). */
+    public static Tensor patchify(Tensor img, int p) {
+        int n = img.dim(0), c = img.dim(1), h = img.dim(2), w = img.dim(3);
+        if (img.rank() != 4 || h % p != 0 || w % p != 0) {
+            throw new IllegalArgumentException("cannot cut " + img + " into " + p + "x" + p + " patches");
+        }
+        int gw = w / p;
+        int t = (h / p) * gw;
+        int d = c * p * p;
+        Tensor seq = Tensor.zeros(img.dtype(), n, t, d);
+        Object src = img.array();
+        Object dst = seq.array();
+        for (int ni = 0; ni < n; ni++) {
+            for (int ti = 0; ti < t; ti++) {
+                int ty = ti / gw, tx = ti % gw;
+                for (int ci = 0; ci < c; ci++) {
+                    for (int dy = 0; dy < p; dy++) {
+                        int from = ((ni * c + ci) * h + ty * p + dy) * w + tx * p;
+                        int to = (ni * t + ti) * d + ci * p * p + dy * p;
+                        System.arraycopy(src, from, dst, to, p);
+                    }
+                }
+            }
+        }
+        return seq;
+    }
+
+    /** seq (N, T, C·p²) → img (N, C, H, W) for an image of side {@code size} and {@code channels} channels. */
+    public static Tensor unpatchify(Tensor seq, int p, int channels, int size) {
+        int n = seq.dim(0), t = seq.dim(1), d = seq.dim(2);
+        int gw = size / p;
+        if (seq.rank() != 3 || d != channels * p * p || t != gw * gw || size % p != 0) {
+            throw new IllegalArgumentException("cannot fold " + seq + " into " + channels + "x" + size + "x" + size
+                    + " images with patch " + p);
+        }
+        Tensor img = Tensor.zeros(seq.dtype(), n, channels, size, size);
+        Object src = seq.array();
+        Object dst = img.array();
+        for (int ni = 0; ni < n; ni++) {
+            for (int ti = 0; ti < t; ti++) {
+                int ty = ti / gw, tx = ti % gw;
+                for (int ci = 0; ci < channels; ci++) {
+                    for (int dy = 0; dy < p; dy++) {
+                        int to = ((ni * channels + ci) * size + ty * p + dy) * size + tx * p;
+                        int from = (ni * t + ti) * d + ci * p * p + dy * p;
+                        System.arraycopy(src, from, dst, to, p);
+                    }
+                }
+            }
+        }
+        return img;
+    }
+}

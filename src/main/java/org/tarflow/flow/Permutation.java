@@ -1,0 +1,44 @@
+package org.tarflow.flow;
+
+import org.tarflow.tensor.Tensor;
+
+/**
+ * The order in which a flow block reads the patch sequence (the reference's {@code PermutationIdentity}
+ * and {@code PermutationFlip}). Block i uses {@link #IDENTITY} when i is even and {@link #FLIP} when i is
+ * odd, so consecutive blocks condition in opposite directions. Both are their own inverse.
+ */
+public enum Permutation {
+    /** Patch order unchanged. */
+    IDENTITY,
+    /** Patch order reversed ({@code x.flip(dims=[dim])}). */
+    FLIP;
+
+    /** The permutation block {@code i} of a model uses. */
+    public static Permutation forBlock(int i) {
+        return i % 2 == 0 ? IDENTITY : FLIP;
+    }
+
+    /**
+     * Permutes {@code x} along dimension {@code dim}. {@link #IDENTITY} returns {@code x} itself (no
+     * copy), so callers must not modify the result in place unless they copied it.
+     */
+    public Tensor apply(Tensor x, int dim) {
+        if (this == IDENTITY) {
+            return x;
+        }
+        int[] shape = x.shape();
+        int outer = 1;
+        for (int i = 0; i < dim; i++) {
+            outer *= shape[i];
+        }
+        int t = shape[dim];
+        int inner = x.size() / Math.max(1, outer * t);
+        Tensor out = Tensor.zerosLike(x);
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < t; i++) {
+                System.arraycopy(x.array(), (o * t + i) * inner, out.array(), (o * t + (t - 1 - i)) * inner, inner);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,373 @@
+package org.tarflow.flow;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+import org.tarflow.nn.AttentionBlock;
+import org.tarflow.nn.Init;
+import org.tarflow.nn.KVCache;
+import org.tarflow.nn.Linear;
+import org.tarflow.nn.Parameter;
+import org.tarflow.tensor.DType;
+import org.tarflow.tensor.Kernels;
+import org.tarflow.tensor.Tensor;
+
+/**
+ * One autoregressive flow block (the reference's {@code MetaBlock}), keyed {@code blocks.<i>.*}.
+ *
+ * <p>Forward, on x (B, T, D) with optional labels: permute the patches, embed them
+ * ({@code proj_in(x) + pos_embed + class_embed}), run the causal Transformer layers, project to
+ * {@code (a, b)} ({@code proj_out}, zero-initialised weight, 2D outputs, or D shift-only outputs when
+ * volume-preserving), shift the outputs right by one patch so that patch t is transformed by what
+ * patches &lt; t predict (patch 0 gets a = b = 0), then
+ * <pre>  z_t = (x_t - b_t) * exp(-a_t)</pre>
+ * and permute back. The Jacobian dz/dx is triangular in the permuted patch order with diagonal
+ * exp(-a), so {@code log|det| = -sum(a)}. This block reports the reference's per-dimension value
+ * {@code -mean(a)} over the T·D entries of each sample (multiply by T·D for the total).
+ *
+ * <p>Reverse (sampling) runs the same network one patch at a time with a {@link KVCache}:
+ * {@code x_{t+1} = z_{t+1} * exp(a) + b}, where (a, b) come from the already-inverted patches ≤ t.
+ *
+ * <p>Labels: {@code labels[i] = -1} (or a null array) uses the mean of the class embeddings, as the
+ * reference's forward does for dropped labels and for {@code y=None}. (The reference's
+ * {@code reverse_step} would index class -1, the last class, for an explicit -1; this implementation
+ * uses the mean there too.)
+ */
+public final class TarFlowBlock {
+    private final Kernels k;
+    private final DType dtype;
+    private final int t;
+    private final int d;
+    private final int channels;
+    private final int numClasses;
+    private final boolean nvp;
+    private final Permutation perm;
+    private final Linear projIn;
+    private final Parameter posEmbed;
+    private final Parameter classEmbed;
+    private final List<AttentionBlock> layers = new ArrayList<>();
+    private final Linear projOut;
+    private final Tensor attnMask;
+
+    // saved by forward for backward
+    private Tensor xp;
+    private Tensor xa;
+    private Tensor expNegA;
+    private Tensor z;
+    private int[] labels;
+
+    /**
+     * @param prefix   state_dict prefix, e.g. {@code blocks.0}
+     * @param t        number of patches T
+     * @param d        values per patch D
+     * @param channels Transformer width (multiple of 64)
+     */
+    public TarFlowBlock(String prefix, int t, int d, int channels, Permutation perm, int numLayers, boolean nvp,
+                        int numClasses, DType dtype, Kernels k) {
+        this.k = k;
+        this.dtype = dtype;
+        this.t = t;
+        this.d = d;
+        this.channels = channels;
+        this.numClasses = numClasses;
+        this.nvp = nvp;
+        this.perm = perm;
+        this.projIn = new Linear(prefix + ".proj_in", d, channels, dtype, k);
+        this.posEmbed = new Parameter(prefix + ".pos_embed", Tensor.zeros(dtype, t, channels));
+        this.classEmbed = numClasses > 0
+                ? new Parameter(prefix + ".class_embed", Tensor.zeros(dtype, numClasses, 1, channels)) : null;
+        for (int i = 0; i < numLayers; i++) {
+            layers.add(new AttentionBlock(prefix + ".attn_blocks." + i, channels, dtype, k));
+        }
+        this.projOut = new Linear(prefix + ".proj_out", channels, nvp ? 2 * d : d, dtype, k);
+        this.attnMask = Tensor.zeros(dtype, t, t);
+        for (int i = 0; i < t; i++) {
+            for (int j = 0; j <= i; j++) {
+                attnMask.set(i * t + j, 1.0);
+            }
+        }
+    }
+
+    /** The reference's initialisation: PyTorch defaults, embeddings N(0, 0.01²), proj_out weight 0. */
+    public void init(RandomGenerator rng) {
+        projIn.init(rng);
+        Init.normal(posEmbed.value(), 1e-2, rng);
+        if (classEmbed != null) {
+            Init.normal(classEmbed.value(), 1e-2, rng);
+        }
+        for (AttentionBlock layer : layers) {
+            layer.init(rng);
+        }
+        projOut.init(rng);
+        projOut.weight().value().fill(0.0);
+    }
+
+    /** Parameters in the reference's registration order. */
+    public List<Parameter> parameters() {
+        List<Parameter> ps = new ArrayList<>();
+        ps.add(posEmbed);
+        if (classEmbed != null) {
+            ps.add(classEmbed);
+        }
+        ps.addAll(projIn.parameters());
+        for (AttentionBlock layer : layers) {
+            ps.addAll(layer.parameters());
+        }
+        ps.addAll(projOut.parameters());
+        return ps;
+    }
+
+    /** The {@code attn_mask} buffer (T, T): lower-triangular ones, kept for state_dict compatibility. */
+    public Tensor attnMask() {
+        return attnMask;
+    }
+
+    public Permutation permutation() {
+        return perm;
+    }
+
+    /** Output of {@link #forward}: the block's output (B, T, D) and its per-sample log-det, per dimension. */
+    public record Output(Tensor out, Tensor logdetPerDim) {
+    }
+
+    /**
+     * x (B, T, D) → z (B, T, D) and {@code -mean(a)} per sample (B). Saves what {@link #backward} needs.
+     *
+     * @param labels (B) class labels, -1 for "no label"; null for none at all
+     */
+    public Output forward(Tensor x, int[] labels) {
+        int b = x.dim(0);
+        this.labels = labels;
+        xp = perm.apply(x, 1);
+        Tensor h = projIn.forward(xp);
+        k.add(h, perm.apply(posEmbed.value(), 0), 1.0, h);
+        if (classEmbed != null) {
+            k.add(h, repeatOverSequence(classRows(labels, b), t), 1.0, h);
+        }
+        for (AttentionBlock layer : layers) {
+            h = layer.forward(h, 1.0);
+        }
+        Tensor o = projOut.forward(h);
+        xa = Tensor.zerosLike(xp);
+        Tensor xb = Tensor.zerosLike(xp);
+        shiftRight(o, xa, xb);
+        expNegA = Tensor.zerosLike(xa);
+        k.exp(xa, -1.0, expNegA);
+        z = Tensor.zerosLike(xp);
+        k.add(xp, xb, -1.0, z);
+        k.mul(z, expNegA, z);
+        Tensor logdet = Tensor.zeros(dtype, b);
+        for (int i = 0; i < b; i++) {
+            double s = 0;
+            for (int j = i * t * d; j < (i + 1) * t * d; j++) {
+                s += xa.get(j);
+            }
+            logdet.set(i, -s / (t * d));
+        }
+        return new Output(perm.apply(z, 1), logdet);
+    }
+
+    /**
+     * Splits proj_out's output o (B, T, out) into a and b (B, T, D), shifted right by one patch: row t of
+     * a and b comes from row t-1 of o, row 0 is zero, and o's last row is unused.
+     */
+    private void shiftRight(Tensor o, Tensor a, Tensor bShift) {
+        int outDim = o.dim(2);
+        int batch = o.dim(0);
+        for (int bi = 0; bi < batch; bi++) {
+            for (int ti = 1; ti < t; ti++) {
+                int src = (bi * t + ti - 1) * outDim;
+                int dst = (bi * t + ti) * d;
+                if (nvp) {
+                    System.arraycopy(o.array(), src, a.array(), dst, d);
+                    System.arraycopy(o.array(), src + d, bShift.array(), dst, d);
+                } else {
+                    System.arraycopy(o.array(), src, bShift.array(), dst, d);
+                }
+            }
+        }
+    }
+
+    /**
+     * Backward of {@link #forward}.
+     *
+     * @param dOut    d loss / d output (B, T, D)
+     * @param dLogdet d loss / d logdetPerDim (B)
+     * @return d loss / d x (B, T, D); parameter gradients are accumulated
+     */
+    public Tensor backward(Tensor dOut, Tensor dLogdet) {
+        int b = dOut.dim(0);
+        int outDim = nvp ? 2 * d : d;
+        Tensor dz = perm.apply(dOut, 1);
+        Tensor dxp = Tensor.zerosLike(dz);
+        k.mul(dz, expNegA, dxp); // dz/dx = exp(-a) on the diagonal
+        Tensor dO = Tensor.zeros(dtype, b, t, outDim);
+        double perDim = 1.0 / (t * d);
+        for (int bi = 0; bi < b; bi++) {
+            double dl = dLogdet.get(bi);
+            for (int ti = 1; ti < t; ti++) {
+                for (int j = 0; j < d; j++) {
+                    int i = (bi * t + ti) * d + j;
+                    int o = (bi * t + ti - 1) * outDim + j;
+                    double dShift = -dxp.get(i);                          // dz/db = -exp(-a)
+                    if (nvp) {
+                        double dScale = -dz.get(i) * z.get(i) - dl * perDim; // dz/da = -z, dlogdet/da = -1/(T·D)
+                        dO.set(o, dScale);
+                        dO.set(o + d, dShift);
+                    } else {
+                        dO.set(o, dShift);
+                    }
+                }
+            }
+        }
+        Tensor dh = projOut.backward(dO);
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            dh = layers.get(i).backward(dh);
+        }
+        Tensor dPos = Tensor.zeros(dtype, t, channels);
+        k.sumLeading(dh, dPos);
+        k.add(posEmbed.grad(), perm.apply(dPos, 0), 1.0, posEmbed.grad());
+        if (classEmbed != null) {
+            accumulateClassGrad(dh);
+        }
+        k.add(dxp, projIn.backward(dh), 1.0, dxp);
+        return perm.apply(dxp, 1);
+    }
+
+    /** class_embed gradient: each sample's summed dh goes to its class, or 1/numClasses of it to every class. */
+    private void accumulateClassGrad(Tensor dh) {
+        int b = dh.dim(0);
+        Tensor g = classEmbed.grad();
+        for (int bi = 0; bi < b; bi++) {
+            boolean mean = labels == null || labels[bi] < 0;
+            for (int c = 0; c < channels; c++) {
+                double s = 0;
+                for (int ti = 0; ti < t; ti++) {
+                    s += dh.get((bi * t + ti) * channels + c);
+                }
+                if (mean) {
+                    for (int y = 0; y < numClasses; y++) {
+                        g.set(y * channels + c, g.get(y * channels + c) + s / numClasses);
+                    }
+                } else {
+                    g.set(labels[bi] * channels + c, g.get(labels[bi] * channels + c) + s);
+                }
+            }
+        }
+    }
+
+    /** (B, C): each sample's class embedding, or the mean embedding for label -1 / null labels. */
+    private Tensor classRows(int[] labels, int b) {
+        Tensor e = classEmbed.value();
+        Tensor rows = Tensor.zeros(dtype, b, channels);
+        for (int bi = 0; bi < b; bi++) {
+            for (int c = 0; c < channels; c++) {
+                double v;
+                if (labels == null || labels[bi] < 0) {
+                    double s = 0;
+                    for (int y = 0; y < numClasses; y++) {
+                        s += e.get(y * channels + c);
+                    }
+                    v = s / numClasses;
+                } else {
+                    v = e.get(labels[bi] * channels + c);
+                }
+                rows.set(bi * channels + c, v);
+            }
+        }
+        return rows;
+    }
+
+    private static Tensor repeatOverSequence(Tensor rows, int t) {
+        int b = rows.dim(0);
+        int c = rows.dim(1);
+        Tensor out = Tensor.zeros(rows.dtype(), b, t, c);
+        for (int bi = 0; bi < b; bi++) {
+            for (int ti = 0; ti < t; ti++) {
+                System.arraycopy(rows.array(), bi * c, out.array(), (bi * t + ti) * c, c);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Inverts the block: given its output x (B, T, D), returns its input. Runs T-1 decoding steps with a KV
+     * cache per layer (two when guided). See {@link SamplingOptions} for guidance.
+     */
+    public Tensor reverse(Tensor x, int[] labels, SamplingOptions opts) {
+        int b = x.dim(0);
+        Tensor xs = perm == Permutation.IDENTITY ? x.copy() : perm.apply(x, 1);
+        Tensor pos = perm.apply(posEmbed.value(), 0);
+        List<KVCache> cond = newCaches(b);
+        List<KVCache> uncond = opts.guided() ? newCaches(b) : null;
+        Tensor condClass = classEmbed == null ? null : classRows(labels, b);
+        Tensor uncondClass = classEmbed == null ? null : classRows(null, b);
+        for (int i = 0; i < t - 1; i++) {
+            Tensor[] ab = decodeStep(xs, i, pos, condClass, 1.0, cond);
+            if (opts.guided()) {
+                Tensor[] u = decodeStep(xs, i, pos, uncondClass, opts.attnTemp(), uncond);
+                double g = opts.annealed() ? (i + 1.0) / (t - 1) * opts.guidance() : opts.guidance();
+                if (opts.guidesScale()) {
+                    guide(ab[0], u[0], g);
+                }
+                if (opts.guidesShift()) {
+                    guide(ab[1], u[1], g);
+                }
+            }
+            for (int bi = 0; bi < b; bi++) {
+                for (int j = 0; j < d; j++) {
+                    int idx = (bi * t + i + 1) * d + j;
+                    xs.set(idx, xs.get(idx) * Math.exp(ab[0].get(bi * d + j)) + ab[1].get(bi * d + j));
+                }
+            }
+        }
+        return perm.apply(xs, 1);
+    }
+
+    /** {@code c = c + g (c - u)}, the reference's guidance rule, in place. */
+    private static void guide(Tensor c, Tensor u, double g) {
+        for (int i = 0; i < c.size(); i++) {
+            c.set(i, c.get(i) + g * (c.get(i) - u.get(i)));
+        }
+    }
+
+    private List<KVCache> newCaches(int b) {
+        List<KVCache> caches = new ArrayList<>();
+        for (AttentionBlock layer : layers) {
+            caches.add(layer.attention().newCache(dtype, b, t));
+        }
+        return caches;
+    }
+
+    /** Runs patch i of xs (B, T, D) through the network; returns (a, b) for patch i+1, each (B, D). */
+    private Tensor[] decodeStep(Tensor xs, int i, Tensor pos, Tensor classRows, double temp, List<KVCache> caches) {
+        int b = xs.dim(0);
+        Tensor token = Tensor.zeros(dtype, b, 1, d);
+        for (int bi = 0; bi < b; bi++) {
+            System.arraycopy(xs.array(), (bi * t + i) * d, token.array(), bi * d, d);
+        }
+        Tensor h = projIn.forward(token);
+        Tensor posRow = Tensor.zeros(dtype, channels);
+        System.arraycopy(pos.array(), i * channels, posRow.array(), 0, channels);
+        k.add(h, posRow, 1.0, h);
+        if (classRows != null) {
+            k.add(h, classRows.reshape(b, 1, channels), 1.0, h);
+        }
+        for (int l = 0; l < layers.size(); l++) {
+            h = layers.get(l).decode(h, caches.get(l), temp);
+        }
+        Tensor o = projOut.forward(h);
+        Tensor za = Tensor.zeros(dtype, b, d);
+        Tensor zb = Tensor.zeros(dtype, b, d);
+        int outDim = o.dim(2);
+        for (int bi = 0; bi < b; bi++) {
+            if (nvp) {
+                System.arraycopy(o.array(), bi * outDim, za.array(), bi * d, d);
+                System.arraycopy(o.array(), bi * outDim + d, zb.array(), bi * d, d);
+            } else {
+                System.arraycopy(o.array(), bi * outDim, zb.array(), bi * d, d);
+            }
+        }
+        return new Tensor[] {za, zb};
+    }
+}

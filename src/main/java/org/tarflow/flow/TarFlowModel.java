@@ -1,0 +1,308 @@
+package org.tarflow.flow;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.tarflow.nn.Parameter;
+import org.tarflow.tensor.DType;
+import org.tarflow.tensor.Kernels;
+import org.tarflow.tensor.Tensor;
+
+/**
+ * The TarFlow model (the reference's {@code transformer_flow.Model}): images are patchified into
+ * sequences (B, T, D) and pass through {@code num_blocks} {@link TarFlowBlock}s whose permutations
+ * alternate identity / flip; the latent is scored under a standard normal prior.
+ *
+ * <p>Loss (the reference's {@code get_loss}): {@code 0.5 * mean(z^2) - mean(logdets)}, with logdets in
+ * the per-dimension convention, which is the negative log-likelihood in nats per dimension up to the
+ * constant {@code 0.5 log(2π)}.
+ *
+ * <p>Volume-preserving models ({@code nvp = false}) learn the prior variance instead: the buffer
+ * {@code var} (T, D) is updated during training by {@link #updatePrior} and scales the noise at sampling.
+ * For affine models it stays at ones.
+ *
+ * <p>Instances are not thread-safe: forward saves activations inside the layers for backward.
+ */
+public final class TarFlowModel {
+    /** Weight of the running update of {@code var} (the reference's {@code VAR_LR}). */
+    public static final double VAR_LR = 0.1;
+
+    private final ModelConfig config;
+    private final DType dtype;
+    private final Kernels k;
+    private final List<TarFlowBlock> blocks = new ArrayList<>();
+    private final Tensor var;
+
+    public TarFlowModel(ModelConfig config, DType dtype, Kernels k) {
+        this.config = config;
+        this.dtype = dtype;
+        this.k = k;
+        for (int i = 0; i < config.numBlocks(); i++) {
+            blocks.add(new TarFlowBlock("blocks." + i, config.numPatches(), config.patchDim(), config.channels(),
+                    Permutation.forBlock(i), config.layersPerBlock(), config.nvp(), config.numClasses(), dtype, k));
+        }
+        this.var = Tensor.zeros(dtype, config.numPatches(), config.patchDim());
+        var.fill(1.0);
+    }
+
+    /** Initialises all parameters as the reference does, from {@code seed}. */
+    public TarFlowModel init(long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (TarFlowBlock b : blocks) {
+            b.init(rng);
+        }
+        var.fill(1.0);
+        return this;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    public Kernels kernels() {
+        return k;
+    }
+
+    public List<TarFlowBlock> blocks() {
+        return blocks;
+    }
+
+    /** The prior variance buffer {@code var} (T, D). */
+    public Tensor priorVar() {
+        return var;
+    }
+
+    /** All trainable parameters, in state_dict order. */
+    public List<Parameter> parameters() {
+        List<Parameter> ps = new ArrayList<>();
+        for (TarFlowBlock b : blocks) {
+            ps.addAll(b.parameters());
+        }
+        return ps;
+    }
+
+    /** Parameters and buffers by PyTorch state_dict key (the live tensors, not copies). */
+    public Map<String, Tensor> stateDict() {
+        Map<String, Tensor> sd = new LinkedHashMap<>();
+        for (int i = 0; i < blocks.size(); i++) {
+            for (Parameter p : blocks.get(i).parameters()) {
+                sd.put(p.name(), p.value());
+            }
+            sd.put("blocks." + i + ".attn_mask", blocks.get(i).attnMask());
+        }
+        sd.put("var", var);
+        return sd;
+    }
+
+    /**
+     * Copies a state_dict into the model (converting dtype as needed), strictly: every key of
+     * {@link #stateDict()} must be present with the same shape and no other key may appear; the
+     * {@code attn_mask} buffers must be the causal (lower-triangular ones) mask this implementation
+     * computes with.
+     *
+     * @throws IllegalArgumentException listing every missing, unexpected and mis-shaped key
+     */
+    public void loadStateDict(Map<String, Tensor> source) {
+        Map<String, Tensor> own = stateDict();
+        List<String> missing = new ArrayList<>();
+        List<String> misShaped = new ArrayList<>();
+        for (Map.Entry<String, Tensor> e : own.entrySet()) {
+            Tensor src = source.get(e.getKey());
+            if (src == null) {
+                missing.add(e.getKey());
+            } else if (!src.sameShape(e.getValue())) {
+                misShaped.add(e.getKey() + " (file " + java.util.Arrays.toString(src.shape()) + ", model "
+                        + java.util.Arrays.toString(e.getValue().shape()) + ")");
+            }
+        }
+        List<String> unexpected = source.keySet().stream().filter(key -> !own.containsKey(key)).sorted().toList();
+        if (!missing.isEmpty() || !unexpected.isEmpty() || !misShaped.isEmpty()) {
+            StringBuilder sb = new StringBuilder("state_dict does not fit the model " + config);
+            if (!missing.isEmpty()) {
+                sb.append("\n  missing keys: ").append(missing);
+            }
+            if (!unexpected.isEmpty()) {
+                sb.append("\n  unexpected keys: ").append(unexpected);
+            }
+            if (!misShaped.isEmpty()) {
+                sb.append("\n  shape mismatches: ").append(misShaped);
+            }
+            throw new IllegalArgumentException(sb.toString());
+        }
+        for (int i = 0; i < blocks.size(); i++) {
+            Tensor mask = source.get("blocks." + i + ".attn_mask");
+            for (int j = 0; j < mask.size(); j++) {
+                if (mask.get(j) != blocks.get(i).attnMask().get(j)) {
+                    throw new IllegalArgumentException("blocks." + i + ".attn_mask is not the causal lower-triangular"
+                            + " mask; other masks are not supported");
+                }
+            }
+        }
+        for (Map.Entry<String, Tensor> e : own.entrySet()) {
+            Tensor src = source.get(e.getKey());
+            e.getValue().copyFrom(src.dtype() == dtype ? src : src.to(dtype));
+        }
+    }
+
+    public void zeroGrad() {
+        for (Parameter p : parameters()) {
+            p.zeroGrad();
+        }
+    }
+
+    /** img (B, C, H, W) → (B, T, D). */
+    public Tensor patchify(Tensor img) {
+        checkImages(img);
+        return Patchify.patchify(img, config.patchSize());
+    }
+
+    /** (B, T, D) → img (B, C, H, W). */
+    public Tensor unpatchify(Tensor seq) {
+        return Patchify.unpatchify(seq, config.patchSize(), config.inChannels(), config.imgSize());
+    }
+
+    /**
+     * Forward pass on images (B, C, H, W) in [-1, 1] (plus any noise augmentation).
+     *
+     * @param labels (B) class labels in [0, num_classes) or -1 for "no label"; null for an unconditional
+     *               model or to use the mean class embedding for every sample
+     */
+    public ForwardResult forward(Tensor images, int[] labels) {
+        return forwardSequence(patchify(images), labels, images.shape());
+    }
+
+    /** Forward pass on a patch sequence x (B, T, D). */
+    public ForwardResult forwardSequence(Tensor x, int[] labels) {
+        return forwardSequence(x, labels, x.shape());
+    }
+
+    private ForwardResult forwardSequence(Tensor x, int[] labels, int[] inputShape) {
+        checkSequence(x);
+        checkLabels(labels, x.dim(0));
+        List<Tensor> outputs = new ArrayList<>();
+        Tensor logdets = Tensor.zeros(dtype, x.dim(0));
+        Tensor h = x;
+        for (TarFlowBlock b : blocks) {
+            TarFlowBlock.Output o = b.forward(h, labels);
+            k.add(logdets, o.logdetPerDim(), 1.0, logdets);
+            h = o.out();
+            outputs.add(h);
+        }
+        return new ForwardResult(h, List.copyOf(outputs), logdets, inputShape);
+    }
+
+    /** The reference's loss {@code 0.5 * mean(z^2) - mean(logdets)}. */
+    public double loss(ForwardResult r) {
+        return 0.5 * k.sumSquares(r.z()) / r.z().size() - k.sum(r.logdets()) / r.logdets().size();
+    }
+
+    /**
+     * Backward of {@link #loss} through the forward pass that produced {@code r} (which must be the most
+     * recent forward of this model). Accumulates parameter gradients and returns d loss / d input, shaped
+     * like the forward input.
+     */
+    public Tensor backward(ForwardResult r) {
+        int b = r.z().dim(0);
+        Tensor dz = r.z().copy();
+        for (int i = 0; i < dz.size(); i++) {
+            dz.set(i, dz.get(i) / dz.size());
+        }
+        Tensor dLogdet = Tensor.zeros(dtype, b);
+        dLogdet.fill(-1.0 / b);
+        Tensor g = dz;
+        for (int i = blocks.size() - 1; i >= 0; i--) {
+            g = blocks.get(i).backward(g, dLogdet);
+        }
+        return r.inputShape().length == 4 ? unpatchify(g) : g;
+    }
+
+    /**
+     * The reference's {@code update_prior}: {@code var ← var + VAR_LR · (mean over the batch of z² − var)}.
+     * Used in training of volume-preserving models only.
+     */
+    public void updatePrior(Tensor z) {
+        int b = z.dim(0);
+        int n = var.size();
+        for (int j = 0; j < n; j++) {
+            double s = 0;
+            for (int i = 0; i < b; i++) {
+                double v = z.get(i * n + j);
+                s += v * v;
+            }
+            double mean = s / b;
+            var.set(j, var.get(j) + VAR_LR * (mean - var.get(j)));
+        }
+    }
+
+    /**
+     * Samples images from prior noise: {@code x = noise * sqrt(var)}, then each block inverted in reverse
+     * order. Returns images (B, C, H, W) (unclipped).
+     *
+     * @param noise  (B, T, D) standard normal
+     * @param labels (B) labels to condition on, -1 or null for the mean class embedding
+     */
+    public Tensor reverse(Tensor noise, int[] labels, SamplingOptions opts) {
+        return unpatchify(reverseSequence(noise, labels, opts));
+    }
+
+    /** As {@link #reverse} but returns the patch sequence (B, T, D). */
+    public Tensor reverseSequence(Tensor noise, int[] labels, SamplingOptions opts) {
+        checkSequence(noise);
+        checkLabels(labels, noise.dim(0));
+        Tensor x = noise.copy();
+        for (int i = 0; i < x.size(); i++) {
+            x.set(i, x.get(i) * Math.sqrt(var.get(i % var.size())));
+        }
+        for (int i = blocks.size() - 1; i >= 0; i--) {
+            x = blocks.get(i).reverse(x, labels, opts);
+        }
+        return x;
+    }
+
+    private void checkImages(Tensor img) {
+        int s = config.imgSize();
+        if (img.rank() != 4 || img.dim(1) != config.inChannels() || img.dim(2) != s || img.dim(3) != s) {
+            throw new IllegalArgumentException("expected images (B, " + config.inChannels() + ", " + s + ", " + s
+                    + "), got " + img);
+        }
+        checkDType(img);
+    }
+
+    private void checkSequence(Tensor x) {
+        if (x.rank() != 3 || x.dim(1) != config.numPatches() || x.dim(2) != config.patchDim()) {
+            throw new IllegalArgumentException("expected a sequence (B, " + config.numPatches() + ", "
+                    + config.patchDim() + "), got " + x);
+        }
+        checkDType(x);
+    }
+
+    private void checkDType(Tensor x) {
+        if (x.dtype() != dtype) {
+            throw new IllegalArgumentException("model is " + dtype + ", input is " + x.dtype());
+        }
+    }
+
+    private void checkLabels(int[] labels, int batch) {
+        if (labels == null) {
+            return;
+        }
+        if (!config.conditional()) {
+            throw new IllegalArgumentException("the model is unconditional (num_classes = 0): pass no labels");
+        }
+        if (labels.length != batch) {
+            throw new IllegalArgumentException(labels.length + " labels for a batch of " + batch);
+        }
+        for (int y : labels) {
+            if (y < -1 || y >= config.numClasses()) {
+                throw new IllegalArgumentException("label " + y + " is outside [-1, " + config.numClasses()
+                        + "): use 0.." + (config.numClasses() - 1) + ", or -1 for no label");
+            }
+        }
+    }
+}

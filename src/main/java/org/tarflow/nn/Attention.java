@@ -1,0 +1,139 @@
+package org.tarflow.nn;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+import org.tarflow.tensor.DType;
+import org.tarflow.tensor.Kernels;
+import org.tarflow.tensor.Tensor;
+
+/**
+ * The reference's {@code Attention}: pre-LayerNorm multi-head causal self-attention.
+ *
+ * <p>{@code qkv = Linear(C, 3C)(norm(x))} is split into query, key and value (columns [0, C), [C, 2C),
+ * [2C, 3C)), each into H = C/64 heads of d = 64 columns; per head
+ * {@code softmax(q k^T * scale / temp, causal) v}, heads concatenated, then {@code proj = Linear(C, C)}.
+ * scale = d^-1/2 (the reference applies d^-1/4 to q and to k). Keys {@code <prefix>.norm},
+ * {@code <prefix>.qkv}, {@code <prefix>.proj}.
+ *
+ * <p>{@link #forward} runs a whole sequence under the causal mask (training, likelihood);
+ * {@link #decode} runs one new position against a {@link KVCache} (sampling), which attends to the
+ * cached positions and itself, the same set the causal mask allows.
+ */
+public final class Attention {
+    /** Head dimension, fixed by the reference. */
+    public static final int HEAD_DIM = 64;
+
+    private final Kernels k;
+    private final int channels;
+    private final int heads;
+    private final LayerNorm norm;
+    private final Linear qkv;
+    private final Linear proj;
+    // saved by forward for backward, all (B, H, T, ·)
+    private Tensor q;
+    private Tensor key;
+    private Tensor v;
+    private Tensor probs;
+    private double scale;
+
+    public Attention(String prefix, int channels, DType dtype, Kernels k) {
+        if (channels % HEAD_DIM != 0 || channels == 0) {
+            throw new IllegalArgumentException("attention width " + channels + " must be a positive multiple of "
+                    + HEAD_DIM + " (the head dimension)");
+        }
+        this.k = k;
+        this.channels = channels;
+        this.heads = channels / HEAD_DIM;
+        this.norm = new LayerNorm(prefix + ".norm", channels, dtype, k);
+        this.qkv = new Linear(prefix + ".qkv", channels, 3 * channels, dtype, k);
+        this.proj = new Linear(prefix + ".proj", channels, channels, dtype, k);
+    }
+
+    public void init(RandomGenerator rng) {
+        qkv.init(rng);
+        proj.init(rng);
+    }
+
+    public int heads() {
+        return heads;
+    }
+
+    public List<Parameter> parameters() {
+        List<Parameter> ps = new ArrayList<>(norm.parameters());
+        ps.addAll(qkv.parameters());
+        ps.addAll(proj.parameters());
+        return ps;
+    }
+
+    private static double scale(double temp) {
+        return 1.0 / Math.sqrt(HEAD_DIM) / temp;
+    }
+
+    /** x (B, T, C) → (B, T, C) under the causal mask; {@code temp} divides the attention logits. */
+    public Tensor forward(Tensor x, double temp) {
+        int b = x.dim(0);
+        int t = x.dim(1);
+        Tensor h = qkv.forward(norm.forward(x));
+        q = Heads.split(h, 0, heads, HEAD_DIM);
+        key = Heads.split(h, channels, heads, HEAD_DIM);
+        v = Heads.split(h, 2 * channels, heads, HEAD_DIM);
+        scale = scale(temp);
+        Tensor s = Tensor.zeros(x.dtype(), b, heads, t, t);
+        k.gemm(b * heads, false, true, t, t, HEAD_DIM, scale, q, key, 0.0, s);
+        probs = Tensor.zerosLike(s);
+        k.softmaxCausal(s, probs);
+        Tensor o = Tensor.zeros(x.dtype(), b, heads, t, HEAD_DIM);
+        k.gemm(b * heads, false, false, t, HEAD_DIM, t, 1.0, probs, v, 0.0, o);
+        Tensor merged = Tensor.zeros(x.dtype(), b, t, channels);
+        Heads.merge(o, merged, 0);
+        return proj.forward(merged);
+    }
+
+    /** dy (B, T, C) → dx (B, T, C); accumulates parameter gradients. */
+    public Tensor backward(Tensor dy) {
+        int b = dy.dim(0);
+        int t = dy.dim(1);
+        int bh = b * heads;
+        Tensor dO = Heads.split(proj.backward(dy), 0, heads, HEAD_DIM);
+        Tensor dP = Tensor.zerosLike(probs);
+        k.gemm(bh, false, true, t, t, HEAD_DIM, 1.0, dO, v, 0.0, dP);
+        Tensor dV = Tensor.zerosLike(v);
+        k.gemm(bh, true, false, t, HEAD_DIM, t, 1.0, probs, dO, 0.0, dV);
+        Tensor dS = Tensor.zerosLike(probs);
+        k.softmaxCausalBackward(probs, dP, dS);
+        Tensor dQ = Tensor.zerosLike(q);
+        k.gemm(bh, false, false, t, HEAD_DIM, t, scale, dS, key, 0.0, dQ);
+        Tensor dK = Tensor.zerosLike(key);
+        k.gemm(bh, true, false, t, HEAD_DIM, t, scale, dS, q, 0.0, dK);
+        Tensor dQkv = Tensor.zeros(dy.dtype(), b, t, 3 * channels);
+        Heads.merge(dQ, dQkv, 0);
+        Heads.merge(dK, dQkv, channels);
+        Heads.merge(dV, dQkv, 2 * channels);
+        return norm.backward(qkv.backward(dQkv));
+    }
+
+    /** A cache sized for this layer. */
+    public KVCache newCache(DType dtype, int batch, int capacity) {
+        return new KVCache(dtype, batch, heads, capacity, HEAD_DIM);
+    }
+
+    /**
+     * One sampling step: x (B, 1, C) is the next position; its key and value are appended to
+     * {@code cache} and its query attends to every cached position. Returns (B, 1, C).
+     */
+    public Tensor decode(Tensor x, KVCache cache, double temp) {
+        int b = x.dim(0);
+        Tensor h = qkv.forward(norm.forward(x));
+        Tensor qs = Heads.split(h, 0, heads, HEAD_DIM);
+        cache.append(Heads.split(h, channels, heads, HEAD_DIM), Heads.split(h, 2 * channels, heads, HEAD_DIM));
+        int cap = cache.keys().dim(2);
+        Tensor o = Tensor.zeros(x.dtype(), b, heads, 1, HEAD_DIM);
+        k.attendCached(qs.reshape(b * heads, HEAD_DIM), cache.keys().reshape(b * heads, cap, HEAD_DIM),
+                cache.values().reshape(b * heads, cap, HEAD_DIM), cache.length(), scale(temp),
+                o.reshape(b * heads, HEAD_DIM));
+        Tensor merged = Tensor.zeros(x.dtype(), b, 1, channels);
+        Heads.merge(o, merged, 0);
+        return proj.forward(merged);
+    }
+}

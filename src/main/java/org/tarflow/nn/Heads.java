@@ -1,0 +1,52 @@
+package org.tarflow.nn;
+
+import org.tarflow.tensor.Tensor;
+
+/**
+ * Moves attention heads between the token-major layout the linear layers produce, (B, T, width), and
+ * the head-major layout the per-head products want, (B, H, T, d): PyTorch's
+ * {@code reshape(B, T, H, d).transpose(1, 2)} and back, as explicit copies.
+ */
+final class Heads {
+    private Heads() {
+    }
+
+    /**
+     * Copies columns {@code [col0, col0 + H*d)} of src (B, T, width) into a new (B, H, T, d) tensor,
+     * head h taking columns {@code col0 + h*d ..}.
+     */
+    static Tensor split(Tensor src, int col0, int heads, int d) {
+        int b = src.dim(0);
+        int t = src.dim(1);
+        int width = src.dim(2);
+        Tensor dst = Tensor.zeros(src.dtype(), b, heads, t, d);
+        Object s = src.array();
+        Object o = dst.array();
+        for (int bi = 0; bi < b; bi++) {
+            for (int h = 0; h < heads; h++) {
+                for (int ti = 0; ti < t; ti++) {
+                    System.arraycopy(s, (bi * t + ti) * width + col0 + h * d, o, ((bi * heads + h) * t + ti) * d, d);
+                }
+            }
+        }
+        return dst;
+    }
+
+    /** Inverse of {@link #split}: writes src (B, H, T, d) into columns {@code [col0, col0 + H*d)} of dst (B, T, width). */
+    static void merge(Tensor src, Tensor dst, int col0) {
+        int b = src.dim(0);
+        int heads = src.dim(1);
+        int t = src.dim(2);
+        int d = src.dim(3);
+        int width = dst.dim(2);
+        Object s = src.array();
+        Object o = dst.array();
+        for (int bi = 0; bi < b; bi++) {
+            for (int h = 0; h < heads; h++) {
+                for (int ti = 0; ti < t; ti++) {
+                    System.arraycopy(s, ((bi * heads + h) * t + ti) * d, o, (bi * t + ti) * width + col0 + h * d, d);
+                }
+            }
+        }
+    }
+}

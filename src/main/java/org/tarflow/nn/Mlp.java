@@ -1,0 +1,56 @@
+package org.tarflow.nn;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+import org.tarflow.tensor.DType;
+import org.tarflow.tensor.Kernels;
+import org.tarflow.tensor.Tensor;
+
+/**
+ * The reference's {@code MLP}: {@code main(norm(x))} with {@code main = Linear(C, 4C), GELU, Linear(4C, C)}.
+ * Keys: {@code <prefix>.norm}, {@code <prefix>.main.0}, {@code <prefix>.main.2} (the GELU is
+ * {@code main.1} and has no parameters). Shapes: x (..., C) → (..., C).
+ */
+public final class Mlp {
+    /** Hidden width multiplier, fixed by the reference. */
+    public static final int EXPANSION = 4;
+
+    private final Kernels k;
+    private final LayerNorm norm;
+    private final Linear fc1;
+    private final Linear fc2;
+    private Tensor preActivation;
+
+    public Mlp(String prefix, int channels, DType dtype, Kernels k) {
+        this.k = k;
+        this.norm = new LayerNorm(prefix + ".norm", channels, dtype, k);
+        this.fc1 = new Linear(prefix + ".main.0", channels, channels * EXPANSION, dtype, k);
+        this.fc2 = new Linear(prefix + ".main.2", channels * EXPANSION, channels, dtype, k);
+    }
+
+    public void init(RandomGenerator rng) {
+        fc1.init(rng);
+        fc2.init(rng);
+    }
+
+    public List<Parameter> parameters() {
+        List<Parameter> ps = new ArrayList<>(norm.parameters());
+        ps.addAll(fc1.parameters());
+        ps.addAll(fc2.parameters());
+        return ps;
+    }
+
+    public Tensor forward(Tensor x) {
+        preActivation = fc1.forward(norm.forward(x));
+        Tensor h = Tensor.zerosLike(preActivation);
+        k.gelu(preActivation, h);
+        return fc2.forward(h);
+    }
+
+    public Tensor backward(Tensor dy) {
+        Tensor dh = fc2.backward(dy);
+        k.geluBackward(preActivation, dh, dh);
+        return norm.backward(fc1.backward(dh));
+    }
+}

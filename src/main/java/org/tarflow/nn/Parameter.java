@@ -1,0 +1,46 @@
+package org.tarflow.nn;
+
+import org.tarflow.tensor.Tensor;
+
+/**
+ * A trainable tensor and its gradient, named by its PyTorch {@code state_dict} key
+ * (e.g. {@code blocks.0.attn_blocks.1.attention.qkv.weight}).
+ *
+ * <p>Backward passes accumulate into {@link #grad()}, as PyTorch's {@code .grad} does; call
+ * {@link #zeroGrad()} before each step.
+ */
+public final class Parameter {
+    private final String name;
+    private final Tensor value;
+    private final Tensor grad;
+
+    public Parameter(String name, Tensor value) {
+        this.name = name;
+        this.value = value;
+        this.grad = Tensor.zerosLike(value);
+    }
+
+    /** The {@code state_dict} key. */
+    public String name() {
+        return name;
+    }
+
+    /** The parameter values (updated in place by the optimiser and by weight loading). */
+    public Tensor value() {
+        return value;
+    }
+
+    /** The accumulated gradient, same shape and dtype as {@link #value()}. */
+    public Tensor grad() {
+        return grad;
+    }
+
+    public void zeroGrad() {
+        grad.fill(0);
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + value.describe();
+    }
+}
