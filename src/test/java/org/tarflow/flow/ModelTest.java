@@ -1,0 +1,145 @@
+package org.tarflow.flow;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.tarflow.TestTensors;
+import org.tarflow.nn.Parameter;
+import org.tarflow.tensor.DType;
+import org.tarflow.tensor.SimdKernels;
+import org.tarflow.tensor.Tensor;
+
+class ModelTest {
+    private static final SimdKernels K = new SimdKernels();
+
+    static void perturb(TarFlowModel m, double std, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (Parameter p : m.parameters()) {
+            for (int i = 0; i < p.value().size(); i++) {
+                p.value().set(i, p.value().get(i) + std * rng.nextGaussian());
+            }
+        }
+    }
+
+    @Test
+    void patchifyFollowsUnfoldLayout() {
+        SplittableRandom rng = new SplittableRandom(1);
+        int n = 2, c = 3, s = 6, p = 3;
+        Tensor img = TestTensors.randn(DType.F64, rng, n, c, s, s);
+        Tensor seq = Patchify.patchify(img, p);
+        assertArrayEquals(new int[] {n, 4, c * p * p}, seq.shape());
+        for (int ni = 0; ni < n; ni++) {
+            for (int ty = 0; ty < 2; ty++) {
+                for (int tx = 0; tx < 2; tx++) {
+                    for (int ci = 0; ci < c; ci++) {
+                        for (int dy = 0; dy < p; dy++) {
+                            for (int dx = 0; dx < p; dx++) {
+                                assertEquals(img.at(ni, ci, ty * p + dy, tx * p + dx),
+                                        seq.at(ni, ty * 2 + tx, ci * p * p + dy * p + dx));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assertArrayEquals(img.toDoubleArray(), Patchify.unpatchify(seq, p, c, s).toDoubleArray());
+    }
+
+    @Test
+    void labelMinusOneIsTheMeanClassEmbedding() {
+        ModelConfig c = new ModelConfig(1, 4, 2, 64, 2, 1, true, 3);
+        TarFlowModel m = new TarFlowModel(c, DType.F64, K).init(7);
+        perturb(m, 0.05, 8); // the zero-initialised proj_out would hide the class embedding
+        Tensor x = TestTensors.randn(DType.F64, new SplittableRandom(3), 2, c.numPatches(), c.patchDim());
+        Tensor zNull = m.forwardSequence(x, null).z().copy();
+        Tensor zDropped = m.forwardSequence(x, new int[] {-1, -1}).z();
+        assertArrayEquals(zNull.toDoubleArray(), zDropped.toDoubleArray(), 1e-15);
+        Tensor zLabelled = m.forwardSequence(x, new int[] {0, 1}).z();
+        assertTrue(TestTensors.relError(zNull, zLabelled) > 1e-6, "labels must change the output");
+    }
+
+    /** The float32 path computes the same function as the float64 one, to float precision. */
+    @Test
+    void float32AgreesWithFloat64() {
+        ModelConfig cfg = new ModelConfig(1, 8, 2, 128, 2, 2, true, 4);
+        TarFlowModel m64 = new TarFlowModel(cfg, DType.F64, K).init(11);
+        perturb(m64, 0.03, 4);
+        SplittableRandom rng = new SplittableRandom(5);
+        TarFlowModel m32 = new TarFlowModel(cfg, DType.F32, K);
+        m32.loadStateDict(m64.stateDict());
+        Tensor x = TestTensors.uniform(DType.F64, rng, -1, 1, 4, 1, 8, 8);
+        int[] y = {0, 3, -1, 2};
+        ForwardResult r64 = m64.forward(x, y);
+        ForwardResult r32 = m32.forward(x.to(DType.F32), y);
+        assertTrue(TestTensors.relError(r64.z(), r32.z()) < 1e-5, "z");
+        assertEquals(m64.loss(r64), m32.loss(r32), 1e-5);
+        Tensor g64 = m64.backward(r64);
+        Tensor g32 = m32.backward(r32);
+        assertTrue(TestTensors.relError(g64, g32) < 1e-4, "grad x " + TestTensors.relError(g64, g32));
+        Tensor noise = TestTensors.randn(DType.F64, rng, 4, cfg.numPatches(), cfg.patchDim());
+        Tensor s64 = m64.reverse(noise, y, SamplingOptions.cfg(1.5));
+        Tensor s32 = m32.reverse(noise.to(DType.F32), y, SamplingOptions.cfg(1.5));
+        assertTrue(TestTensors.relError(s64, s32) < 1e-4, "samples " + TestTensors.relError(s64, s32));
+    }
+
+    @Test
+    void volumePreservingPriorIsLearnedAndScalesTheNoise() {
+        ModelConfig cfg = new ModelConfig(1, 4, 2, 64, 2, 1, false, 0);
+        TarFlowModel m = new TarFlowModel(cfg, DType.F64, K).init(3);
+        Tensor z = TestTensors.randn(DType.F64, new SplittableRandom(9), 5, 4, 4);
+        Tensor before = m.priorVar().copy();
+        m.updatePrior(z);
+        for (int j = 0; j < 16; j++) {
+            double meanSq = 0;
+            for (int b = 0; b < 5; b++) {
+                meanSq += z.get(b * 16 + j) * z.get(b * 16 + j) / 5;
+            }
+            assertEquals(before.get(j) + 0.1 * (meanSq - before.get(j)), m.priorVar().get(j), 1e-15);
+        }
+        // sampling starts from noise * sqrt(var): var = 4 is the same as doubling the noise
+        Tensor noise = TestTensors.randn(DType.F64, new SplittableRandom(2), 2, 4, 4);
+        m.priorVar().fill(1.0);
+        Tensor doubled = noise.copy();
+        for (int i = 0; i < doubled.size(); i++) {
+            doubled.set(i, 2 * doubled.get(i));
+        }
+        Tensor a = m.reverse(doubled, null, SamplingOptions.PLAIN);
+        m.priorVar().fill(4.0);
+        Tensor b = m.reverse(noise, null, SamplingOptions.PLAIN);
+        assertArrayEquals(a.toDoubleArray(), b.toDoubleArray(), 1e-14);
+    }
+
+    @Test
+    void strictLoadingListsEveryProblem() {
+        ModelConfig cfg = new ModelConfig(1, 4, 2, 64, 2, 1, true, 0);
+        TarFlowModel m = new TarFlowModel(cfg, DType.F64, K);
+        Map<String, Tensor> sd = new HashMap<>(m.stateDict());
+        sd.remove("blocks.1.proj_in.bias");
+        sd.put("blocks.0.extra", Tensor.zeros(DType.F64, 1));
+        sd.put("blocks.0.proj_in.weight", Tensor.zeros(DType.F64, 64, 5));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.loadStateDict(sd));
+        assertTrue(e.getMessage().contains("missing keys: [blocks.1.proj_in.bias]"), e.getMessage());
+        assertTrue(e.getMessage().contains("unexpected keys: [blocks.0.extra]"), e.getMessage());
+        assertTrue(e.getMessage().contains("blocks.0.proj_in.weight (file [64, 5], model [64, 4])"), e.getMessage());
+    }
+
+    @Test
+    void badArgumentsAreRejectedWithAMessageThatSaysWhatToChange() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new ModelConfig(1, 28, 4, 100, 4, 4, true, 10))
+                .getMessage().contains("multiple of 64"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new ModelConfig(1, 28, 5, 128, 4, 4, true, 10))
+                .getMessage().contains("not divisible by patch_size"));
+        TarFlowModel m = new TarFlowModel(new ModelConfig(1, 4, 2, 64, 1, 1, true, 3), DType.F64, K);
+        Tensor x = Tensor.zeros(DType.F64, 1, 1, 4, 4);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> m.forward(x, new int[] {3}))
+                .getMessage().contains("label 3 is outside [-1, 3)"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> m.forward(Tensor.zeros(DType.F64, 1, 1, 5, 5), null))
+                .getMessage().contains("expected images (B, 1, 4, 4)"));
+    }
+}
