@@ -113,11 +113,22 @@ final class SimdGemm {
     private static void packA(boolean tA, int m, int k, float[] a, int ao, int ii, int mc, int kk, int kc, float[] ap) {
         for (int ir = 0; ir < mc; ir += MR) {
             int base = ir * kc;
-            for (int r = 0; r < MR; r++) {
-                int i = ii + ir + r;
-                boolean valid = ir + r < mc;
+            int rows = Math.min(MR, mc - ir);
+            if (rows < MR) {
+                java.util.Arrays.fill(ap, base, base + kc * MR, 0f);
+            }
+            if (tA) {
+                // op(A)[i, q] = a[q * m + i]: the MR values of one q are adjacent in the source
                 for (int q = 0; q < kc; q++) {
-                    ap[base + q * MR + r] = !valid ? 0f : tA ? a[ao + (kk + q) * m + i] : a[ao + i * k + kk + q];
+                    System.arraycopy(a, ao + (kk + q) * m + ii + ir, ap, base + q * MR, rows);
+                }
+            } else {
+                for (int r = 0; r < rows; r++) {
+                    int src = ao + (ii + ir + r) * k + kk;
+                    int dst = base + r;
+                    for (int q = 0; q < kc; q++) {
+                        ap[dst + q * MR] = a[src + q];
+                    }
                 }
             }
         }
@@ -177,20 +188,44 @@ final class SimdGemm {
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
         }
-        FloatVector[] acc = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
-        if (nr == FNR) {
-            for (int r = 0; r < mr; r++) {
-                storeRow(acc[2 * r], c, co + r * ldc, alpha, beta, first);
-                storeRow(acc[2 * r + 1], c, co + r * ldc + FL, alpha, beta, first);
-            }
+        if (nr == FNR && mr == MR) {
+            int r = co;
+            storeRow(c00, c, r, alpha, beta, first);
+            storeRow(c01, c, r + FL, alpha, beta, first);
+            r += ldc;
+            storeRow(c10, c, r, alpha, beta, first);
+            storeRow(c11, c, r + FL, alpha, beta, first);
+            r += ldc;
+            storeRow(c20, c, r, alpha, beta, first);
+            storeRow(c21, c, r + FL, alpha, beta, first);
+            r += ldc;
+            storeRow(c30, c, r, alpha, beta, first);
+            storeRow(c31, c, r + FL, alpha, beta, first);
+            r += ldc;
+            storeRow(c40, c, r, alpha, beta, first);
+            storeRow(c41, c, r + FL, alpha, beta, first);
+            r += ldc;
+            storeRow(c50, c, r, alpha, beta, first);
+            storeRow(c51, c, r + FL, alpha, beta, first);
         } else {
-            float[] tile = new float[FNR];
+            // partial tile: spill the accumulators and write the valid part element by element
+            float[] tile = new float[MR * FNR];
+            c00.intoArray(tile, 0);
+            c01.intoArray(tile, FL);
+            c10.intoArray(tile, FNR);
+            c11.intoArray(tile, FNR + FL);
+            c20.intoArray(tile, 2 * FNR);
+            c21.intoArray(tile, 2 * FNR + FL);
+            c30.intoArray(tile, 3 * FNR);
+            c31.intoArray(tile, 3 * FNR + FL);
+            c40.intoArray(tile, 4 * FNR);
+            c41.intoArray(tile, 4 * FNR + FL);
+            c50.intoArray(tile, 5 * FNR);
+            c51.intoArray(tile, 5 * FNR + FL);
             for (int r = 0; r < mr; r++) {
-                acc[2 * r].intoArray(tile, 0);
-                acc[2 * r + 1].intoArray(tile, FL);
                 for (int x = 0; x < nr; x++) {
                     int ci = co + r * ldc + x;
-                    float v = alpha * tile[x];
+                    float v = alpha * tile[r * FNR + x];
                     c[ci] = first ? (beta == 0 ? v : v + beta * c[ci]) : c[ci] + v;
                 }
             }
@@ -246,11 +281,22 @@ final class SimdGemm {
     private static void packA(boolean tA, int m, int k, double[] a, int ao, int ii, int mc, int kk, int kc, double[] ap) {
         for (int ir = 0; ir < mc; ir += MR) {
             int base = ir * kc;
-            for (int r = 0; r < MR; r++) {
-                int i = ii + ir + r;
-                boolean valid = ir + r < mc;
+            int rows = Math.min(MR, mc - ir);
+            if (rows < MR) {
+                java.util.Arrays.fill(ap, base, base + kc * MR, 0.0);
+            }
+            if (tA) {
+                // op(A)[i, q] = a[q * m + i]: the MR values of one q are adjacent in the source
                 for (int q = 0; q < kc; q++) {
-                    ap[base + q * MR + r] = !valid ? 0.0 : tA ? a[ao + (kk + q) * m + i] : a[ao + i * k + kk + q];
+                    System.arraycopy(a, ao + (kk + q) * m + ii + ir, ap, base + q * MR, rows);
+                }
+            } else {
+                for (int r = 0; r < rows; r++) {
+                    int src = ao + (ii + ir + r) * k + kk;
+                    int dst = base + r;
+                    for (int q = 0; q < kc; q++) {
+                        ap[dst + q * MR] = a[src + q];
+                    }
                 }
             }
         }
@@ -308,20 +354,44 @@ final class SimdGemm {
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
         }
-        DoubleVector[] acc = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
-        if (nr == DNR) {
-            for (int r = 0; r < mr; r++) {
-                storeRow(acc[2 * r], c, co + r * ldc, alpha, beta, first);
-                storeRow(acc[2 * r + 1], c, co + r * ldc + DL, alpha, beta, first);
-            }
+        if (nr == DNR && mr == MR) {
+            int r = co;
+            storeRow(c00, c, r, alpha, beta, first);
+            storeRow(c01, c, r + DL, alpha, beta, first);
+            r += ldc;
+            storeRow(c10, c, r, alpha, beta, first);
+            storeRow(c11, c, r + DL, alpha, beta, first);
+            r += ldc;
+            storeRow(c20, c, r, alpha, beta, first);
+            storeRow(c21, c, r + DL, alpha, beta, first);
+            r += ldc;
+            storeRow(c30, c, r, alpha, beta, first);
+            storeRow(c31, c, r + DL, alpha, beta, first);
+            r += ldc;
+            storeRow(c40, c, r, alpha, beta, first);
+            storeRow(c41, c, r + DL, alpha, beta, first);
+            r += ldc;
+            storeRow(c50, c, r, alpha, beta, first);
+            storeRow(c51, c, r + DL, alpha, beta, first);
         } else {
-            double[] tile = new double[DNR];
+            // partial tile: spill the accumulators and write the valid part element by element
+            double[] tile = new double[MR * DNR];
+            c00.intoArray(tile, 0);
+            c01.intoArray(tile, DL);
+            c10.intoArray(tile, DNR);
+            c11.intoArray(tile, DNR + DL);
+            c20.intoArray(tile, 2 * DNR);
+            c21.intoArray(tile, 2 * DNR + DL);
+            c30.intoArray(tile, 3 * DNR);
+            c31.intoArray(tile, 3 * DNR + DL);
+            c40.intoArray(tile, 4 * DNR);
+            c41.intoArray(tile, 4 * DNR + DL);
+            c50.intoArray(tile, 5 * DNR);
+            c51.intoArray(tile, 5 * DNR + DL);
             for (int r = 0; r < mr; r++) {
-                acc[2 * r].intoArray(tile, 0);
-                acc[2 * r + 1].intoArray(tile, DL);
                 for (int x = 0; x < nr; x++) {
                     int ci = co + r * ldc + x;
-                    double v = alpha * tile[x];
+                    double v = alpha * tile[r * DNR + x];
                     c[ci] = first ? (beta == 0 ? v : v + beta * c[ci]) : c[ci] + v;
                 }
             }

@@ -12,6 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
  * products use the same packed SIMD code ({@link SimdGemm}, because the golden and gradient tests run
  * many of them), and its O(n) kernels delegate to {@link ScalarKernels}.
  *
+ * <p>Exponentials and lane sums go through {@link VMath}, whose results do not depend on JIT compilation,
+ * so a computation repeated later in a run (or in a resumed run) gives the same bits.
+ *
  * <p>Large loops are split over rows (or, for reductions over rows, over columns) with
  * {@link Parallel}, so that no element's summation order depends on the thread count.
  */
@@ -101,7 +104,7 @@ public final class SimdKernels implements Kernels {
         Parallel.forRange(x.length, x.length >= PARALLEL_ELEMENTS, (lo, hi) -> {
             int i = lo;
             for (; i + L <= hi; i += L) {
-                FloatVector.fromArray(S, x, i).mul(fa).lanewise(VectorOperators.EXP).intoArray(o, i);
+                VMath.exp(FloatVector.fromArray(S, x, i).mul(fa)).intoArray(o, i);
             }
             for (; i < hi; i++) {
                 o[i] = (float) Math.exp(fa * x[i]);
@@ -136,7 +139,7 @@ public final class SimdKernels implements Kernels {
                 FloatVector v = FloatVector.fromArray(S, x, i);
                 acc = squares ? v.fma(v, acc) : acc.add(v);
             }
-            double part = acc.reduceLanes(VectorOperators.ADD);
+            double part = VMath.sum(acc);
             for (; i < end; i++) {
                 part += squares ? (double) x[i] * x[i] : x[i];
             }
@@ -240,7 +243,7 @@ public final class SimdKernels implements Kernels {
                 acc = acc.add(v);
             }
         }
-        double s = acc.reduceLanes(VectorOperators.ADD);
+        double s = VMath.sum(acc);
         for (; j < n; j++) {
             float v = x[base + j] - (squares ? shift : 0f);
             s += squares ? v * v : v;
@@ -278,8 +281,8 @@ public final class SimdKernels implements Kernels {
                     sg = sg.add(gw);
                     sgx = gw.fma(xh, sgx);
                 }
-                float meanG = sg.reduceLanes(VectorOperators.ADD);
-                float meanGx = sgx.reduceLanes(VectorOperators.ADD);
+                float meanG = VMath.sum(sg);
+                float meanGx = VMath.sum(sgx);
                 for (; j < cols; j++) {
                     float xh = (in[base + j] - m) * s;
                     xhat[base + j] = xh;
@@ -344,7 +347,7 @@ public final class SimdKernels implements Kernels {
             for (; i + L <= hi; i += L) {
                 FloatVector v = FloatVector.fromArray(S, in, i);
                 FloatVector cdf = erfFast(v.mul(SQRT_HALF)).add(1f).mul(0.5f);
-                FloatVector pdf = v.mul(v).mul(-0.5f).lanewise(VectorOperators.EXP).mul(INV_SQRT_2PI);
+                FloatVector pdf = VMath.exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
                 v.fma(pdf, cdf).mul(FloatVector.fromArray(S, g, i)).intoArray(o, i);
             }
             for (; i < hi; i++) {
@@ -366,7 +369,7 @@ public final class SimdKernels implements Kernels {
         poly = poly.mul(t).add(Erf.AS_A2);
         poly = poly.mul(t).add(Erf.AS_A1);
         poly = poly.mul(t);
-        FloatVector e = ax.mul(ax).neg().lanewise(VectorOperators.EXP);
+        FloatVector e = VMath.exp(ax.mul(ax).neg());
         FloatVector r = poly.mul(e).neg().add(1f);
         return r.blend(r.neg(), x.lt(0f));
     }
@@ -397,11 +400,11 @@ public final class SimdKernels implements Kernels {
                 FloatVector vsum = FloatVector.zero(S);
                 j = 0;
                 for (; j < S.loopBound(len); j += L) {
-                    FloatVector e = FloatVector.fromArray(S, in, base + j).sub(max).lanewise(VectorOperators.EXP);
+                    FloatVector e = VMath.exp(FloatVector.fromArray(S, in, base + j).sub(max));
                     e.intoArray(o, base + j);
                     vsum = vsum.add(e);
                 }
-                float sum = vsum.reduceLanes(VectorOperators.ADD);
+                float sum = VMath.sum(vsum);
                 for (; j < len; j++) {
                     o[base + j] = (float) Math.exp(in[base + j] - max);
                     sum += o[base + j];
@@ -454,7 +457,7 @@ public final class SimdKernels implements Kernels {
         for (; j < S.loopBound(n); j += L) {
             acc = FloatVector.fromArray(S, a, ao + j).fma(FloatVector.fromArray(S, b, bo + j), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = VMath.sum(acc);
         for (; j < n; j++) {
             s += a[ao + j] * b[bo + j];
         }

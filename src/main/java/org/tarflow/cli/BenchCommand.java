@@ -1,0 +1,130 @@
+package org.tarflow.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import org.tarflow.flow.ForwardResult;
+import org.tarflow.flow.ModelConfig;
+import org.tarflow.flow.SamplingOptions;
+import org.tarflow.flow.TarFlowModel;
+import org.tarflow.tensor.DType;
+import org.tarflow.tensor.Parallel;
+import org.tarflow.tensor.SimdKernels;
+import org.tarflow.tensor.Tensor;
+import org.tarflow.train.AdamW;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Throughput of training, sampling and the forward NLL on a fixed model shape, printed as one JSON line.
+ * Each phase runs a warm-up repetition (JIT compilation) and is then timed over {@code --reps} repetitions.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure training, sampling and likelihood throughput (images/s) on a standard model shape.")
+final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--config", defaultValue = "mnist",
+            description = "mnist (1x28x28, patch 4, width 128, 4x4 layers, 10 classes; batches 256/100/500) "
+                    + "or cifar (3x32x32, patch 2, width 256, 4x4 layers, 10 classes; batches 64/16/128). Default: ${DEFAULT-VALUE}")
+    String config;
+
+    @CommandLine.Mixin
+    RuntimeOptions runtime = new RuntimeOptions();
+
+    @Option(names = "--reps", defaultValue = "3", description = "Timed repetitions per phase. Default: ${DEFAULT-VALUE}")
+    int reps;
+
+    @Override
+    public Integer call() {
+        runtime.apply();
+        ModelConfig cfg;
+        int trainBatch, sampleBatch, nllBatch;
+        switch (config) {
+            case "mnist" -> {
+                cfg = ModelConfig.mnistNotebook();
+                trainBatch = 256;
+                sampleBatch = 100;
+                nllBatch = 500;
+            }
+            case "cifar" -> {
+                cfg = new ModelConfig(3, 32, 2, 256, 4, 4, true, 10);
+                trainBatch = 64;
+                sampleBatch = 16;
+                nllBatch = 128;
+            }
+            default -> throw new IllegalArgumentException("--config must be mnist or cifar, got " + config);
+        }
+        TarFlowModel model = new TarFlowModel(cfg, DType.F32, new SimdKernels()).init(0);
+        AdamW opt = AdamW.reference(model.parameters());
+        SplittableRandom rng = new SplittableRandom(0);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("config", config);
+        out.put("threads", Parallel.threads());
+        out.put("train_img_s", rate(trainBatch, () -> {
+            Tensor x = images(cfg, trainBatch, rng);
+            model.zeroGrad();
+            ForwardResult r = model.forward(x, labels(cfg, trainBatch));
+            model.loss(r);
+            model.backward(r);
+            opt.step(1e-4);
+        }));
+        out.put("sample_img_s", rate(sampleBatch, () ->
+                model.reverse(noise(cfg, sampleBatch, rng), labels(cfg, sampleBatch), SamplingOptions.PLAIN)));
+        out.put("sample_cfg_img_s", rate(sampleBatch, () ->
+                model.reverse(noise(cfg, sampleBatch, rng), labels(cfg, sampleBatch), SamplingOptions.cfg(1.5))));
+        out.put("nll_img_s", rate(nllBatch, () -> model.forward(images(cfg, nllBatch, rng), labels(cfg, nllBatch))));
+        out.put("peak_rss_mb", peakRssMb());
+        System.out.println(new com.google.gson.Gson().toJson(out));
+        return 0;
+    }
+
+    private double rate(int batch, Runnable r) {
+        r.run();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < reps; i++) {
+            r.run();
+        }
+        double s = (System.nanoTime() - t0) / 1e9;
+        return Math.round(batch * reps / s * 10) / 10.0;
+    }
+
+    private static Tensor images(ModelConfig c, int b, SplittableRandom rng) {
+        Tensor x = Tensor.zeros(DType.F32, b, c.inChannels(), c.imgSize(), c.imgSize());
+        for (int i = 0; i < x.size(); i++) {
+            x.set(i, rng.nextDouble(-1, 1));
+        }
+        return x;
+    }
+
+    private static Tensor noise(ModelConfig c, int b, SplittableRandom rng) {
+        Tensor x = Tensor.zeros(DType.F32, b, c.numPatches(), c.patchDim());
+        for (int i = 0; i < x.size(); i++) {
+            x.set(i, rng.nextGaussian());
+        }
+        return x;
+    }
+
+    private static int[] labels(ModelConfig c, int b) {
+        int[] y = new int[b];
+        for (int i = 0; i < b; i++) {
+            y[i] = i % c.numClasses();
+        }
+        return y;
+    }
+
+    /** VmHWM from /proc/self/status (Linux), or -1 where unavailable. */
+    static long peakRssMb() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+}

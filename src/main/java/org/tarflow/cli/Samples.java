@@ -1,0 +1,45 @@
+package org.tarflow.cli;
+
+import org.tarflow.flow.Denoise;
+import org.tarflow.flow.SamplingOptions;
+import org.tarflow.flow.TarFlowModel;
+import org.tarflow.tensor.Tensor;
+import org.tarflow.train.Seeds;
+
+/** Drawing batches of samples for grids: seeded noise, optional denoising, clipped to the data range. */
+final class Samples {
+    private Samples() {
+    }
+
+    /**
+     * {@code n} samples (n, C, H, W) in [-1, 1] from the noise stream of {@code seed}.
+     *
+     * @param labels       (n) labels, -1 for none; null for an unconditional model or no labels at all
+     * @param denoiseSigma standard deviation of the Gaussian training noise to denoise for, 0 for none
+     */
+    static Tensor draw(TarFlowModel model, int n, int[] labels, SamplingOptions opts, double denoiseSigma, long seed) {
+        var c = model.config();
+        Tensor noise = Tensor.zeros(model.dtype(), n, c.numPatches(), c.patchDim());
+        var rng = Seeds.stream(seed, Seeds.SAMPLES, 0);
+        for (int i = 0; i < noise.size(); i++) {
+            noise.set(i, rng.nextGaussian());
+        }
+        Tensor x = model.reverse(noise, labels, opts);
+        if (denoiseSigma > 0) {
+            x = Denoise.step(model, x, labels, denoiseSigma, 1.0);
+        }
+        for (int i = 0; i < x.size(); i++) {
+            x.set(i, Math.max(-1, Math.min(1, x.get(i))));
+        }
+        return x;
+    }
+
+    /** Labels for a grid with one class per row: row r holds class r, {@code perRow} times. */
+    static int[] classRows(int classes, int perRow) {
+        int[] y = new int[classes * perRow];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = i / perRow;
+        }
+        return y;
+    }
+}

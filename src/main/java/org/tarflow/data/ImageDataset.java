@@ -1,0 +1,89 @@
+package org.tarflow.data;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.tarflow.tensor.DType;
+import org.tarflow.tensor.Tensor;
+
+/**
+ * Labelled 8-bit images held as bytes; batches come out as tensors scaled to [-1, 1] as the reference's
+ * {@code ToTensor()} + {@code Normalize((0.5,), (0.5,))} does: {@code (v/255 - 0.5) / 0.5}.
+ *
+ * @param pixels     N·C·H·W values 0..255, image-major, row-major within an image
+ * @param labels     N class labels
+ * @param numClasses number of classes (labels are in [0, numClasses))
+ */
+public record ImageDataset(byte[] pixels, int[] labels, int channels, int height, int width, int numClasses) {
+
+    public int size() {
+        return labels.length;
+    }
+
+    public int imageSize() {
+        return channels * height * width;
+    }
+
+    /** Images {@code indices} as (B, C, H, W) in [-1, 1]. */
+    public Tensor images(int[] indices, DType dtype) {
+        int n = imageSize();
+        Tensor x = Tensor.zeros(dtype, indices.length, channels, height, width);
+        for (int b = 0; b < indices.length; b++) {
+            int src = indices[b] * n;
+            for (int j = 0; j < n; j++) {
+                int v = pixels[src + j] & 0xff;
+                x.set(b * n + j, dtype == DType.F32 ? (v / 255f - 0.5f) / 0.5f : (v / 255.0 - 0.5) / 0.5);
+            }
+        }
+        return x;
+    }
+
+    public int[] labels(int[] indices) {
+        int[] y = new int[indices.length];
+        for (int b = 0; b < indices.length; b++) {
+            y[b] = labels[indices[b]];
+        }
+        return y;
+    }
+
+    /** The first {@code n} examples (or all if fewer). */
+    public ImageDataset head(int n) {
+        int k = Math.min(n, size());
+        return new ImageDataset(java.util.Arrays.copyOf(pixels, k * imageSize()), java.util.Arrays.copyOf(labels, k),
+                channels, height, width, numClasses);
+    }
+
+    /**
+     * Reads an MNIST-format split from {@code dir}: {@code <split>-images-idx3-ubyte[.gz]} and
+     * {@code <split>-labels-idx1-ubyte[.gz]}, with split {@code train} or {@code t10k}.
+     *
+     * @throws IdxFormatException when a file is missing or malformed, or images and labels disagree
+     */
+    public static ImageDataset readMnistSplit(Path dir, String split, int numClasses) throws IOException {
+        Path images = find(dir, split + "-images-idx3-ubyte");
+        Path labelsFile = find(dir, split + "-labels-idx1-ubyte");
+        Idx.Array img = Idx.read(images, 3);
+        Idx.Array lab = Idx.read(labelsFile, 1);
+        if (img.count() != lab.count()) {
+            throw new IdxFormatException(labelsFile, lab.count() + " labels for " + img.count() + " images in " + images);
+        }
+        int[] y = new int[lab.count()];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = lab.data()[i] & 0xff;
+            if (y[i] >= numClasses) {
+                throw new IdxFormatException(labelsFile, "label " + y[i] + " at index " + i + " is not below " + numClasses);
+            }
+        }
+        return new ImageDataset(img.data(), y, 1, img.dims()[1], img.dims()[2], numClasses);
+    }
+
+    private static Path find(Path dir, String base) throws IdxFormatException {
+        for (String name : new String[] {base, base + ".gz"}) {
+            Path p = dir.resolve(name);
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        throw new IdxFormatException(dir.resolve(base + "[.gz]"), "no such file");
+    }
+}

@@ -1,0 +1,33 @@
+package org.tarflow.flow;
+
+import org.tarflow.tensor.Tensor;
+
+/**
+ * The paper's score-based denoising of samples from a model trained on noisy data (§2.3): one gradient
+ * step {@code x + σ² ∇_x log p(x)}, i.e. Tweedie's formula for the clean image given the noisy one.
+ *
+ * <p>As in the reference the step is taken on the training loss, which is a mean over the batch's
+ * B·C·H·W values: {@code x − lr · ∇_x loss} with {@code lr = B·C·H·W·σ²}, times an optional multiplier.
+ */
+public final class Denoise {
+    private Denoise() {
+    }
+
+    /**
+     * @param x          samples (B, C, H, W), unclipped
+     * @param labels     the labels they were drawn for, or null
+     * @param sigma      the standard deviation of the training noise
+     * @param multiplier scales the step (1 = the reference's step)
+     * @return denoised samples; the model's parameter gradients are left at zero
+     */
+    public static Tensor step(TarFlowModel model, Tensor x, int[] labels, double sigma, double multiplier) {
+        model.zeroGrad();
+        ForwardResult r = model.forward(x, labels);
+        Tensor grad = model.backward(r);
+        model.zeroGrad();
+        double lr = multiplier * x.size() * sigma * sigma;
+        Tensor out = Tensor.zerosLike(x);
+        model.kernels().add(x, grad, -lr, out);
+        return out;
+    }
+}

@@ -1,0 +1,80 @@
+package org.tarflow.io;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.tarflow.tensor.Tensor;
+
+/**
+ * Writes a batch of images as one PNG grid, as torchvision's
+ * {@code save_image(x, path, normalize=True, nrow=nrow)} does: the whole batch is min–max scaled to
+ * [0, 1], images are laid out {@code nrow} per row with 2 pixels of black padding, and each value v
+ * becomes {@code clamp(floor(255 v + 0.5), 0, 255)}. One channel gives a grey PNG, three an RGB one.
+ */
+public final class ImageGrid {
+    private static final int PADDING = 2;
+
+    private ImageGrid() {
+    }
+
+    /** The grid as an image, for x (N, C, H, W) with C = 1 or 3. */
+    public static BufferedImage render(Tensor x, int nrow) {
+        int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
+        if (x.rank() != 4 || (c != 1 && c != 3) || n == 0) {
+            throw new IllegalArgumentException("expected (N>0, 1 or 3, H, W) images, got " + x);
+        }
+        if (nrow <= 0) {
+            throw new IllegalArgumentException("nrow must be positive, got " + nrow);
+        }
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < x.size(); i++) {
+            double v = x.get(i);
+            if (Double.isFinite(v)) {
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+            }
+        }
+        double scale = max > min ? 1.0 / (max - min) : 0;
+        int cols = Math.min(nrow, n);
+        int rows = (n + cols - 1) / cols;
+        int gw = cols * (w + PADDING) + PADDING;
+        int gh = rows * (h + PADDING) + PADDING;
+        BufferedImage img = new BufferedImage(gw, gh, c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+        for (int k = 0; k < n; k++) {
+            int ox = (k % cols) * (w + PADDING) + PADDING;
+            int oy = (k / cols) * (h + PADDING) + PADDING;
+            for (int yy = 0; yy < h; yy++) {
+                for (int xx = 0; xx < w; xx++) {
+                    int rgb = 0;
+                    for (int ch = 0; ch < c; ch++) {
+                        double v = x.get(((k * c + ch) * h + yy) * w + xx);
+                        int b = toByte(Double.isFinite(v) ? (v - min) * scale : 0);
+                        rgb = c == 1 ? b : (rgb << 8) | b;
+                    }
+                    if (c == 1) {
+                        img.getRaster().setSample(ox + xx, oy + yy, 0, rgb);
+                    } else {
+                        img.setRGB(ox + xx, oy + yy, rgb);
+                    }
+                }
+            }
+        }
+        return img;
+    }
+
+    static int toByte(double v) {
+        return (int) Math.max(0, Math.min(255, Math.floor(v * 255 + 0.5)));
+    }
+
+    /** Renders and writes the grid atomically. */
+    public static void write(Path file, Tensor x, int nrow) throws IOException {
+        BufferedImage img = render(x, nrow);
+        AtomicFiles.write(file, out -> {
+            if (!ImageIO.write(img, "png", out)) {
+                throw new IOException("no PNG writer available");
+            }
+        });
+    }
+}

@@ -1,0 +1,86 @@
+package org.tarflow.train;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.tarflow.flow.TarFlowModel;
+import org.tarflow.io.ConfigJson;
+import org.tarflow.io.ModelFiles;
+import org.tarflow.io.Safetensors;
+import org.tarflow.io.StoredTensor;
+import org.tarflow.io.TensorFileException;
+import org.tarflow.tensor.Kernels;
+import org.tarflow.tensor.Tensor;
+
+/**
+ * A resumable training state in one safetensors file, written atomically: the model's state_dict (so the
+ * file also loads as plain weights), AdamW's moments under {@code optimizer.exp_avg.<key>} and
+ * {@code optimizer.exp_avg_sq.<key>}, and in the metadata the model and training configurations, the
+ * number of steps taken (which fixes the learning-rate schedule, the data order and every random draw to
+ * come) and the optimiser's step count.
+ */
+public final class Checkpoint {
+    static final String STEP = "step";
+    static final String OPTIMIZER_STEP = "optimizer_step";
+    static final String TRAIN_CONFIG = "train_config";
+
+    private Checkpoint() {
+    }
+
+    /** What a checkpoint restores. */
+    public record State(TarFlowModel model, AdamW optimizer, TrainConfig config, long step) {
+    }
+
+    public static void save(Path file, State s) throws IOException {
+        Map<String, StoredTensor> tensors = new LinkedHashMap<>(ModelFiles.tensors(s.model()));
+        s.optimizer().expAvg().forEach((k, v) -> tensors.put(ModelFiles.OPTIMIZER_PREFIX + "exp_avg." + k, StoredTensor.of(v)));
+        s.optimizer().expAvgSq().forEach((k, v) -> tensors.put(ModelFiles.OPTIMIZER_PREFIX + "exp_avg_sq." + k, StoredTensor.of(v)));
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "tarflow-checkpoint/1");
+        meta.put(ModelFiles.MODEL_CONFIG, ConfigJson.model(s.model().config()));
+        meta.put(TRAIN_CONFIG, ConfigJson.train(s.config()));
+        meta.put(STEP, Long.toString(s.step()));
+        meta.put(OPTIMIZER_STEP, Long.toString(s.optimizer().stepCount()));
+        Safetensors.write(file, tensors, meta);
+    }
+
+    /**
+     * @throws TensorFileException when the file is not a complete tarflow checkpoint
+     */
+    public static State load(Path file, Kernels k) throws IOException {
+        Safetensors.Contents c = Safetensors.read(file);
+        String trainJson = c.metadata().get(TRAIN_CONFIG);
+        if (trainJson == null || !c.metadata().containsKey(STEP) || !c.metadata().containsKey(OPTIMIZER_STEP)) {
+            throw new TensorFileException(file, "is not a training checkpoint (no train_config/step metadata); "
+                    + "weights files can be sampled and evaluated but not resumed");
+        }
+        TrainConfig cfg;
+        long step;
+        long optStep;
+        try {
+            cfg = ConfigJson.train(trainJson);
+            step = Long.parseLong(c.metadata().get(STEP));
+            optStep = Long.parseLong(c.metadata().get(OPTIMIZER_STEP));
+        } catch (IllegalArgumentException e) {
+            throw new TensorFileException(file, "bad checkpoint metadata: " + e.getMessage());
+        }
+        TarFlowModel model = ModelFiles.load(file, cfg.dtype(), k);
+        AdamW opt = AdamW.reference(model.parameters());
+        restore(file, c, "exp_avg.", opt.expAvg());
+        restore(file, c, "exp_avg_sq.", opt.expAvgSq());
+        opt.setStepCount(optStep);
+        return new State(model, opt, cfg, step);
+    }
+
+    private static void restore(Path file, Safetensors.Contents c, String kind, Map<String, Tensor> into)
+            throws TensorFileException {
+        for (Map.Entry<String, Tensor> e : into.entrySet()) {
+            StoredTensor t = c.tensors().get(ModelFiles.OPTIMIZER_PREFIX + kind + e.getKey());
+            if (t == null || !t.isFloat() || !java.util.Arrays.equals(t.shape(), e.getValue().shape())) {
+                throw new TensorFileException(file, "optimizer state " + kind + e.getKey() + " is missing or mis-shaped");
+            }
+            e.getValue().copyFrom(t.toTensor(e.getValue().dtype()));
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package org.tarflow.train;
+
+/**
+ * The reference's {@code CosineLRSchedule}: linear warm-up from {@code minLr} to {@code maxLr} over
+ * {@code warmupSteps}, then a half cosine back to {@code minLr} at {@code totalSteps}.
+ *
+ * <p>As in the reference the learning rate starts at {@code minLr}; after each optimiser step the
+ * counter c advances and the next step uses {@link #lrAt(long) lrAt(c)}:
+ * <pre>
+ *   c &lt;= warmup: min + c/warmup · (max − min)
+ *   otherwise:   min + ½(1 + cos(π (c − warmup)/(total − warmup))) · (max − min)
+ * </pre>
+ */
+public record CosineSchedule(long warmupSteps, long totalSteps, double minLr, double maxLr) {
+
+    public CosineSchedule {
+        if (warmupSteps < 0 || totalSteps <= warmupSteps) {
+            throw new IllegalArgumentException("need 0 <= warmup steps (" + warmupSteps + ") < total steps (" + totalSteps + ")");
+        }
+        if (!(minLr > 0) || !(maxLr >= minLr)) {
+            throw new IllegalArgumentException("need 0 < min lr (" + minLr + ") <= max lr (" + maxLr + ")");
+        }
+    }
+
+    /** Learning rate for the optimiser step taken when the counter is {@code counter} (0 for the first step). */
+    public double lrAt(long counter) {
+        double lr;
+        if (counter <= warmupSteps) {
+            lr = warmupSteps == 0 ? maxLr : minLr + (double) counter / warmupSteps * (maxLr - minLr);
+        } else {
+            double t = (double) (counter - warmupSteps) / (totalSteps - warmupSteps);
+            lr = minLr + 0.5 * (1 + Math.cos(Math.PI * t)) * (maxLr - minLr);
+        }
+        return Math.max(minLr, Math.min(maxLr, lr));
+    }
+}

@@ -1,0 +1,49 @@
+package org.tarflow.train;
+
+import java.util.SplittableRandom;
+
+/**
+ * Independent random streams derived from one seed, so that every random draw of a run (initialisation,
+ * data order of an epoch, noise of a step, ...) can be recreated from (seed, stream, index) alone. This is
+ * what makes a resumed run draw exactly what an uninterrupted one would.
+ */
+public final class Seeds {
+    /** Stream ids. */
+    public static final int INIT = 0;
+    public static final int DATA_ORDER = 1;
+    public static final int STEP = 2;
+    public static final int EVAL = 3;
+    public static final int SAMPLES = 4;
+
+    private Seeds() {
+    }
+
+    /** A generator for item {@code index} of {@code stream} under {@code seed}. */
+    public static SplittableRandom stream(long seed, int stream, long index) {
+        long h = mix(seed ^ 0x9E3779B97F4A7C15L * (stream + 1));
+        h = mix(h ^ (index * 0xBF58476D1CE4E5B9L + 0x94D049BB133111EBL));
+        return new SplittableRandom(h);
+    }
+
+    /** SplitMix64's finaliser. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** A uniformly random permutation of 0..n-1 (Fisher–Yates). */
+    public static int[] permutation(int n, SplittableRandom rng) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+}

@@ -1,0 +1,45 @@
+package org.tarflow.train;
+
+import org.tarflow.tensor.DType;
+
+/**
+ * Training hyperparameters (the reference's {@code train.py} arguments that are not the model's shape).
+ *
+ * @param epochs        passes over the training set
+ * @param batchSize     images per step (incomplete last batches are dropped, as the reference does)
+ * @param lr            peak learning rate of the cosine schedule
+ * @param warmupEpochs  epochs of linear warm-up from 1e-6 (the reference uses 1)
+ * @param noise         input noise augmentation
+ * @param dropLabel     probability of replacing a label by -1 (no label) for classifier-free guidance
+ * @param seed          seed of every random draw of the run
+ * @param dtype         precision of training (F32 normally; F64 for verification)
+ */
+public record TrainConfig(int epochs, int batchSize, double lr, double warmupEpochs, NoiseAugmentation noise,
+                          double dropLabel, long seed, DType dtype) {
+
+    /** Smallest learning rate of the schedule (start of warm-up and end of the cosine), as the reference. */
+    public static final double MIN_LR = 1e-6;
+
+    public TrainConfig {
+        if (epochs <= 0) {
+            throw new IllegalArgumentException("epochs must be positive, got " + epochs);
+        }
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+        }
+        if (!(lr >= MIN_LR) || Double.isInfinite(lr)) {
+            throw new IllegalArgumentException("learning rate must be at least " + MIN_LR + ", got " + lr);
+        }
+        if (!(warmupEpochs >= 0) || warmupEpochs >= epochs) {
+            throw new IllegalArgumentException("warm-up epochs must be in [0, epochs), got " + warmupEpochs);
+        }
+        if (!(dropLabel >= 0 && dropLabel <= 1)) {
+            throw new IllegalArgumentException("label drop probability must be in [0, 1], got " + dropLabel);
+        }
+    }
+
+    /** The learning-rate schedule for {@code stepsPerEpoch} steps per epoch. */
+    public CosineSchedule schedule(int stepsPerEpoch) {
+        return new CosineSchedule(Math.round(warmupEpochs * stepsPerEpoch), (long) epochs * stepsPerEpoch, MIN_LR, lr);
+    }
+}

@@ -1,0 +1,198 @@
+package org.tarflow.train;
+
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.tarflow.data.ImageDataset;
+import org.tarflow.flow.ForwardResult;
+import org.tarflow.flow.TarFlowModel;
+import org.tarflow.tensor.Tensor;
+
+/**
+ * The training loop of the reference's {@code train.py}, on the CPU: per step a batch in a seeded random
+ * order (incomplete last batch dropped), noise augmentation, label dropout, the loss
+ * {@code 0.5·mean(z²) − mean(logdets)}, the prior-variance update for volume-preserving models, backward,
+ * and an AdamW step with the cosine schedule's learning rate.
+ *
+ * <p>Every random draw is a function of (seed, step) or (seed, epoch) ({@link Seeds}), so a run resumed
+ * from a checkpoint at step s continues exactly as the uninterrupted run would. A checkpoint is written
+ * atomically at the end of every epoch (and every {@code checkpointEvery} steps if set), and a line of
+ * metrics is appended to {@code train-log.jsonl} per epoch.
+ */
+public final class Trainer {
+
+    /** Progress of the loop, for a progress bar. */
+    public interface Listener {
+        void step(StepInfo info);
+
+        void epoch(EpochSummary summary);
+    }
+
+    /** Extra per-epoch work (test likelihood, sample grids); returns metrics to log. */
+    @FunctionalInterface
+    public interface EpochHook {
+        Map<String, Double> afterEpoch(int epoch, TarFlowModel model) throws IOException;
+    }
+
+    /**
+     * @param step         steps taken so far (1-based after the step), out of {@code totalSteps}
+     * @param epoch        current epoch, 1-based
+     * @param stepInEpoch  steps taken in this epoch, 1-based
+     * @param imagesPerSec throughput since the loop (re)started
+     */
+    public record StepInfo(long step, long totalSteps, int epoch, int epochs, int stepInEpoch, int stepsPerEpoch,
+                           double loss, double lr, double imagesPerSec) {
+    }
+
+    /** Means over the steps of one epoch (those run by this process, after a resume). */
+    public record EpochSummary(int epoch, int epochs, double loss, double mseZ, double logdet, double lr,
+                               double seconds, double imagesPerSec, Map<String, Double> extra) {
+    }
+
+    public static final String CHECKPOINT = "checkpoint.safetensors";
+    public static final String LOG = "train-log.jsonl";
+
+    private final Checkpoint.State state;
+    private final ImageDataset data;
+    private final Path outDir;
+    private final long checkpointEvery;
+    private final int stepsPerEpoch;
+    private final CosineSchedule schedule;
+    private long step;
+
+    /**
+     * @param checkpointEvery also checkpoint every this many steps (0: only at the end of epochs)
+     * @throws IllegalArgumentException when the batch size exceeds the dataset
+     */
+    public Trainer(Checkpoint.State state, ImageDataset data, Path outDir, long checkpointEvery) {
+        TrainConfig cfg = state.config();
+        this.state = state;
+        this.data = data;
+        this.outDir = outDir;
+        this.checkpointEvery = checkpointEvery;
+        this.stepsPerEpoch = data.size() / cfg.batchSize();
+        if (stepsPerEpoch == 0) {
+            throw new IllegalArgumentException("batch size " + cfg.batchSize() + " exceeds the " + data.size()
+                    + " training images");
+        }
+        var m = state.model().config();
+        if (data.channels() != m.inChannels() || data.height() != m.imgSize() || data.width() != m.imgSize()) {
+            throw new IllegalArgumentException("the data are " + data.channels() + "x" + data.height() + "x" + data.width()
+                    + " images but the model expects " + m.inChannels() + "x" + m.imgSize() + "x" + m.imgSize());
+        }
+        if (m.conditional() && data.numClasses() > m.numClasses()) {
+            throw new IllegalArgumentException("the data have " + data.numClasses() + " classes, the model " + m.numClasses());
+        }
+        this.schedule = cfg.schedule(stepsPerEpoch);
+        this.step = state.step();
+    }
+
+    public int stepsPerEpoch() {
+        return stepsPerEpoch;
+    }
+
+    public long totalSteps() {
+        return schedule.totalSteps();
+    }
+
+    /** Runs from the state's step to the end of the last epoch. */
+    public void run(Listener listener, EpochHook hook) throws IOException {
+        TrainConfig cfg = state.config();
+        TarFlowModel model = state.model();
+        long total = schedule.totalSteps();
+        long loopStart = System.nanoTime();
+        long stepsThisRun = 0;
+        double sumLoss = 0, sumMse = 0, sumLogdet = 0;
+        int counted = 0;
+        long epochStart = System.nanoTime();
+        int[] order = null;
+        int orderEpoch = -1;
+        while (step < total) {
+            int epoch = (int) (step / stepsPerEpoch);
+            int inEpoch = (int) (step % stepsPerEpoch);
+            if (orderEpoch != epoch) {
+                order = Seeds.permutation(data.size(), Seeds.stream(cfg.seed(), Seeds.DATA_ORDER, epoch));
+                orderEpoch = epoch;
+            }
+            int[] idx = java.util.Arrays.copyOfRange(order, inEpoch * cfg.batchSize(), (inEpoch + 1) * cfg.batchSize());
+            double lr = schedule.lrAt(step);
+            double[] m = trainStep(model, idx, lr);
+            step++;
+            stepsThisRun++;
+            sumLoss += m[0];
+            sumMse += m[1];
+            sumLogdet += m[2];
+            counted++;
+            double ips = stepsThisRun * cfg.batchSize() / ((System.nanoTime() - loopStart) / 1e9);
+            listener.step(new StepInfo(step, total, epoch + 1, cfg.epochs(), inEpoch + 1, stepsPerEpoch, m[0], lr, ips));
+            boolean endOfEpoch = step % stepsPerEpoch == 0;
+            if (endOfEpoch || (checkpointEvery > 0 && step % checkpointEvery == 0)) {
+                Checkpoint.save(outDir.resolve(CHECKPOINT), new Checkpoint.State(model, state.optimizer(), cfg, step));
+            }
+            if (endOfEpoch) {
+                double secs = (System.nanoTime() - epochStart) / 1e9;
+                Map<String, Double> extra = hook == null ? Map.of() : hook.afterEpoch(epoch + 1, model);
+                EpochSummary s = new EpochSummary(epoch + 1, cfg.epochs(), sumLoss / counted, sumMse / counted,
+                        sumLogdet / counted, lr, secs, counted * cfg.batchSize() / secs, extra);
+                appendLog(s);
+                listener.epoch(s);
+                sumLoss = sumMse = sumLogdet = 0;
+                counted = 0;
+                epochStart = System.nanoTime();
+            }
+        }
+    }
+
+    /** One optimiser step on the images {@code idx}; returns {loss, 0.5·mean(z²), mean(logdets)}. */
+    private double[] trainStep(TarFlowModel model, int[] idx, double lr) {
+        TrainConfig cfg = state.config();
+        SplittableRandom rng = Seeds.stream(cfg.seed(), Seeds.STEP, step);
+        Tensor x = data.images(idx, cfg.dtype());
+        cfg.noise().apply(x, rng);
+        int[] y = null;
+        if (model.config().conditional()) {
+            y = data.labels(idx);
+            for (int i = 0; i < y.length; i++) {
+                if (rng.nextDouble() < cfg.dropLabel()) {
+                    y[i] = -1;
+                }
+            }
+        }
+        model.zeroGrad();
+        ForwardResult r = model.forward(x, y);
+        double loss = model.loss(r);
+        if (!Double.isFinite(loss)) {
+            throw new TrainingDivergedException("non-finite loss (" + loss + ") at step " + (step + 1) + " (epoch "
+                    + (step / stepsPerEpoch + 1) + "); the last checkpoint is " + outDir.resolve(CHECKPOINT)
+                    + " — resume from it with a lower --lr");
+        }
+        if (!model.config().nvp()) {
+            model.updatePrior(r.z());
+        }
+        model.backward(r);
+        state.optimizer().step(lr);
+        double mse = 0.5 * model.kernels().sumSquares(r.z()) / r.z().size();
+        double logdet = model.kernels().sum(r.logdets()) / r.logdets().size();
+        return new double[] {loss, mse, logdet};
+    }
+
+    private void appendLog(EpochSummary s) throws IOException {
+        JsonObject o = new JsonObject();
+        o.addProperty("epoch", s.epoch());
+        o.addProperty("step", step);
+        o.addProperty("loss", s.loss());
+        o.addProperty("mse_z", s.mseZ());
+        o.addProperty("logdet", s.logdet());
+        o.addProperty("lr", s.lr());
+        o.addProperty("seconds", s.seconds());
+        o.addProperty("images_per_sec", s.imagesPerSec());
+        s.extra().forEach(o::addProperty);
+        Files.writeString(outDir.resolve(LOG), o + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
+    }
+}

@@ -1,0 +1,10 @@
+package org.tarflow.train;
+
+/** Training produced a non-finite loss; the message names the step and where the last checkpoint is. */
+public final class TrainingDivergedException extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    public TrainingDivergedException(String message) {
+        super(message);
+    }
+}

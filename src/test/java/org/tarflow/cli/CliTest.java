@@ -1,0 +1,89 @@
+package org.tarflow.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tarflow.data.IdxFiles;
+
+/** The commands end to end on a tiny dataset, and their handling of bad input. */
+class CliTest {
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {
+    }
+
+    private static synchronized Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void trainSampleEvaluateAndResumeOnATinyDataset() throws IOException {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        IdxFiles.writeToyDataset(data, 8, 64, 3, 5);
+        Path out = dir.resolve("run");
+        Run t = run("train", "--data", data.toString(), "--out", out.toString(), "--patch-size", "4", "--channels", "64",
+                "--blocks", "2", "--layers-per-block", "1", "--epochs", "2", "--batch-size", "16", "--eval-images", "8");
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.out().contains("test bits/dim:"), t.out());
+        for (String f : new String[] {"checkpoint.safetensors", "model.safetensors", "samples.png", "samples-epoch-002.png",
+            "train-log.jsonl"}) {
+            assertTrue(Files.isRegularFile(out.resolve(f)), f);
+        }
+        Path png = dir.resolve("s.png");
+        Run s = run("sample", out.resolve("model.safetensors").toString(), "--out", png.toString(), "--num", "6",
+                "--nrow", "3", "--cfg", "1.0");
+        assertEquals(0, s.code(), s.err());
+        assertTrue(Files.size(png) > 0);
+        Run e = run("evaluate", out.resolve("checkpoint.safetensors").toString(), "--data", data.toString(), "--limit", "10");
+        assertEquals(0, e.code(), e.err());
+        assertTrue(e.out().contains("t10k bits/dim:"), e.out());
+        Run done = run("train", "--data", data.toString(), "--resume", out.resolve("checkpoint.safetensors").toString(),
+                "--eval-images", "0");
+        assertEquals(0, done.code(), done.err());
+        assertTrue(done.out().contains("resuming at step 8 of 8"), done.out());
+    }
+
+    @Test
+    void badInputGivesOneLineErrorsAndExitCodeOne() throws IOException {
+        Path junk = Files.writeString(dir.resolve("junk.safetensors"), "not a tensor file");
+        assertOneLineError(run("sample", junk.toString()), "header length");
+        assertOneLineError(run("sample", dir.resolve("missing.safetensors").toString()), "no such file");
+        assertOneLineError(run("train", "--data", dir.toString(), "--out", dir.resolve("o").toString()),
+                "train-images-idx3-ubyte[.gz]: no such file");
+        Path data = Files.createDirectories(dir.resolve("d"));
+        IdxFiles.writeToyDataset(data, 8, 16, 3, 5);
+        assertOneLineError(run("train", "--data", data.toString(), "--patch-size", "3"), "not divisible by patch_size");
+        assertOneLineError(run("train", "--data", data.toString(), "--channels", "100"), "multiple of 64");
+        assertOneLineError(run("train", "--data", data.toString(), "--patch-size", "4", "--channels", "64",
+                "--noise", "salt"), "--noise must be uniform or gaussian");
+        assertOneLineError(run("train", "--resume", junk.toString(), "--lr", "1"), "settings come from the checkpoint");
+    }
+
+    private static void assertOneLineError(Run r, String expected) {
+        assertEquals(1, r.code(), r.out() + r.err());
+        String err = r.err().lines().filter(l -> !l.startsWith("WARNING")).reduce("", (a, b) -> a + b + "\n");
+        assertEquals(1, err.lines().count(), "one line: " + err);
+        assertTrue(err.contains("error: ") && err.contains(expected), err);
+    }
+}

@@ -1,0 +1,135 @@
+package org.tarflow.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tarflow.data.IdxFiles;
+import org.tarflow.data.ImageDataset;
+import org.tarflow.flow.ModelConfig;
+import org.tarflow.flow.TarFlowModel;
+import org.tarflow.io.ModelFiles;
+import org.tarflow.nn.Parameter;
+import org.tarflow.tensor.DType;
+import org.tarflow.tensor.SimdKernels;
+
+class TrainerTest {
+    @TempDir
+    Path dir;
+
+    private static final SimdKernels K = new SimdKernels();
+
+    private ImageDataset toyData() throws IOException {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        IdxFiles.writeToyDataset(data, 8, 96, 3, 1);
+        return ImageDataset.readMnistSplit(data, "train", 3);
+    }
+
+    private static Checkpoint.State fresh(boolean nvp, NoiseAugmentation noise, int epochs) {
+        ModelConfig mc = new ModelConfig(1, 8, 4, 64, 2, 1, nvp, 3);
+        TrainConfig tc = new TrainConfig(epochs, 16, 3e-3, 1, noise, 0.2, 42, DType.F32);
+        TarFlowModel m = new TarFlowModel(mc, DType.F32, K).init(42);
+        return new Checkpoint.State(m, AdamW.reference(m.parameters()), tc, 0);
+    }
+
+    private static final Trainer.Listener QUIET = new Trainer.Listener() {
+        @Override
+        public void step(Trainer.StepInfo info) {
+        }
+
+        @Override
+        public void epoch(Trainer.EpochSummary summary) {
+        }
+    };
+
+    @Test
+    void lossDecreasesAndEveryEpochIsLoggedAndCheckpointed() throws IOException {
+        ImageDataset data = toyData();
+        Path out = Files.createDirectories(dir.resolve("run"));
+        List<Trainer.EpochSummary> epochs = new ArrayList<>();
+        Checkpoint.State s = fresh(true, NoiseAugmentation.uniform(), 4);
+        new Trainer(s, data, out, 0).run(new Trainer.Listener() {
+            @Override
+            public void step(Trainer.StepInfo info) {
+            }
+
+            @Override
+            public void epoch(Trainer.EpochSummary summary) {
+                epochs.add(summary);
+            }
+        }, (e, m) -> Map.of("hook_epoch", (double) e));
+        assertEquals(4, epochs.size());
+        assertTrue(epochs.get(3).loss() < epochs.get(0).loss() - 0.1,
+                "loss should fall: " + epochs.get(0).loss() + " -> " + epochs.get(3).loss());
+        List<String> log = Files.readAllLines(out.resolve(Trainer.LOG));
+        assertEquals(4, log.size());
+        assertTrue(log.get(3).contains("\"epoch\":4") && log.get(3).contains("\"hook_epoch\":4.0"), log.get(3));
+        Checkpoint.State back = Checkpoint.load(out.resolve(Trainer.CHECKPOINT), K);
+        assertEquals(4 * 6, back.step());
+        assertParametersEqual(s.model(), back.model());
+    }
+
+    /** A run interrupted mid-epoch and resumed from its checkpoint ends with exactly the same weights. */
+    @Test
+    void resumedRunEndsWithTheSameWeightsAsAnUninterruptedOne() throws IOException {
+        for (boolean nvp : new boolean[] {true, false}) {
+            ImageDataset data = toyData();
+            NoiseAugmentation noise = NoiseAugmentation.gaussian(0.05);
+            Path a = Files.createDirectories(dir.resolve("a" + nvp));
+            Checkpoint.State full = fresh(nvp, noise, 3);
+            new Trainer(full, data, a, 0).run(QUIET, null);
+
+            Path b = Files.createDirectories(dir.resolve("b" + nvp));
+            Checkpoint.State part = fresh(nvp, noise, 3);
+            RuntimeException crash = assertThrows(RuntimeException.class, () -> new Trainer(part, data, b, 4).run(
+                    new Trainer.Listener() {
+                        @Override
+                        public void step(Trainer.StepInfo info) {
+                            if (info.step() == 10) {
+                                throw new RuntimeException("simulated crash at step 10");
+                            }
+                        }
+
+                        @Override
+                        public void epoch(Trainer.EpochSummary summary) {
+                        }
+                    }, null));
+            assertTrue(crash.getMessage().contains("simulated"));
+            Checkpoint.State resumed = Checkpoint.load(b.resolve(Trainer.CHECKPOINT), K);
+            assertEquals(8, resumed.step(), "last checkpoint before the crash");
+            new Trainer(resumed, data, b, 4).run(QUIET, null);
+            assertParametersEqual(full.model(), resumed.model());
+            assertArrayEquals(full.model().priorVar().toDoubleArray(), resumed.model().priorVar().toDoubleArray(), 0.0);
+        }
+    }
+
+    @Test
+    void weightsFileRoundTripsWithItsConfiguration() throws IOException {
+        Checkpoint.State s = fresh(true, NoiseAugmentation.uniform(), 2);
+        Path f = dir.resolve("model.safetensors");
+        ModelFiles.save(s.model(), f);
+        TarFlowModel back = ModelFiles.load(f, DType.F32, K);
+        assertEquals(s.model().config(), back.config());
+        assertParametersEqual(s.model(), back);
+        assertThrows(org.tarflow.io.TensorFileException.class, () -> Checkpoint.load(f, K),
+                "a weights file is not a resumable checkpoint");
+    }
+
+    private static void assertParametersEqual(TarFlowModel expected, TarFlowModel actual) {
+        List<Parameter> e = expected.parameters();
+        List<Parameter> a = actual.parameters();
+        assertEquals(e.size(), a.size());
+        for (int i = 0; i < e.size(); i++) {
+            assertArrayEquals(e.get(i).value().toDoubleArray(), a.get(i).value().toDoubleArray(), 0.0, e.get(i).name());
+        }
+    }
+}
