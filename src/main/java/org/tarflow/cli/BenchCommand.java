@@ -74,7 +74,7 @@ final class BenchCommand implements Callable<Integer> {
                 model.reverse(noise(cfg, sampleBatch, rng), labels(cfg, sampleBatch), SamplingOptions.PLAIN)));
         out.put("sample_cfg_img_s", rate(sampleBatch, () ->
                 model.reverse(noise(cfg, sampleBatch, rng), labels(cfg, sampleBatch), SamplingOptions.cfg(1.5))));
-        out.put("nll_img_s", rate(nllBatch, () -> model.forward(images(cfg, nllBatch, rng), labels(cfg, nllBatch))));
+        out.put("nll_img_s", rate(nllBatch, () -> model.forwardNoGrad(images(cfg, nllBatch, rng), labels(cfg, nllBatch))));
         out.put("peak_rss_mb", peakRssMb());
         System.out.println(new com.google.gson.Gson().toJson(out));
         return 0;

@@ -77,7 +77,7 @@ final class TrainCommand implements Callable<Integer> {
     double lr;
     @Option(names = "--warmup-epochs", defaultValue = "1", description = "Linear warm-up from 1e-6, in epochs. Default: ${DEFAULT-VALUE}")
     double warmupEpochs;
-    @Option(names = "--noise", defaultValue = "uniform",
+    @Option(names = "--noise", defaultValue = "gaussian",
             description = "Input noise: uniform (dequantisation) or gaussian (--noise-std). Default: ${DEFAULT-VALUE}")
     String noise;
     @Option(names = "--noise-std", defaultValue = "0.05", description = "Std of gaussian noise on [-1, 1] data. Default: ${DEFAULT-VALUE}")
@@ -101,7 +101,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--eval-images", defaultValue = "1000",
             description = "Test images scored after each epoch (0: none); the full test set is scored at the end. Default: ${DEFAULT-VALUE}")
     int evalImages;
-    @Option(names = "--cfg", defaultValue = "0", description = "Guidance weight for the sample grids. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--cfg", defaultValue = "2", description = "Guidance weight for the sample grids. Default: ${DEFAULT-VALUE}")
     double cfg;
 
     /** Options that describe the run and therefore come from the checkpoint when resuming. */

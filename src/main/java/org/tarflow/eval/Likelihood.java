@@ -50,7 +50,7 @@ public final class Likelihood {
             Tensor x = data.images(idx, model.dtype());
             NoiseAugmentation.uniform().apply(x, Seeds.stream(seed, Seeds.EVAL, batch));
             int[] y = useLabels && model.config().conditional() ? data.labels(idx) : null;
-            Tensor bpd = BitsPerDim.perSample(model.forward(x, y));
+            Tensor bpd = BitsPerDim.perSample(model.forwardNoGrad(x, y));
             for (int i = 0; i < b; i++) {
                 double v = bpd.get(i);
                 sum += v;

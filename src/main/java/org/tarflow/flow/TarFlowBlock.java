@@ -168,6 +168,24 @@ public final class TarFlowBlock {
     }
 
     /**
+     * Drops the activations {@link #forward} saved for {@link #backward}; {@link #backward} and
+     * {@link #reverse} call it when they are done, so that a model does not hold a batch's activations
+     * between steps.
+     */
+    public void release() {
+        projIn.release();
+        for (AttentionBlock layer : layers) {
+            layer.release();
+        }
+        projOut.release();
+        xp = null;
+        xa = null;
+        expNegA = null;
+        z = null;
+        labels = null;
+    }
+
+    /**
      * Splits proj_out's output o (B, T, out) into a and b (B, T, D), shifted right by one patch: row t of
      * a and b comes from row t-1 of o, row 0 is zero, and o's last row is unused.
      */
@@ -231,6 +249,7 @@ public final class TarFlowBlock {
             accumulateClassGrad(dh);
         }
         k.add(dxp, projIn.backward(dh), 1.0, dxp);
+        release();
         return perm.apply(dxp, 1);
     }
 
@@ -321,6 +340,7 @@ public final class TarFlowBlock {
                 }
             }
         }
+        release();
         return perm.apply(xs, 1);
     }
 

@@ -174,15 +174,24 @@ public final class TarFlowModel {
      *               model or to use the mean class embedding for every sample
      */
     public ForwardResult forward(Tensor images, int[] labels) {
-        return forwardSequence(patchify(images), labels, images.shape());
+        return forwardSequence(patchify(images), labels, images.shape(), true);
     }
 
     /** Forward pass on a patch sequence x (B, T, D). */
     public ForwardResult forwardSequence(Tensor x, int[] labels) {
-        return forwardSequence(x, labels, x.shape());
+        return forwardSequence(x, labels, x.shape(), true);
     }
 
-    private ForwardResult forwardSequence(Tensor x, int[] labels, int[] inputShape) {
+    /**
+     * Forward pass on images that keeps no activations for a backward pass (PyTorch's
+     * {@code torch.no_grad()}): each block's activations are released as soon as the block is done, so
+     * likelihood evaluation needs a fraction of the memory. {@link #backward} cannot follow it.
+     */
+    public ForwardResult forwardNoGrad(Tensor images, int[] labels) {
+        return forwardSequence(patchify(images), labels, images.shape(), false);
+    }
+
+    private ForwardResult forwardSequence(Tensor x, int[] labels, int[] inputShape, boolean keep) {
         checkSequence(x);
         checkLabels(labels, x.dim(0));
         List<Tensor> outputs = new ArrayList<>();
@@ -190,6 +199,9 @@ public final class TarFlowModel {
         Tensor h = x;
         for (TarFlowBlock b : blocks) {
             TarFlowBlock.Output o = b.forward(h, labels);
+            if (!keep) {
+                b.release();
+            }
             k.add(logdets, o.logdetPerDim(), 1.0, logdets);
             h = o.out();
             outputs.add(h);

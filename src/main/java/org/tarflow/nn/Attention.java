@@ -90,6 +90,17 @@ public final class Attention {
         return proj.forward(merged);
     }
 
+    /** Drops the activations saved by {@link #forward}. */
+    public void release() {
+        norm.release();
+        qkv.release();
+        proj.release();
+        q = null;
+        key = null;
+        v = null;
+        probs = null;
+    }
+
     /** dy (B, T, C) → dx (B, T, C); accumulates parameter gradients. */
     public Tensor backward(Tensor dy) {
         int b = dy.dim(0);

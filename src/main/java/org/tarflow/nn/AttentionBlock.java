@@ -47,6 +47,12 @@ public final class AttentionBlock {
         return y;
     }
 
+    /** Drops the activations saved by {@link #forward} (or {@link #decode}). */
+    public void release() {
+        attention.release();
+        mlp.release();
+    }
+
     /** dy → dx: the residual paths add the identity to each branch's input gradient. */
     public Tensor backward(Tensor dy) {
         Tensor dh = mlp.backward(dy);

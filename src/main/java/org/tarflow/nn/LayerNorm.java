@@ -41,6 +41,13 @@ public final class LayerNorm {
         return y;
     }
 
+    /** Drops the tensors saved by {@link #forward}. */
+    public void release() {
+        input = null;
+        mean = null;
+        rstd = null;
+    }
+
     /** dy (..., C) → dx (..., C); accumulates the weight and bias gradients. */
     public Tensor backward(Tensor dy) {
         Tensor dx = Tensor.zerosLike(input);

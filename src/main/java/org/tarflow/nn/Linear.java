@@ -63,6 +63,11 @@ public final class Linear {
         return y;
     }
 
+    /** Drops the reference to the input saved by {@link #forward}. */
+    public void release() {
+        input = null;
+    }
+
     /**
      * dy (..., out) → dx (..., in): {@code dx = dy W}; accumulates {@code dW += dy^T x} and
      * {@code db += sum over rows of dy}.

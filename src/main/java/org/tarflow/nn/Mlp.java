@@ -48,6 +48,14 @@ public final class Mlp {
         return fc2.forward(h);
     }
 
+    /** Drops the activations saved by {@link #forward}. */
+    public void release() {
+        norm.release();
+        fc1.release();
+        fc2.release();
+        preActivation = null;
+    }
+
     public Tensor backward(Tensor dy) {
         Tensor dh = fc2.backward(dy);
         k.geluBackward(preActivation, dh, dh);

@@ -97,11 +97,22 @@ final class SimdGemm {
                 packB(tB, k, n, b, bo, kk, kc, jj, nc, bp);
                 for (int ii = i0; ii < i1; ii += MC) {
                     int mc = Math.min(MC, i1 - ii);
-                    packA(tA, m, k, a, ao, ii, mc, kk, kc, ap);
+                    // a row-major A is read in place; only a transposed A or a partial last panel is packed
+                    boolean direct = !tA;
+                    int packFrom = direct ? mc / MR * MR : 0;
+                    if (packFrom < mc) {
+                        packA(tA, m, k, a, ao, ii + packFrom, mc - packFrom, kk, kc, ap);
+                    }
                     for (int jr = 0; jr < nc; jr += FNR) {
+                        int nr = Math.min(FNR, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR) {
-                            micro(kc, ap, ir * kc, bp, jr * kc, c, co + (ii + ir) * n + jj + jr, n,
-                                    Math.min(MR, mc - ir), Math.min(FNR, nc - jr), alpha, beta, first);
+                            int cij = co + (ii + ir) * n + jj + jr;
+                            if (ir < packFrom) {
+                                micro(kc, a, ao + (ii + ir) * k + kk, k, 1, bp, jr * kc, c, cij, n, MR, nr, alpha, beta, first);
+                            } else {
+                                micro(kc, ap, (ir - packFrom) * kc, 1, MR, bp, jr * kc, c, cij, n,
+                                        Math.min(MR, mc - ir), nr, alpha, beta, first);
+                            }
                         }
                     }
                 }
@@ -155,8 +166,12 @@ final class SimdGemm {
         }
     }
 
-    /** C tile (mr x nr at c[co], row stride ldc) = or += alpha * Apanel * Bpanel. */
-    private static void micro(int kc, float[] ap, int apo, float[] bp, int bpo, float[] c, int co, int ldc,
+    
+    /**
+     * C tile (mr x nr at c[co], row stride ldc) = or += alpha * A * Bpanel, where A[r, q] = a[ao + r*rs + q*qs]:
+     * (rs, qs) = (1, MR) for a packed panel, (lda, 1) for rows of a row-major A read in place.
+     */
+    private static void micro(int kc, float[] a, int ao, int rs, int qs, float[] bp, int bpo, float[] c, int co, int ldc,
                               int mr, int nr, float alpha, float beta, boolean first) {
         FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS);
         FloatVector c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS);
@@ -168,23 +183,23 @@ final class SimdGemm {
             int bq = bpo + q * FNR;
             FloatVector b0 = FloatVector.fromArray(FS, bp, bq);
             FloatVector b1 = FloatVector.fromArray(FS, bp, bq + FL);
-            int aq = apo + q * MR;
-            FloatVector x = FloatVector.broadcast(FS, ap[aq]);
+            int aq = ao + q * qs;
+            FloatVector x = FloatVector.broadcast(FS, a[aq]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(FS, ap[aq + 1]);
+            x = FloatVector.broadcast(FS, a[aq + 1 * rs]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(FS, ap[aq + 2]);
+            x = FloatVector.broadcast(FS, a[aq + 2 * rs]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(FS, ap[aq + 3]);
+            x = FloatVector.broadcast(FS, a[aq + 3 * rs]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(FS, ap[aq + 4]);
+            x = FloatVector.broadcast(FS, a[aq + 4 * rs]);
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(FS, ap[aq + 5]);
+            x = FloatVector.broadcast(FS, a[aq + 5 * rs]);
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
         }
@@ -266,11 +281,22 @@ final class SimdGemm {
                 packB(tB, k, n, b, bo, kk, kc, jj, nc, bp);
                 for (int ii = i0; ii < i1; ii += MC) {
                     int mc = Math.min(MC, i1 - ii);
-                    packA(tA, m, k, a, ao, ii, mc, kk, kc, ap);
+                    // a row-major A is read in place; only a transposed A or a partial last panel is packed
+                    boolean direct = !tA;
+                    int packFrom = direct ? mc / MR * MR : 0;
+                    if (packFrom < mc) {
+                        packA(tA, m, k, a, ao, ii + packFrom, mc - packFrom, kk, kc, ap);
+                    }
                     for (int jr = 0; jr < nc; jr += DNR) {
+                        int nr = Math.min(DNR, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR) {
-                            micro(kc, ap, ir * kc, bp, jr * kc, c, co + (ii + ir) * n + jj + jr, n,
-                                    Math.min(MR, mc - ir), Math.min(DNR, nc - jr), alpha, beta, first);
+                            int cij = co + (ii + ir) * n + jj + jr;
+                            if (ir < packFrom) {
+                                micro(kc, a, ao + (ii + ir) * k + kk, k, 1, bp, jr * kc, c, cij, n, MR, nr, alpha, beta, first);
+                            } else {
+                                micro(kc, ap, (ir - packFrom) * kc, 1, MR, bp, jr * kc, c, cij, n,
+                                        Math.min(MR, mc - ir), nr, alpha, beta, first);
+                            }
                         }
                     }
                 }
@@ -322,7 +348,11 @@ final class SimdGemm {
         }
     }
 
-    private static void micro(int kc, double[] ap, int apo, double[] bp, int bpo, double[] c, int co, int ldc,
+    /**
+     * C tile (mr x nr at c[co], row stride ldc) = or += alpha * A * Bpanel, where A[r, q] = a[ao + r*rs + q*qs]:
+     * (rs, qs) = (1, MR) for a packed panel, (lda, 1) for rows of a row-major A read in place.
+     */
+    private static void micro(int kc, double[] a, int ao, int rs, int qs, double[] bp, int bpo, double[] c, int co, int ldc,
                               int mr, int nr, double alpha, double beta, boolean first) {
         DoubleVector c00 = DoubleVector.zero(DS), c01 = DoubleVector.zero(DS);
         DoubleVector c10 = DoubleVector.zero(DS), c11 = DoubleVector.zero(DS);
@@ -334,23 +364,23 @@ final class SimdGemm {
             int bq = bpo + q * DNR;
             DoubleVector b0 = DoubleVector.fromArray(DS, bp, bq);
             DoubleVector b1 = DoubleVector.fromArray(DS, bp, bq + DL);
-            int aq = apo + q * MR;
-            DoubleVector x = DoubleVector.broadcast(DS, ap[aq]);
+            int aq = ao + q * qs;
+            DoubleVector x = DoubleVector.broadcast(DS, a[aq]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
-            x = DoubleVector.broadcast(DS, ap[aq + 1]);
+            x = DoubleVector.broadcast(DS, a[aq + 1 * rs]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
-            x = DoubleVector.broadcast(DS, ap[aq + 2]);
+            x = DoubleVector.broadcast(DS, a[aq + 2 * rs]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
-            x = DoubleVector.broadcast(DS, ap[aq + 3]);
+            x = DoubleVector.broadcast(DS, a[aq + 3 * rs]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
-            x = DoubleVector.broadcast(DS, ap[aq + 4]);
+            x = DoubleVector.broadcast(DS, a[aq + 4 * rs]);
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
-            x = DoubleVector.broadcast(DS, ap[aq + 5]);
+            x = DoubleVector.broadcast(DS, a[aq + 5 * rs]);
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
         }
