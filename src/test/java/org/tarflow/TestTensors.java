@@ -29,6 +29,15 @@ public final class TestTensors {
         return t;
     }
 
+    /** Adds N(0, std²) noise to every parameter, so that no gradient or output is trivially zero or one. */
+    public static void perturb(java.util.List<org.tarflow.nn.Parameter> params, double std, SplittableRandom rng) {
+        for (org.tarflow.nn.Parameter p : params) {
+            for (int i = 0; i < p.value().size(); i++) {
+                p.value().set(i, p.value().get(i) + std * rng.nextGaussian());
+            }
+        }
+    }
+
     /** Relative error {@code ||actual - expected|| / ||expected||} (Frobenius), as the conformance tables use. */
     public static double relError(Tensor expected, Tensor actual) {
         if (expected.size() != actual.size()) {

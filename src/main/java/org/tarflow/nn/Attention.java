@@ -55,10 +55,6 @@ public final class Attention {
         proj.init(rng);
     }
 
-    public int heads() {
-        return heads;
-    }
-
     public List<Parameter> parameters() {
         List<Parameter> ps = new ArrayList<>(norm.parameters());
         ps.addAll(qkv.parameters());

@@ -179,16 +179,6 @@ public final class Tensor {
         return out;
     }
 
-    /** True if every element is finite. */
-    public boolean allFinite() {
-        for (int i = 0; i < size(); i++) {
-            if (!Double.isFinite(get(i))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     public boolean sameShape(Tensor o) {
         return Arrays.equals(shape, o.shape);
     }

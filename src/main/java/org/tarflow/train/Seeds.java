@@ -8,8 +8,7 @@ import java.util.SplittableRandom;
  * what makes a resumed run draw exactly what an uninterrupted one would.
  */
 public final class Seeds {
-    /** Stream ids. */
-    public static final int INIT = 0;
+    /** Stream ids (parameter initialisation uses {@code new SplittableRandom(seed)} itself). */
     public static final int DATA_ORDER = 1;
     public static final int STEP = 2;
     public static final int EVAL = 3;

@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.tarflow.TestTensors;
-import org.tarflow.nn.Parameter;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
@@ -19,12 +18,7 @@ class ModelTest {
     private static final SimdKernels K = new SimdKernels();
 
     static void perturb(TarFlowModel m, double std, long seed) {
-        SplittableRandom rng = new SplittableRandom(seed);
-        for (Parameter p : m.parameters()) {
-            for (int i = 0; i < p.value().size(); i++) {
-                p.value().set(i, p.value().get(i) + std * rng.nextGaussian());
-            }
-        }
+        TestTensors.perturb(m.parameters(), std, new SplittableRandom(seed));
     }
 
     @Test

@@ -9,6 +9,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.tarflow.GradCheck;
+import org.tarflow.TestTensors;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.SimdKernels;
@@ -18,15 +19,6 @@ import org.tarflow.tensor.Tensor;
 class LayerGradientProperties {
     private static final Kernels K = new SimdKernels();
     private static final DType F64 = DType.F64;
-
-    /** Moves every parameter away from its initial value so no gradient is trivially zero or one. */
-    static void perturb(List<Parameter> params, SplittableRandom rng, double std) {
-        for (Parameter p : params) {
-            for (int i = 0; i < p.value().size(); i++) {
-                p.value().set(i, p.value().get(i) + std * rng.nextGaussian());
-            }
-        }
-    }
 
     @Property(tries = 15)
     void linear(@ForAll long seed, @ForAll @IntRange(min = 1, max = 7) int rows,
@@ -43,7 +35,7 @@ class LayerGradientProperties {
                    @ForAll @IntRange(min = 2, max = 40) int c) {
         SplittableRandom rng = new SplittableRandom(seed);
         LayerNorm n = new LayerNorm("norm", c, F64, K);
-        perturb(n.parameters(), rng, 0.3);
+        TestTensors.perturb(n.parameters(), 0.3, rng);
         Tensor x = randn(F64, rng, rows, c);
         GradCheck.check("LayerNorm", x, n::forward, n::backward, n.parameters(), 30, seed);
     }
@@ -53,7 +45,7 @@ class LayerGradientProperties {
         SplittableRandom rng = new SplittableRandom(seed);
         Mlp m = new Mlp("mlp", 64, F64, K);
         m.init(rng);
-        perturb(m.parameters(), rng, 0.05);
+        TestTensors.perturb(m.parameters(), 0.05, rng);
         Tensor x = randn(F64, rng, 2, t, 64);
         GradCheck.check("MLP", x, m::forward, m::backward, m.parameters(), 20, seed);
     }
@@ -65,7 +57,7 @@ class LayerGradientProperties {
         int c = twoHeads ? 128 : 64;
         Attention a = new Attention("attn", c, F64, K);
         a.init(rng);
-        perturb(a.parameters(), rng, 0.05);
+        TestTensors.perturb(a.parameters(), 0.05, rng);
         double temp = 0.5 * tempTenths;
         Tensor x = randn(F64, rng, 2, t, c);
         GradCheck.check("Attention", x, v -> a.forward(v, temp), a::backward, a.parameters(), 20, seed);
@@ -76,7 +68,7 @@ class LayerGradientProperties {
         SplittableRandom rng = new SplittableRandom(seed);
         AttentionBlock b = new AttentionBlock("blk", 64, F64, K);
         b.init(rng);
-        perturb(b.parameters(), rng, 0.05);
+        TestTensors.perturb(b.parameters(), 0.05, rng);
         Tensor x = randn(F64, rng, 2, t, 64);
         List<Parameter> ps = new ArrayList<>(b.parameters());
         GradCheck.check("AttentionBlock", x, v -> b.forward(v, 1.0), b::backward, ps, 15, seed);
