@@ -39,6 +39,9 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         runtime.apply();
+        if (reps < 1) {
+            throw new IllegalArgumentException("--reps must be at least 1, got " + reps);
+        }
         ModelConfig cfg;
         int trainBatch, sampleBatch, nllBatch;
         switch (config) {

@@ -6,31 +6,57 @@ import picocli.CommandLine.Command;
 /** {@code tarflow <command>}: the command-line entry point. */
 @Command(name = "tarflow", mixinStandardHelpOptions = true, version = "tarflow 0.1.0",
         description = "Pure-Java TarFlow: train, sample and evaluate Transformer autoregressive flows on the CPU.",
-        subcommands = {TrainCommand.class, SampleCommand.class, EvaluateCommand.class, BenchCommand.class})
+        subcommands = {TrainCommand.class, SampleCommand.class, EvaluateCommand.class, BenchCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+    /** Exit code of a usage error (bad or missing arguments), as picocli's default. */
+    static final int USAGE = 2;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        spec.commandLine().usage(System.out);
+        spec.commandLine().usage(System.err);
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
     }
 
     public static void main(String[] args) {
         System.exit(run(args));
     }
 
-    /** Runs a command line and returns its exit code; errors print one line, not a stack trace. */
+    /**
+     * Runs a command line and returns its exit code: 0 on success, 1 when the command fails, 2 for a
+     * usage error. Failures print one line ({@code tarflow <command>: error: ...}), never a stack trace
+     * (set {@code -Dtarflow.debug=true} to see one).
+     */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("tarflow " + cmd.getCommandName() + ": error: " + Errors.describe(e));
-            if (Boolean.getBoolean("tarflow.debug")) {
-                e.printStackTrace(cmd.getErr());
-            }
+            debug(e, cmd);
             return 1;
         });
-        return cl.execute(args);
+        cl.setParameterExceptionHandler((e, args1) -> {
+            CommandLine cmd = e.getCommandLine();
+            String name = cmd.getCommandName();
+            cmd.getErr().println("tarflow" + (name.equals("tarflow") ? "" : " " + name) + ": " + e.getMessage()
+                    + " (see 'tarflow " + (name.equals("tarflow") ? "" : name + " ") + "--help')");
+            return USAGE;
+        });
+        try {
+            return cl.execute(args);
+        } catch (Error e) {
+            // picocli hands only Exceptions to the handler above; out-of-memory and the like arrive here
+            System.err.println("tarflow: error: " + Errors.describe(e));
+            debug(e, cl);
+            return 1;
+        }
+    }
+
+    private static void debug(Throwable e, CommandLine cmd) {
+        if (Boolean.getBoolean("tarflow.debug")) {
+            e.printStackTrace(cmd.getErr());
+        }
     }
 }

@@ -11,6 +11,7 @@ import org.tarflow.io.ModelFiles;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
+import org.tarflow.train.NoiseAugmentation;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -52,9 +53,10 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--annealed", description = "Ramp the guidance weight linearly over the sampling steps.")
     boolean annealed;
 
-    @Option(names = "--denoise", defaultValue = "0",
-            description = "Std of the Gaussian noise the model was trained with, for one score-based denoising step (0: none).")
-    double denoise;
+    @Option(names = "--denoise", defaultValue = "auto",
+            description = "One score-based denoising step for a model trained with Gaussian noise of this std: "
+                    + "auto (the noise recorded in the model file), 0 (none) or a number. Default: ${DEFAULT-VALUE}")
+    String denoise;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the prior noise. Default: ${DEFAULT-VALUE}")
     long seed;
@@ -65,10 +67,15 @@ final class SampleCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         runtime.apply();
-        if (num <= 0 || nrow <= 0 || denoise < 0) {
-            throw new IllegalArgumentException("--num and --nrow must be positive and --denoise >= 0");
+        if (num <= 0 || nrow <= 0) {
+            throw new IllegalArgumentException("--num and --nrow must be positive");
         }
-        TarFlowModel m = ModelFiles.load(model, DType.F32, new SimdKernels());
+        if (!out.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png")) {
+            throw new IllegalArgumentException("--out must name a .png file, got " + out);
+        }
+        ModelFiles.Loaded loaded = ModelFiles.loadWithMetadata(model, DType.F32, new SimdKernels());
+        TarFlowModel m = loaded.model();
+        double sigma = denoiseSigma(loaded.metadata().get(ModelFiles.TRAINING_NOISE));
         SamplingOptions opts = new SamplingOptions(cfg, guide, attnTemp, annealed);
         int classes = m.config().numClasses();
         int[] labels = null;
@@ -85,10 +92,32 @@ final class SampleCommand implements Callable<Integer> {
             System.err.println("warning: guidance on an unconditional model with --attn-temp 1 changes nothing");
         }
         long t0 = System.nanoTime();
-        Tensor x = Samples.draw(m, num, labels, opts, denoise, seed);
+        Tensor x = Samples.draw(m, num, labels, opts, sigma, seed);
         double s = (System.nanoTime() - t0) / 1e9;
         ImageGrid.write(out, x, nrow);
-        System.out.printf(Locale.ROOT, "wrote %d samples to %s (%.1f s, %.1f img/s)%n", num, out, s, num / s);
+        System.out.printf(Locale.ROOT, "wrote %d samples to %s (%.1f s, %.1f img/s%s)%n", num, out, s, num / s,
+                sigma > 0 ? String.format(Locale.ROOT, ", denoised for noise %.3g", sigma) : "");
         return 0;
+    }
+
+    /** The σ of the denoising step: from {@code --denoise}, or for "auto" from the model file's training noise. */
+    private double denoiseSigma(String trainingNoise) {
+        if (denoise.equals("auto")) {
+            if (trainingNoise == null) {
+                return 0;
+            }
+            NoiseAugmentation n = NoiseAugmentation.parse(trainingNoise);
+            return n.type() == NoiseAugmentation.Type.GAUSSIAN ? n.std() : 0;
+        }
+        double v;
+        try {
+            v = Double.parseDouble(denoise);
+        } catch (NumberFormatException e) {
+            v = Double.NaN;
+        }
+        if (!(v >= 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException("--denoise must be auto or a number >= 0, got " + denoise);
+        }
+        return v;
     }
 }

@@ -51,8 +51,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Output directory. Default: runs/fashion-mnist (or the checkpoint's directory with --resume)")
     Path out;
 
-    @Option(names = "--resume", description = "Continue training from this checkpoint.safetensors (settings come from it).")
+    @Option(names = "--resume", description = "Continue training from this checkpoint.safetensors (settings and data come from it).")
     Path resume;
+
+    @Option(names = "--overwrite", description = "Replace a training run already in --out (default: refuse).")
+    boolean overwrite;
 
     // model shape
     @Option(names = "--patch-size", defaultValue = "4", description = "Patch side p. Default: ${DEFAULT-VALUE}")
@@ -75,7 +78,8 @@ final class TrainCommand implements Callable<Integer> {
     int batchSize;
     @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate (cosine schedule, AdamW). Default: ${DEFAULT-VALUE}")
     double lr;
-    @Option(names = "--warmup-epochs", defaultValue = "1", description = "Linear warm-up from 1e-6, in epochs. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--warmup-epochs", defaultValue = "1",
+            description = "Linear warm-up from 1e-6, in epochs (at most --epochs). Default: ${DEFAULT-VALUE}")
     double warmupEpochs;
     @Option(names = "--noise", defaultValue = "gaussian",
             description = "Input noise: uniform (dequantisation) or gaussian (--noise-std). Default: ${DEFAULT-VALUE}")
@@ -101,13 +105,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--eval-images", defaultValue = "1000",
             description = "Test images scored after each epoch (0: none); the full test set is scored at the end. Default: ${DEFAULT-VALUE}")
     int evalImages;
-    @Option(names = "--cfg", defaultValue = "2", description = "Guidance weight for the sample grids. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--cfg", defaultValue = "2",
+            description = "Guidance weight for the sample grids of a conditional model (0: none). Default: ${DEFAULT-VALUE}")
     double cfg;
 
     /** Options that describe the run and therefore come from the checkpoint when resuming. */
     private static final List<String> RUN_OPTIONS = List.of("--patch-size", "--channels", "--blocks", "--layers-per-block",
             "--vp", "--unconditional", "--epochs", "--batch-size", "--lr", "--warmup-epochs", "--noise", "--noise-std",
-            "--drop-label", "--seed", "--dtype");
+            "--drop-label", "--seed", "--dtype", "--train-images");
 
     @Override
     public Integer call() throws IOException {
@@ -116,40 +121,49 @@ final class TrainCommand implements Callable<Integer> {
         if (evalImages < 0 || sampleEvery < 0 || checkpointEvery < 0 || (trainImages != null && trainImages <= 0)) {
             throw new IllegalArgumentException("--eval-images, --sample-every and --checkpoint-every must be >= 0, --train-images > 0");
         }
+        SamplingOptions gridOptions = cfg > 0 ? SamplingOptions.cfg(cfg) : new SamplingOptions(cfg, "ab", 1.0, false);
         SimdKernels kernels = new SimdKernels();
+        Checkpoint.State state = null;
         if (resume != null) {
             List<String> given = RUN_OPTIONS.stream().filter(o -> spec.commandLine().getParseResult().hasMatchedOption(o)).toList();
             if (!given.isEmpty()) {
                 throw new IllegalArgumentException("with --resume the settings come from the checkpoint; remove " + given);
             }
-        }
-        Path dataDir = data.toString().equals(DEFAULT_DATA) ? FashionMnist.ensure(data, log) : data;
-        ImageDataset train = ImageDataset.readMnistSplit(dataDir, "train", FashionMnist.NUM_CLASSES);
-        ImageDataset test = ImageDataset.readMnistSplit(dataDir, "t10k", FashionMnist.NUM_CLASSES);
-        if (trainImages != null) {
-            train = train.head(trainImages);
-        }
-        Checkpoint.State state;
-        if (resume != null) {
             state = Checkpoint.load(resume, kernels);
             if (out == null) {
                 out = resume.toAbsolutePath().getParent();
             }
-        } else {
-            state = fresh(kernels, train);
+            if (!spec.commandLine().getParseResult().hasMatchedOption("--data") && state.dataDir() != null) {
+                data = Path.of(state.dataDir());
+            }
         }
         if (out == null) {
             out = Path.of("runs", "fashion-mnist");
         }
-        Files.createDirectories(out);
-        TarFlowModel model = state.model();
+        prepareOutput();
+        Path dataDir = data.toString().equals(DEFAULT_DATA) ? FashionMnist.ensure(data, log) : data;
+        ImageDataset train = ImageDataset.readMnistSplit(dataDir, "train", FashionMnist.NUM_CLASSES);
+        ImageDataset test = ImageDataset.readMnistSplit(dataDir, "t10k", FashionMnist.NUM_CLASSES);
+        if (state == null) {
+            state = fresh(kernels, train, dataDir);
+        }
         TrainConfig tc = state.config();
+        if (tc.trainImages() > 0) {
+            train = train.head(tc.trainImages());
+        }
+        TarFlowModel model = state.model();
+        boolean conditional = model.config().conditional();
         Trainer trainer = new Trainer(state, train, out, checkpointEvery);
         long params = model.parameters().stream().mapToLong(p -> p.value().size()).sum();
         log.printf(Locale.ROOT, "model %s: %,d parameters, %s, %s%n", describe(model.config()), params, tc.dtype(), kernels.name());
-        log.printf(Locale.ROOT, "training on %,d images from %s: %d epochs x %d steps of %d, lr %.3g, noise %s, label drop %.2f, seed %d%n",
-                train.size(), dataDir, tc.epochs(), trainer.stepsPerEpoch(), tc.batchSize(), tc.lr(), tc.noise(), tc.dropLabel(), tc.seed());
-        if (state.step() > 0) {
+        log.printf(Locale.ROOT, "training on %,d images from %s: %d epochs x %d steps of %d, lr %.3g, noise %s%s, seed %d%n",
+                train.size(), dataDir, tc.epochs(), trainer.stepsPerEpoch(), tc.batchSize(), tc.lr(), tc.noise(),
+                conditional ? String.format(Locale.ROOT, ", label drop %.2f", tc.dropLabel()) : "", tc.seed());
+        boolean complete = state.step() == trainer.totalSteps();
+        if (complete) {
+            log.printf("training is already complete (step %d of %d); writing the final outputs again%n",
+                    state.step(), trainer.totalSteps());
+        } else if (state.step() > 0) {
             log.printf("resuming at step %d of %d from %s%n", state.step(), trainer.totalSteps(), resume);
         }
         log.println("output: " + out.toAbsolutePath());
@@ -157,6 +171,7 @@ final class TrainCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         ImageDataset evalSet = test.head(evalImages);
         double sigma = tc.noise().type() == NoiseAugmentation.Type.GAUSSIAN ? tc.noise().std() : 0;
+        Path outDir = out;
         Trainer.EpochHook hook = (epoch, m) -> {
             Map<String, Double> extra = new LinkedHashMap<>();
             if (evalImages > 0) {
@@ -164,50 +179,81 @@ final class TrainCommand implements Callable<Integer> {
                 extra.put("test_bpd_subset", r.mean());
             }
             if (sampleEvery > 0 && epoch % sampleEvery == 0) {
-                writeGrid(m, out.resolve(String.format(Locale.ROOT, "samples-epoch-%03d.png", epoch)), sigma, tc.seed());
+                writeGrid(m, outDir.resolve(String.format(Locale.ROOT, "samples-epoch-%03d.png", epoch)), gridOptions, sigma, tc.seed());
             }
             return extra;
         };
+        long[] lastStep = {state.step()};
+        Thread onInterrupt = new Thread(() -> System.err.printf("%ninterrupted at step %d; continue with: ./tarflow train --resume %s%n",
+                lastStep[0], outDir.resolve(Trainer.CHECKPOINT)));
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
         ProgressBar[] bar = {null};
-        trainer.run(new Trainer.Listener() {
-            @Override
-            public void step(Trainer.StepInfo s) {
-                if (bar[0] == null) {
-                    bar[0] = new ProgressBar(System.err, "epoch " + s.epoch() + "/" + s.epochs());
+        try {
+            trainer.run(new Trainer.Listener() {
+                @Override
+                public void step(Trainer.StepInfo s) {
+                    lastStep[0] = s.step();
+                    if (bar[0] == null) {
+                        bar[0] = new ProgressBar(System.err, "epoch " + s.epoch() + "/" + s.epochs());
+                    }
+                    bar[0].update(s.stepInEpoch(), s.stepsPerEpoch(), String.format(Locale.ROOT, "loss %.4f lr %.2e %.1f img/s",
+                            s.loss(), s.lr(), s.imagesPerSec()));
                 }
-                bar[0].update(s.stepInEpoch(), s.stepsPerEpoch(), String.format(Locale.ROOT, "loss %.4f lr %.2e %.1f img/s",
-                        s.loss(), s.lr(), s.imagesPerSec()));
-            }
 
-            @Override
-            public void epoch(Trainer.EpochSummary s) {
-                bar[0].finish();
-                bar[0] = null;
-                StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-                        "epoch %d/%d: loss %.4f (0.5 mean z^2 %.4f, logdet/dim %.4f), lr %.2e, %.0fs, %.1f img/s",
-                        s.epoch(), s.epochs(), s.loss(), s.mseZ(), s.logdet(), s.lr(), s.seconds(), s.imagesPerSec()));
-                s.extra().forEach((k, v) -> sb.append(String.format(Locale.ROOT, ", %s %.4f", k.replace('_', ' '), v)));
-                log.println(sb);
-            }
-        }, hook);
+                @Override
+                public void epoch(Trainer.EpochSummary s) {
+                    bar[0].finish();
+                    bar[0] = null;
+                    StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
+                            "epoch %d/%d: loss %.4f (0.5 mean z^2 %.4f, logdet/dim %.4f), lr %.2e, %.0fs, %.1f img/s",
+                            s.epoch(), s.epochs(), s.loss(), s.mseZ(), s.logdet(), s.lr(), s.seconds(), s.imagesPerSec()));
+                    s.extra().forEach((k, v) -> sb.append(String.format(Locale.ROOT, ", %s %.4f", k.replace('_', ' '), v)));
+                    log.println(sb);
+                }
+            }, hook);
+        } finally {
+            Runtime.getRuntime().removeShutdownHook(onInterrupt);
+        }
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
 
         Path weights = out.resolve("model.safetensors");
-        ModelFiles.save(model, weights);
+        ModelFiles.save(model, weights, tc.noise().toString());
         Path grid = out.resolve("samples.png");
-        writeGrid(model, grid, sigma, tc.seed());
+        writeGrid(model, grid, gridOptions, sigma, tc.seed());
         ProgressBar evalBar = new ProgressBar(System.err, "test bits/dim");
         Likelihood.Result r = Likelihood.bitsPerDim(model, test, 250, true, tc.seed(),
                 done -> evalBar.update(done, test.size(), ""));
         evalBar.finish();
         log.printf(Locale.ROOT, "test bits/dim: %.4f ± %.4f (%d images, uniform dequantisation%s)%n", r.mean(),
-                r.stdError(), r.count(), model.config().conditional() ? ", given the label" : "");
-        log.printf(Locale.ROOT, "training took %s; wrote %s, %s, %s%n", ProgressBar.duration(trainSeconds),
-                out.resolve(Trainer.CHECKPOINT), weights, grid);
+                r.stdError(), r.count(), conditional ? ", given the label" : "");
+        log.printf(Locale.ROOT, "%swrote %s%s, %s%n", complete ? "" : "training took " + ProgressBar.duration(trainSeconds) + "; ",
+                complete ? "" : out.resolve(Trainer.CHECKPOINT) + ", ", weights, grid);
         return 0;
     }
 
-    private Checkpoint.State fresh(SimdKernels kernels, ImageDataset train) {
+    /**
+     * Creates the output directory and checks, before any training, that it can be written and that a
+     * new run would not overwrite an earlier one.
+     */
+    private void prepareOutput() throws IOException {
+        Files.createDirectories(out);
+        if (resume == null && Files.exists(out.resolve(Trainer.CHECKPOINT))) {
+            if (!overwrite) {
+                throw new IllegalArgumentException(out + " already holds a training run: continue it with --resume "
+                        + out.resolve(Trainer.CHECKPOINT) + ", choose another --out, or pass --overwrite to replace it");
+            }
+            Files.deleteIfExists(out.resolve(Trainer.LOG));
+        }
+        Path probe;
+        try {
+            probe = Files.createTempFile(out, ".write-test", ".tmp");
+        } catch (IOException e) {
+            throw new IOException("cannot write to the output directory " + out + ": " + Errors.describe(e), e);
+        }
+        Files.delete(probe);
+    }
+
+    private Checkpoint.State fresh(SimdKernels kernels, ImageDataset train, Path dataDir) {
         if (train.height() != train.width()) {
             throw new IllegalArgumentException("TarFlow here needs square images; the data are " + train.height() + "x" + train.width());
         }
@@ -219,17 +265,22 @@ final class TrainCommand implements Callable<Integer> {
         };
         ModelConfig mc = new ModelConfig(train.channels(), train.height(), patchSize, channels, blocks, layersPerBlock, !vp,
                 unconditional ? 0 : train.numClasses());
-        TrainConfig tc = new TrainConfig(epochs, batchSize, lr, warmupEpochs, aug, dropLabel, seed, dt);
+        TrainConfig tc = new TrainConfig(epochs, batchSize, lr, warmupEpochs, aug, dropLabel,
+                trainImages == null ? 0 : trainImages, seed, dt);
         TarFlowModel model = new TarFlowModel(mc, dt, kernels).init(seed);
-        return new Checkpoint.State(model, AdamW.reference(model.parameters()), tc, 0);
+        int used = trainImages == null ? train.size() : Math.min(trainImages, train.size());
+        return new Checkpoint.State(model, AdamW.reference(model.parameters()), tc, 0, dataDir.toString(), used);
     }
 
-    /** 10×10 grid: one class per row for a conditional model, 100 unconditional samples otherwise. */
-    private void writeGrid(TarFlowModel m, Path file, double sigma, long runSeed) throws IOException {
-        int[] labels = m.config().conditional() ? Samples.classRows(Math.min(10, m.config().numClasses()), 10) : null;
+    /**
+     * 10×10 grid: one class per row with guidance for a conditional model, 100 unguided samples for an
+     * unconditional one (whose guidance with attention temperature 1 would change nothing).
+     */
+    private static void writeGrid(TarFlowModel m, Path file, SamplingOptions opts, double sigma, long runSeed) throws IOException {
+        boolean conditional = m.config().conditional();
+        int[] labels = conditional ? Samples.classRows(Math.min(10, m.config().numClasses()), 10) : null;
         int n = labels == null ? 100 : labels.length;
-        SamplingOptions opts = cfg > 0 ? SamplingOptions.cfg(cfg) : SamplingOptions.PLAIN;
-        Tensor x = Samples.draw(m, n, labels, opts, sigma, runSeed);
+        Tensor x = Samples.draw(m, n, labels, conditional ? opts : SamplingOptions.PLAIN, sigma, runSeed);
         ImageGrid.write(file, x, 10);
     }
 

@@ -37,10 +37,29 @@ public record ModelConfig(int inChannels, int imgSize, int patchSize, int channe
         if (numClasses < 0) {
             throw new IllegalArgumentException("num_classes must be >= 0, got " + numClasses);
         }
+        if ((long) (imgSize / patchSize) * (imgSize / patchSize) > MAX_PATCHES || (long) inChannels * patchSize * patchSize > MAX_PATCHES) {
+            throw new IllegalArgumentException("img_size " + imgSize + ", patch_size " + patchSize + " and in_channels "
+                    + inChannels + " give an impossibly large sequence");
+        }
+        long params = approximateParameters(inChannels * patchSize * patchSize, numPatches(imgSize, patchSize), channels,
+                numBlocks, layersPerBlock, numClasses);
+        if (params > MAX_PARAMETERS) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                    "model too large: about %.3g parameters (limit %.0e)", (double) params, (double) MAX_PARAMETERS));
+        }
         if (numPatches(imgSize, patchSize) < 2) {
             throw new IllegalArgumentException("the image must have at least 2 patches (img_size " + imgSize
                     + ", patch_size " + patchSize + ")");
         }
+    }
+
+    /** Limits that reject configurations no machine could hold (or whose sizes overflow an int). */
+    private static final long MAX_PATCHES = 1L << 20;
+    private static final long MAX_PARAMETERS = 2_000_000_000L;
+
+    /** Parameter count: per block, the layers' 12C² + 13C, embeddings, proj_in and proj_out. */
+    private static long approximateParameters(long d, long t, long c, long blocks, long layers, long classes) {
+        return blocks * (layers * (12 * c * c + 13 * c) + t * c + classes * c + (d + 1) * c + (c + 1) * 2 * d);
     }
 
     private static int numPatches(int imgSize, int patchSize) {

@@ -26,6 +26,19 @@ public final class AtomicFiles {
     private AtomicFiles() {
     }
 
+    private static String reason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such directory";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
     private static void setReadable(Path tmp, Path target) throws IOException {
         if (!tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
             return;
@@ -36,10 +49,25 @@ public final class AtomicFiles {
         Files.setPosixFilePermissions(tmp, perms);
     }
 
+    /**
+     * @throws IOException naming {@code target} (not the temporary file) when it cannot be written
+     */
     public static void write(Path target, Writer writer) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        Path abs = target.toAbsolutePath();
+        if (target.getFileName() == null || target.toString().isBlank()) {
+            throw new IOException("'" + target + "' is not a file name");
+        }
+        if (Files.isDirectory(abs)) {
+            throw new IOException(target + ": is a directory");
+        }
+        Path dir = abs.getParent();
+        Path tmp;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        } catch (IOException e) {
+            throw new IOException("cannot write " + target + ": " + reason(e), e);
+        }
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
                  OutputStream out = new java.io.BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
@@ -50,10 +78,12 @@ public final class AtomicFiles {
             // temporary files are created private (rw-------); give the result ordinary permissions
             setReadable(tmp, target);
             try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
             }
+        } catch (IOException e) {
+            throw new IOException("cannot write " + target + ": " + reason(e), e);
         } finally {
             Files.deleteIfExists(tmp);
         }

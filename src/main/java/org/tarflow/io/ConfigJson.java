@@ -26,13 +26,23 @@ public final class ConfigJson {
         return o.toString();
     }
 
+    /** An integer field, rejecting fractions and values outside the int range (Gson would truncate them). */
+    static int intField(JsonObject o, String name) {
+        java.math.BigDecimal v = o.get(name).getAsBigDecimal();
+        try {
+            return v.intValueExact();
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(name + " must be an integer, got " + v);
+        }
+    }
+
     /** @throws IllegalArgumentException when the JSON is malformed or a field is missing or invalid */
     public static ModelConfig model(String json) {
         try {
             JsonObject o = JsonParser.parseString(json).getAsJsonObject();
-            return new ModelConfig(o.get("in_channels").getAsInt(), o.get("img_size").getAsInt(),
-                    o.get("patch_size").getAsInt(), o.get("channels").getAsInt(), o.get("num_blocks").getAsInt(),
-                    o.get("layers_per_block").getAsInt(), o.get("nvp").getAsBoolean(), o.get("num_classes").getAsInt());
+            return new ModelConfig(intField(o, "in_channels"), intField(o, "img_size"), intField(o, "patch_size"),
+                    intField(o, "channels"), intField(o, "num_blocks"), intField(o, "layers_per_block"),
+                    o.get("nvp").getAsBoolean(), intField(o, "num_classes"));
         } catch (JsonParseException | IllegalStateException | NullPointerException | UnsupportedOperationException
                  | NumberFormatException e) {
             throw new IllegalArgumentException("malformed model config " + json);
@@ -48,6 +58,7 @@ public final class ConfigJson {
         o.addProperty("noise_type", t.noise().type().name().toLowerCase(java.util.Locale.ROOT));
         o.addProperty("noise_std", t.noise().std());
         o.addProperty("drop_label", t.dropLabel());
+        o.addProperty("train_images", t.trainImages());
         o.addProperty("seed", t.seed());
         o.addProperty("dtype", t.dtype().name());
         return o.toString();
@@ -59,9 +70,10 @@ public final class ConfigJson {
             JsonObject o = JsonParser.parseString(json).getAsJsonObject();
             NoiseAugmentation.Type type = NoiseAugmentation.Type.valueOf(
                     o.get("noise_type").getAsString().toUpperCase(java.util.Locale.ROOT));
-            return new TrainConfig(o.get("epochs").getAsInt(), o.get("batch_size").getAsInt(), o.get("lr").getAsDouble(),
+            return new TrainConfig(intField(o, "epochs"), intField(o, "batch_size"), o.get("lr").getAsDouble(),
                     o.get("warmup_epochs").getAsDouble(), new NoiseAugmentation(type, o.get("noise_std").getAsDouble()),
-                    o.get("drop_label").getAsDouble(), o.get("seed").getAsLong(), DType.valueOf(o.get("dtype").getAsString()));
+                    o.get("drop_label").getAsDouble(), intField(o, "train_images"), o.get("seed").getAsLong(),
+                    DType.valueOf(o.get("dtype").getAsString()));
         } catch (JsonParseException | IllegalStateException | NullPointerException | UnsupportedOperationException
                  | NumberFormatException e) {
             throw new IllegalArgumentException("malformed training config " + json);

@@ -25,10 +25,21 @@ public final class ModelFiles {
     private ModelFiles() {
     }
 
-    /** Writes the model's state_dict in its own dtype, with its configuration, atomically. */
-    public static void save(TarFlowModel model, Path file) throws IOException {
-        Safetensors.write(file, tensors(model), Map.of("format", "tarflow-weights/1", MODEL_CONFIG,
-                ConfigJson.model(model.config())));
+    /** Metadata key recording the noise the model was trained with (e.g. {@code gaussian(0.05)}), if known. */
+    public static final String TRAINING_NOISE = "training_noise";
+
+    /**
+     * Writes the model's state_dict in its own dtype, with its configuration and (if not null) the
+     * training noise, atomically.
+     */
+    public static void save(TarFlowModel model, Path file, String trainingNoise) throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>(); // insertion order keeps the file byte-reproducible
+        meta.put("format", "tarflow-weights/1");
+        meta.put(MODEL_CONFIG, ConfigJson.model(model.config()));
+        if (trainingNoise != null) {
+            meta.put(TRAINING_NOISE, trainingNoise);
+        }
+        Safetensors.write(file, tensors(model), meta);
     }
 
     /** The state_dict as stored tensors (the live tensors, not copies). */
@@ -45,6 +56,15 @@ public final class ModelFiles {
      *                             tensors do not fit that configuration
      */
     public static TarFlowModel load(Path file, DType dtype, Kernels k) throws IOException {
+        return loadWithMetadata(file, dtype, k).model();
+    }
+
+    /** A loaded model and its file's metadata. */
+    public record Loaded(TarFlowModel model, Map<String, String> metadata) {
+    }
+
+    /** As {@link #load}, also returning the file's metadata (e.g. {@link #TRAINING_NOISE}). */
+    public static Loaded loadWithMetadata(Path file, DType dtype, Kernels k) throws IOException {
         Safetensors.Contents c = Safetensors.read(file);
         String json = c.metadata().get(MODEL_CONFIG);
         if (json == null) {
@@ -64,7 +84,14 @@ public final class ModelFiles {
                     throw new TensorFileException(file, "tensor '" + e.getKey() + "' is " + e.getValue().fileDType()
                             + ", not a floating-point type");
                 }
-                sd.put(e.getKey(), e.getValue().floats());
+                Tensor t = e.getValue().floats();
+                for (int i = 0; i < t.size(); i++) {
+                    if (!Double.isFinite(t.get(i))) {
+                        throw new TensorFileException(file, "tensor '" + e.getKey() + "' holds a non-finite value ("
+                                + t.get(i) + ") at index " + i);
+                    }
+                }
+                sd.put(e.getKey(), t);
             }
         }
         try {
@@ -72,6 +99,6 @@ public final class ModelFiles {
         } catch (IllegalArgumentException e) {
             throw new TensorFileException(file, e.getMessage());
         }
-        return model;
+        return new Loaded(model, c.metadata());
     }
 }

@@ -61,6 +61,9 @@ public final class Safetensors {
     }
 
     public static Contents read(Path file) throws IOException {
+        if (java.nio.file.Files.isDirectory(file)) {
+            throw new TensorFileException(file, "is a directory, not a safetensors file");
+        }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
@@ -69,8 +72,8 @@ public final class Safetensors {
             ByteBuffer lenBuf = readFully(ch, 0, 8, file).order(ByteOrder.LITTLE_ENDIAN);
             long n = lenBuf.getLong();
             if (n < 2 || n > MAX_HEADER || 8 + n > size) {
-                throw new TensorFileException(file, "header length " + n + " is impossible for a file of " + size
-                        + " bytes (limit " + MAX_HEADER + ")");
+                throw new TensorFileException(file, "not a safetensors file: its header length " + n
+                        + " is impossible for a file of " + size + " bytes (limit " + MAX_HEADER + ")");
             }
             String json = StandardCharsets.UTF_8.decode(readFully(ch, 8, (int) n, file)).toString();
             JsonObject header;
@@ -81,7 +84,8 @@ public final class Safetensors {
                 }
                 header = e.getAsJsonObject();
             } catch (JsonParseException e) {
-                throw new TensorFileException(file, "header is not valid JSON: " + e.getMessage());
+                throw new TensorFileException(file, "not a safetensors file: its header is not valid JSON ("
+                        + jsonProblem(e) + ")");
             }
             long dataStart = 8 + n;
             long dataSize = size - dataStart;
@@ -96,11 +100,22 @@ public final class Safetensors {
             }
             List<Entry> byOffset = new ArrayList<>(entries);
             byOffset.sort(Comparator.comparingLong(Entry::begin));
-            for (int i = 1; i < byOffset.size(); i++) {
-                if (byOffset.get(i).begin() < byOffset.get(i - 1).end()) {
+            // as the format requires, the tensors must tile the data exactly: no overlap, no gap, no junk at the end
+            long expected = 0;
+            for (int i = 0; i < byOffset.size(); i++) {
+                Entry e = byOffset.get(i);
+                if (e.begin() < expected) {
                     throw new TensorFileException(file, "tensors '" + byOffset.get(i - 1).name() + "' and '"
-                            + byOffset.get(i).name() + "' overlap");
+                            + e.name() + "' overlap");
                 }
+                if (e.begin() > expected) {
+                    throw new TensorFileException(file, (e.begin() - expected) + " bytes before tensor '" + e.name()
+                            + "' belong to no tensor");
+                }
+                expected = e.end();
+            }
+            if (expected != dataSize) {
+                throw new TensorFileException(file, (dataSize - expected) + " bytes at the end of the file belong to no tensor");
             }
             Map<String, StoredTensor> tensors = new LinkedHashMap<>();
             for (Entry e : entries) {
@@ -115,6 +130,16 @@ public final class Safetensors {
     }
 
     private record Entry(String name, String dtype, int[] shape, long begin, long end) {
+    }
+
+    /** The first line of a JSON parser's message, without its troubleshooting link or control characters. */
+    private static String jsonProblem(JsonParseException e) {
+        String m = e.getMessage() == null ? "malformed" : e.getMessage();
+        int cut = m.indexOf("\nSee ");
+        m = cut >= 0 ? m.substring(0, cut) : m;
+        StringBuilder b = new StringBuilder();
+        m.codePoints().limit(200).forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        return b.toString();
     }
 
     private static Entry parseEntry(Path file, String name, JsonElement v, long dataSize) throws TensorFileException {

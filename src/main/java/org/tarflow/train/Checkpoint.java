@@ -24,12 +24,24 @@ public final class Checkpoint {
     static final String STEP = "step";
     static final String OPTIMIZER_STEP = "optimizer_step";
     static final String TRAIN_CONFIG = "train_config";
+    static final String DATA_DIR = "data_dir";
+    static final String TRAIN_SET_SIZE = "train_set_size";
 
     private Checkpoint() {
     }
 
-    /** What a checkpoint restores. */
-    public record State(TarFlowModel model, AdamW optimizer, TrainConfig config, long step) {
+    /**
+     * What a checkpoint restores.
+     *
+     * @param dataDir      where the training data came from (informational; may be null)
+     * @param trainSetSize number of training images the run uses, which fixes its schedule (0 if unknown)
+     */
+    public record State(TarFlowModel model, AdamW optimizer, TrainConfig config, long step, String dataDir,
+                        int trainSetSize) {
+        /** The same state at another step (for saving during training). */
+        public State at(long newStep) {
+            return new State(model, optimizer, config, newStep, dataDir, trainSetSize);
+        }
     }
 
     public static void save(Path file, State s) throws IOException {
@@ -40,6 +52,11 @@ public final class Checkpoint {
         meta.put("format", "tarflow-checkpoint/1");
         meta.put(ModelFiles.MODEL_CONFIG, ConfigJson.model(s.model().config()));
         meta.put(TRAIN_CONFIG, ConfigJson.train(s.config()));
+        meta.put(ModelFiles.TRAINING_NOISE, s.config().noise().toString());
+        if (s.dataDir() != null) {
+            meta.put(DATA_DIR, s.dataDir());
+        }
+        meta.put(TRAIN_SET_SIZE, Integer.toString(s.trainSetSize()));
         meta.put(STEP, Long.toString(s.step()));
         meta.put(OPTIMIZER_STEP, Long.toString(s.optimizer().stepCount()));
         Safetensors.write(file, tensors, meta);
@@ -58,19 +75,25 @@ public final class Checkpoint {
         TrainConfig cfg;
         long step;
         long optStep;
+        int setSize;
         try {
             cfg = ConfigJson.train(trainJson);
             step = Long.parseLong(c.metadata().get(STEP));
             optStep = Long.parseLong(c.metadata().get(OPTIMIZER_STEP));
+            setSize = Integer.parseInt(c.metadata().getOrDefault(TRAIN_SET_SIZE, "0"));
         } catch (IllegalArgumentException e) {
             throw new TensorFileException(file, "bad checkpoint metadata: " + e.getMessage());
+        }
+        if (step < 0 || optStep != step || setSize < 0) {
+            throw new TensorFileException(file, "bad checkpoint metadata: step " + step + ", optimizer step " + optStep
+                    + ", training set size " + setSize);
         }
         TarFlowModel model = ModelFiles.load(file, cfg.dtype(), k);
         AdamW opt = AdamW.reference(model.parameters());
         restore(file, c, "exp_avg.", opt.expAvg());
         restore(file, c, "exp_avg_sq.", opt.expAvgSq());
         opt.setStepCount(optStep);
-        return new State(model, opt, cfg, step);
+        return new State(model, opt, cfg, step, c.metadata().get(DATA_DIR), setSize);
     }
 
     private static void restore(Path file, Safetensors.Contents c, String kind, Map<String, Tensor> into)

@@ -4,6 +4,8 @@ package org.tarflow.train;
  * The reference's {@code CosineLRSchedule}: linear warm-up from {@code minLr} to {@code maxLr} over
  * {@code warmupSteps}, then a half cosine back to {@code minLr} at {@code totalSteps}.
  *
+ * <p>When the warm-up spans the whole run (one epoch of one) the rate only rises, as in the reference.
+ *
  * <p>As in the reference the learning rate starts at {@code minLr}; after each optimiser step the
  * counter c advances and the next step uses {@link #lrAt(long) lrAt(c)}:
  * <pre>
@@ -14,8 +16,9 @@ package org.tarflow.train;
 public record CosineSchedule(long warmupSteps, long totalSteps, double minLr, double maxLr) {
 
     public CosineSchedule {
-        if (warmupSteps < 0 || totalSteps <= warmupSteps) {
-            throw new IllegalArgumentException("need 0 <= warmup steps (" + warmupSteps + ") < total steps (" + totalSteps + ")");
+        if (warmupSteps < 0 || totalSteps < warmupSteps || totalSteps <= 0) {
+            throw new IllegalArgumentException("need 0 <= warmup steps (" + warmupSteps + ") <= total steps (" + totalSteps
+                    + "), total > 0");
         }
         if (!(minLr > 0) || !(maxLr >= minLr)) {
             throw new IllegalArgumentException("need 0 < min lr (" + minLr + ") <= max lr (" + maxLr + ")");

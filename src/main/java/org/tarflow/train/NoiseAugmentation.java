@@ -17,8 +17,8 @@ public record NoiseAugmentation(Type type, double std) {
     public enum Type { GAUSSIAN, UNIFORM }
 
     public NoiseAugmentation {
-        if (type == Type.GAUSSIAN && !(std > 0)) {
-            throw new IllegalArgumentException("gaussian noise needs a standard deviation > 0, got " + std);
+        if (type == Type.GAUSSIAN && (!(std > 0) || Double.isInfinite(std))) {
+            throw new IllegalArgumentException("gaussian noise needs a finite standard deviation > 0, got " + std);
         }
     }
 
@@ -48,8 +48,24 @@ public record NoiseAugmentation(Type type, double std) {
         return (xInt + u) / 256 * 2 - 1;
     }
 
+    /** {@code gaussian(σ)} or {@code uniform}; {@link #parse} reads it back. */
     @Override
     public String toString() {
         return type == Type.GAUSSIAN ? "gaussian(" + std + ")" : "uniform";
+    }
+
+    /** Reads {@link #toString()}'s form. @throws IllegalArgumentException for anything else */
+    public static NoiseAugmentation parse(String s) {
+        if (s.equals("uniform")) {
+            return uniform();
+        }
+        if (s.startsWith("gaussian(") && s.endsWith(")")) {
+            try {
+                return gaussian(Double.parseDouble(s.substring(9, s.length() - 1)));
+            } catch (NumberFormatException e) {
+                // fall through
+            }
+        }
+        throw new IllegalArgumentException("unknown noise '" + s + "'");
     }
 }

@@ -11,11 +11,12 @@ import org.tarflow.tensor.DType;
  * @param warmupEpochs  epochs of linear warm-up from 1e-6 (the reference uses 1)
  * @param noise         input noise augmentation
  * @param dropLabel     probability of replacing a label by -1 (no label) for classifier-free guidance
+ * @param trainImages   use only the first N training images (0: all)
  * @param seed          seed of every random draw of the run
  * @param dtype         precision of training (F32 normally; F64 for verification)
  */
 public record TrainConfig(int epochs, int batchSize, double lr, double warmupEpochs, NoiseAugmentation noise,
-                          double dropLabel, long seed, DType dtype) {
+                          double dropLabel, int trainImages, long seed, DType dtype) {
 
     /** Smallest learning rate of the schedule (start of warm-up and end of the cosine), as the reference. */
     public static final double MIN_LR = 1e-6;
@@ -30,8 +31,11 @@ public record TrainConfig(int epochs, int batchSize, double lr, double warmupEpo
         if (!(lr >= MIN_LR) || Double.isInfinite(lr)) {
             throw new IllegalArgumentException("learning rate must be at least " + MIN_LR + ", got " + lr);
         }
-        if (!(warmupEpochs >= 0) || warmupEpochs >= epochs) {
-            throw new IllegalArgumentException("warm-up epochs must be in [0, epochs), got " + warmupEpochs);
+        if (!(warmupEpochs >= 0) || warmupEpochs > epochs) {
+            throw new IllegalArgumentException("warm-up epochs must be in [0, epochs], got " + warmupEpochs);
+        }
+        if (trainImages < 0) {
+            throw new IllegalArgumentException("the number of training images must be >= 0 (0: all), got " + trainImages);
         }
         if (!(dropLabel >= 0 && dropLabel <= 1)) {
             throw new IllegalArgumentException("label drop probability must be in [0, 1], got " + dropLabel);

@@ -64,6 +64,7 @@ public final class Trainer {
     private final int stepsPerEpoch;
     private final CosineSchedule schedule;
     private long step;
+    private boolean checkpointed;
 
     /**
      * @param checkpointEvery also checkpoint every this many steps (0: only at the end of epochs)
@@ -88,8 +89,16 @@ public final class Trainer {
         if (m.conditional() && data.numClasses() > m.numClasses()) {
             throw new IllegalArgumentException("the data have " + data.numClasses() + " classes, the model " + m.numClasses());
         }
+        if (state.trainSetSize() > 0 && state.trainSetSize() != data.size()) {
+            throw new IllegalArgumentException("the run was trained on " + state.trainSetSize() + " images but "
+                    + data.size() + " are given now: resume with the same data (--data)");
+        }
         this.schedule = cfg.schedule(stepsPerEpoch);
         this.step = state.step();
+        if (step > schedule.totalSteps()) {
+            throw new IllegalArgumentException("the checkpoint is at step " + step + " but the run has only "
+                    + schedule.totalSteps() + " steps");
+        }
     }
 
     public int stepsPerEpoch() {
@@ -132,7 +141,8 @@ public final class Trainer {
             listener.step(new StepInfo(step, total, epoch + 1, cfg.epochs(), inEpoch + 1, stepsPerEpoch, m[0], lr, ips));
             boolean endOfEpoch = step % stepsPerEpoch == 0;
             if (endOfEpoch || (checkpointEvery > 0 && step % checkpointEvery == 0)) {
-                Checkpoint.save(outDir.resolve(CHECKPOINT), new Checkpoint.State(model, state.optimizer(), cfg, step));
+                Checkpoint.save(outDir.resolve(CHECKPOINT), state.at(step));
+                checkpointed = true;
             }
             if (endOfEpoch) {
                 double secs = (System.nanoTime() - epochStart) / 1e9;
@@ -167,9 +177,12 @@ public final class Trainer {
         ForwardResult r = model.forward(x, y);
         double loss = model.loss(r);
         if (!Double.isFinite(loss)) {
+            Path ckpt = outDir.resolve(CHECKPOINT);
             throw new TrainingDivergedException("non-finite loss (" + loss + ") at step " + (step + 1) + " (epoch "
-                    + (step / stepsPerEpoch + 1) + "); the last checkpoint is " + outDir.resolve(CHECKPOINT)
-                    + " — resume from it with a lower --lr");
+                    + (step / stepsPerEpoch + 1) + "); "
+                    + (checkpointed || java.nio.file.Files.exists(ckpt) ? "the last checkpoint is " + ckpt + "; "
+                            : "no checkpoint was written; ")
+                    + "train again with a lower --lr (or less noise)");
         }
         if (!model.config().nvp()) {
             model.updatePrior(r.z());

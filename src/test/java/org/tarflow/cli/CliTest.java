@@ -58,10 +58,37 @@ class CliTest {
         Run e = run("evaluate", out.resolve("checkpoint.safetensors").toString(), "--data", data.toString(), "--limit", "10");
         assertEquals(0, e.code(), e.err());
         assertTrue(e.out().contains("t10k bits/dim:"), e.out());
-        Run done = run("train", "--data", data.toString(), "--resume", out.resolve("checkpoint.safetensors").toString(),
-                "--eval-images", "0");
+        Run done = run("train", "--resume", out.resolve("checkpoint.safetensors").toString(), "--eval-images", "0");
         assertEquals(0, done.code(), done.err());
-        assertTrue(done.out().contains("resuming at step 8 of 8"), done.out());
+        assertTrue(done.out().contains("training is already complete (step 8 of 8)"), done.out());
+        assertTrue(done.out().contains("from " + data), "the data directory comes from the checkpoint: " + done.out());
+
+        Run again = run("train", "--data", data.toString(), "--out", out.toString(), "--patch-size", "4", "--channels", "64");
+        assertOneLineError(again, "already holds a training run");
+    }
+
+    @Test
+    void resumeKeepsTheTrainingSubsetAndOneEpochRunsWork() throws IOException {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        IdxFiles.writeToyDataset(data, 8, 64, 3, 5);
+        Path out = dir.resolve("run");
+        String[] common = {"--data", data.toString(), "--patch-size", "4", "--channels", "64", "--blocks", "1",
+            "--layers-per-block", "1", "--batch-size", "8", "--eval-images", "0", "--sample-every", "0"};
+        Run t = run(concat(common, "train", "--out", out.toString(), "--epochs", "1", "--train-images", "32"));
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.out().contains("training on 32 images"), t.out());
+        Run r = run("train", "--resume", out.resolve("checkpoint.safetensors").toString(), "--eval-images", "0");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("training on 32 images") && r.out().contains("already complete (step 4 of 4)"), r.out());
+        Run o = run(concat(common, "train", "--out", out.toString(), "--epochs", "1", "--overwrite"));
+        assertEquals(0, o.code(), o.err());
+        assertEquals(1, Files.readAllLines(out.resolve("train-log.jsonl")).size(), "--overwrite starts a fresh log");
+    }
+
+    private static String[] concat(String[] common, String... head) {
+        String[] all = java.util.Arrays.copyOf(head, head.length + common.length);
+        System.arraycopy(common, 0, all, head.length, common.length);
+        return all;
     }
 
     @Test
@@ -78,6 +105,17 @@ class CliTest {
         assertOneLineError(run("train", "--data", data.toString(), "--patch-size", "4", "--channels", "64",
                 "--noise", "salt"), "--noise must be uniform or gaussian");
         assertOneLineError(run("train", "--resume", junk.toString(), "--lr", "1"), "settings come from the checkpoint");
+        assertOneLineError(run("sample", dir.toString()), "is a directory");
+        assertOneLineError(run("train", "--data", data.toString(), "--cfg", "-3"), "guidance must be");
+        assertOneLineError(run("sample", junk.toString(), "--out", "x.jpg"), "must name a .png file");
+        assertOneLineError(run("bench", "--threads", "0"), "--threads must be between 1 and");
+        Path blocked = Files.writeString(dir.resolve("file"), "x");
+        assertOneLineError(run("train", "--data", data.toString(), "--out", blocked.resolve("sub").toString()), "Not a directory");
+        Run usage = run("train", "--epochs");
+        assertEquals(Main.USAGE, usage.code());
+        assertEquals(1, usage.err().lines().filter(l -> !l.startsWith("WARNING")).count(), usage.err());
+        assertTrue(usage.err().contains("see 'tarflow train --help'"), usage.err());
+        assertEquals(Main.USAGE, run().code(), "no command is a usage error");
     }
 
     private static void assertOneLineError(Run r, String expected) {

@@ -67,6 +67,11 @@ class SafetensorsTest {
         assertProblem(raw("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
                 + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", new byte[12]), "overlap");
         assertProblem(raw("{\"a\":{\"dtype\":\"F32\"}}", new byte[0]), "malformed header entry");
+        assertProblem(raw("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[7]),
+                "3 bytes at the end of the file belong to no tensor");
+        assertProblem(raw("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", new byte[8]),
+                "4 bytes before tensor 'a' belong to no tensor");
+        assertProblem(dir, "is a directory");
         assertProblem(dir.resolve("missing.safetensors"), "no such file");
     }
 

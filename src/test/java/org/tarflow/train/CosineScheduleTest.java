@@ -19,8 +19,15 @@ class CosineScheduleTest {
     }
 
     @Test
+    void aWarmUpAsLongAsTheRunOnlyRises() {
+        CosineSchedule s = new CosineSchedule(10, 10, 1e-6, 1e-3);
+        assertEquals(1e-6 + 0.5 * (1e-3 - 1e-6), s.lrAt(5), 1e-18);
+        assertEquals(1e-3, s.lrAt(10), 1e-18);
+    }
+
+    @Test
     void rejectsImpossibleSchedules() {
-        assertThrows(IllegalArgumentException.class, () -> new CosineSchedule(10, 10, 1e-6, 1e-3));
+        assertThrows(IllegalArgumentException.class, () -> new CosineSchedule(11, 10, 1e-6, 1e-3));
         assertThrows(IllegalArgumentException.class, () -> new CosineSchedule(0, 10, 1e-3, 1e-6));
     }
 }

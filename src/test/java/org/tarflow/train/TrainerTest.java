@@ -36,9 +36,9 @@ class TrainerTest {
 
     private static Checkpoint.State fresh(boolean nvp, NoiseAugmentation noise, int epochs) {
         ModelConfig mc = new ModelConfig(1, 8, 4, 64, 2, 1, nvp, 3);
-        TrainConfig tc = new TrainConfig(epochs, 16, 3e-3, 1, noise, 0.2, 42, DType.F32);
+        TrainConfig tc = new TrainConfig(epochs, 16, 3e-3, 1, noise, 0.2, 0, 42, DType.F32);
         TarFlowModel m = new TarFlowModel(mc, DType.F32, K).init(42);
-        return new Checkpoint.State(m, AdamW.reference(m.parameters()), tc, 0);
+        return new Checkpoint.State(m, AdamW.reference(m.parameters()), tc, 0, null, 0);
     }
 
     private static final Trainer.Listener QUIET = new Trainer.Listener() {
@@ -116,12 +116,27 @@ class TrainerTest {
     void weightsFileRoundTripsWithItsConfiguration() throws IOException {
         Checkpoint.State s = fresh(true, NoiseAugmentation.uniform(), 2);
         Path f = dir.resolve("model.safetensors");
-        ModelFiles.save(s.model(), f);
+        ModelFiles.save(s.model(), f, "uniform");
         TarFlowModel back = ModelFiles.load(f, DType.F32, K);
         assertEquals(s.model().config(), back.config());
         assertParametersEqual(s.model(), back);
         assertThrows(org.tarflow.io.TensorFileException.class, () -> Checkpoint.load(f, K),
                 "a weights file is not a resumable checkpoint");
+        assertEquals("uniform", ModelFiles.loadWithMetadata(f, DType.F32, K).metadata().get(ModelFiles.TRAINING_NOISE));
+        byte[] first = Files.readAllBytes(f);
+        ModelFiles.save(s.model(), f, "uniform");
+        assertArrayEquals(first, Files.readAllBytes(f), "the same model gives the same bytes");
+    }
+
+    @Test
+    void nonFiniteWeightsAreRefusedOnLoad() throws IOException {
+        Checkpoint.State s = fresh(true, NoiseAugmentation.uniform(), 2);
+        s.model().parameters().get(3).value().set(5, Double.NaN);
+        Path f = dir.resolve("nan.safetensors");
+        ModelFiles.save(s.model(), f, null);
+        org.tarflow.io.TensorFileException e = assertThrows(org.tarflow.io.TensorFileException.class,
+                () -> ModelFiles.load(f, DType.F32, K));
+        assertTrue(e.getMessage().contains("non-finite value (NaN) at index 5"), e.getMessage());
     }
 
     private static void assertParametersEqual(TarFlowModel expected, TarFlowModel actual) {
