@@ -49,8 +49,11 @@ public final class Trainer {
                            double loss, double lr, double imagesPerSec) {
     }
 
-    /** Means over the steps of one epoch (those run by this process, after a resume). */
-    public record EpochSummary(int epoch, int epochs, double loss, double mseZ, double logdet, double lr,
+    /**
+     * Means over the steps of one epoch that this process ran: all of them, or after a resume only those
+     * since the checkpoint ({@code steps} says how many).
+     */
+    public record EpochSummary(int epoch, int epochs, int steps, double loss, double mseZ, double logdet, double lr,
                                double seconds, double imagesPerSec, Map<String, Double> extra) {
     }
 
@@ -147,7 +150,7 @@ public final class Trainer {
             if (endOfEpoch) {
                 double secs = (System.nanoTime() - epochStart) / 1e9;
                 Map<String, Double> extra = hook == null ? Map.of() : hook.afterEpoch(epoch + 1, model);
-                EpochSummary s = new EpochSummary(epoch + 1, cfg.epochs(), sumLoss / counted, sumMse / counted,
+                EpochSummary s = new EpochSummary(epoch + 1, cfg.epochs(), counted, sumLoss / counted, sumMse / counted,
                         sumLogdet / counted, lr, secs, counted * cfg.batchSize() / secs, extra);
                 appendLog(s);
                 listener.epoch(s);
@@ -198,6 +201,7 @@ public final class Trainer {
         JsonObject o = new JsonObject();
         o.addProperty("epoch", s.epoch());
         o.addProperty("step", step);
+        o.addProperty("steps_averaged", s.steps());
         o.addProperty("loss", s.loss());
         o.addProperty("mse_z", s.mseZ());
         o.addProperty("logdet", s.logdet());
