@@ -121,7 +121,7 @@ final class TrainCommand implements Callable<Integer> {
         if (evalImages < 0 || sampleEvery < 0 || checkpointEvery < 0 || (trainImages != null && trainImages <= 0)) {
             throw new IllegalArgumentException("--eval-images, --sample-every and --checkpoint-every must be >= 0, --train-images > 0");
         }
-        SamplingOptions gridOptions = cfg > 0 ? SamplingOptions.cfg(cfg) : new SamplingOptions(cfg, "ab", 1.0, false);
+        SamplingOptions gridOptions = SamplingOptions.cfg(cfg); // validates --cfg before any work
         SimdKernels kernels = new SimdKernels();
         Checkpoint.State state = null;
         if (resume != null) {
