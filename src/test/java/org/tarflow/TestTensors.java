@@ -40,17 +40,7 @@ public final class TestTensors {
 
     /** Relative error {@code ||actual - expected|| / ||expected||} (Frobenius), as the conformance tables use. */
     public static double relError(Tensor expected, Tensor actual) {
-        if (expected.size() != actual.size()) {
-            throw new AssertionError("size " + actual + " vs expected " + expected);
-        }
-        double num = 0;
-        double den = 0;
-        for (int i = 0; i < expected.size(); i++) {
-            double d = actual.get(i) - expected.get(i);
-            num += d * d;
-            den += expected.get(i) * expected.get(i);
-        }
-        return den == 0 ? Math.sqrt(num) : Math.sqrt(num / den);
+        return org.tarflow.conformance.Comparison.relativeError(expected, actual);
     }
 
     /** Fails unless {@link #relError} is at most {@code tol}. */

@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
         description = "Test-set bits/dim (uniform dequantisation, as the reference's evaluate_bpd.py) of a trained model.")
 final class EvaluateCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", description = "Checkpoint or weights file written by 'tarflow train'.")
+    @Parameters(index = "0", description = "Checkpoint or weights file written by 'tarflow train', or a PyTorch .pth.")
     Path model;
 
     @Option(names = "--data", defaultValue = TrainCommand.DEFAULT_DATA, description = "IDX data directory. Default: ${DEFAULT-VALUE}")
@@ -47,6 +47,9 @@ final class EvaluateCommand implements Callable<Integer> {
     long seed;
 
     @CommandLine.Mixin
+    ModelFileOptions modelFile = new ModelFileOptions();
+
+    @CommandLine.Mixin
     RuntimeOptions runtime = new RuntimeOptions();
 
     @Override
@@ -59,7 +62,7 @@ final class EvaluateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--limit must be positive");
         }
         DType dt = RuntimeOptions.dtype(dtype);
-        TarFlowModel m = ModelFiles.load(model, dt, new SimdKernels());
+        TarFlowModel m = modelFile.load(model, dt, new SimdKernels()).model();
         Path dir = data.toString().equals(TrainCommand.DEFAULT_DATA) ? FashionMnist.ensure(data, System.out) : data;
         ImageDataset ds = ImageDataset.readMnistSplit(dir, split, FashionMnist.NUM_CLASSES);
         if (limit != null) {

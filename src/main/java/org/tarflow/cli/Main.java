@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tarflow", mixinStandardHelpOptions = true, version = "tarflow 0.1.0",
         description = "Pure-Java TarFlow: train, sample and evaluate Transformer autoregressive flows on the CPU.",
         subcommands = {TrainCommand.class, SampleCommand.class, EvaluateCommand.class, BenchCommand.class,
+            ConformanceCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code of a usage error (bad or missing arguments), as picocli's default. */

@@ -19,10 +19,11 @@ import picocli.CommandLine.Parameters;
 
 /** {@code tarflow sample}: draw samples from a checkpoint or weights file into a PNG grid. */
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Draw samples from a trained model (checkpoint.safetensors or model.safetensors) into a PNG grid.")
+        description = "Draw samples from a trained model (checkpoint.safetensors, model.safetensors or a PyTorch .pth"
+                + " state_dict) into a PNG grid.")
 final class SampleCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", description = "Checkpoint or weights file written by 'tarflow train'.")
+    @Parameters(index = "0", description = "Checkpoint or weights file written by 'tarflow train', or a PyTorch .pth.")
     Path model;
 
     @Option(names = "--out", defaultValue = "samples.png", description = "PNG file to write. Default: ${DEFAULT-VALUE}")
@@ -62,6 +63,9 @@ final class SampleCommand implements Callable<Integer> {
     long seed;
 
     @CommandLine.Mixin
+    ModelFileOptions modelFile = new ModelFileOptions();
+
+    @CommandLine.Mixin
     RuntimeOptions runtime = new RuntimeOptions();
 
     @Override
@@ -73,7 +77,7 @@ final class SampleCommand implements Callable<Integer> {
         if (!out.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png")) {
             throw new IllegalArgumentException("--out must name a .png file, got " + out);
         }
-        ModelFiles.Loaded loaded = ModelFiles.loadWithMetadata(model, DType.F32, new SimdKernels());
+        ModelFiles.Loaded loaded = modelFile.load(model, DType.F32, new SimdKernels());
         TarFlowModel m = loaded.model();
         double sigma = denoiseSigma(loaded.metadata().get(ModelFiles.TRAINING_NOISE));
         SamplingOptions opts = new SamplingOptions(cfg, guide, attnTemp, annealed);

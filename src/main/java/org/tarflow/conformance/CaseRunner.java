@@ -23,10 +23,19 @@ public final class CaseRunner {
     private CaseRunner() {
     }
 
-    /** The model of a case with its initial parameters loaded (see {@link ReferenceCase#initialStateDict}). */
+    /** The model of a case with the parameters its outputs were computed from (see {@link ReferenceCase#start}). */
     public static TarFlowModel model(ReferenceCase c, DType dtype, Kernels k) throws IOException {
+        return model(c, c.start(null), dtype, k);
+    }
+
+    /**
+     * The model of a case with the given starting parameters.
+     *
+     * @throws IllegalArgumentException when they do not fit the case's model (listing the keys)
+     */
+    public static TarFlowModel model(ReferenceCase c, ReferenceCase.Start start, DType dtype, Kernels k) {
         TarFlowModel model = new TarFlowModel(c.config(), dtype, k);
-        model.loadStateDict(c.initialStateDict(dtype));
+        model.loadStateDict(start.stateDict());
         return model;
     }
 

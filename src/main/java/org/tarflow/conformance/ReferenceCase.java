@@ -149,15 +149,28 @@ public record ReferenceCase(String name, ModelConfig config, int batch, List<Sam
         return compared > 0;
     }
 
+    /** The parameters a run starts from, and whether AdamW steps were undone to get them. */
+    public record Start(Map<String, Tensor> stateDict, boolean steppedBack) {
+    }
+
     /**
-     * The parameters the case's outputs were computed from: the stored ones, or, for a case that
-     * {@link #storesPostStepParameters()}, the stored ones with the AdamW steps undone
-     * ({@link AdamWInversion}).
+     * The parameters the case's outputs were computed from, in float64.
+     *
+     * <p>From the case itself ({@code weights == null}): the stored {@code param.*}, or, for a case that
+     * {@link #storesPostStepParameters()}, those with the AdamW steps undone ({@link AdamWInversion}).
+     * From a separate weights file: its tensors as they are, unless the case has that defect and the file
+     * holds the same post-step values (equal after rounding both to float32, so a float32 checkpoint of the
+     * stored values is recognised); then its steps are undone in the same way.
      */
-    public Map<String, Tensor> initialStateDict(DType dtype) throws TensorFileException {
-        Map<String, Tensor> sd = storedStateDict(dtype);
-        if (!storesPostStepParameters()) {
-            return sd;
+    public Start start(Map<String, Tensor> weights) throws TensorFileException {
+        Map<String, Tensor> sd = new LinkedHashMap<>();
+        if (weights == null) {
+            sd.putAll(storedStateDict(DType.F64));
+        } else {
+            weights.forEach((k, v) -> sd.put(k, v.to(DType.F64)));
+        }
+        if (!storesPostStepParameters() || (weights != null && !holdsStoredParameters(weights))) {
+            return new Start(sd, false);
         }
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : sd.entrySet()) {
@@ -165,11 +178,26 @@ public record ReferenceCase(String name, ModelConfig config, int batch, List<Sam
             if (!tensors.containsKey(gradKey)) {
                 out.put(e.getKey(), e.getValue()); // buffers: not touched by the optimiser
             } else {
-                Tensor initial = AdamWInversion.undo(e.getValue().to(DType.F64), tensor(gradKey, DType.F64),
-                        betas[0], betas[1], eps, weightDecay, lrPerStep);
-                out.put(e.getKey(), initial.to(dtype));
+                out.put(e.getKey(), AdamWInversion.undo(e.getValue(), tensor(gradKey, DType.F64),
+                        betas[0], betas[1], eps, weightDecay, lrPerStep));
             }
         }
-        return out;
+        return new Start(out, true);
+    }
+
+    /** Whether every stored parameter is in {@code weights} with the same values to float32 precision. */
+    private boolean holdsStoredParameters(Map<String, Tensor> weights) {
+        for (Map.Entry<String, Tensor> e : storedStateDict(DType.F64).entrySet()) {
+            Tensor w = weights.get(e.getKey());
+            if (w == null || w.size() != e.getValue().size()) {
+                return false;
+            }
+            for (int i = 0; i < w.size(); i++) {
+                if ((float) w.get(i) != (float) e.getValue().get(i)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 }

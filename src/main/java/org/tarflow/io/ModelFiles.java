@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.tarflow.flow.ConfigInference;
 import org.tarflow.flow.ModelConfig;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.tensor.DType;
@@ -56,49 +57,67 @@ public final class ModelFiles {
      *                             tensors do not fit that configuration
      */
     public static TarFlowModel load(Path file, DType dtype, Kernels k) throws IOException {
-        return loadWithMetadata(file, dtype, k).model();
+        return loadWithMetadata(file, dtype, k, ConfigInference.Hints.NONE).model();
     }
 
-    /** A loaded model and its file's metadata. */
-    public record Loaded(TarFlowModel model, Map<String, String> metadata) {
+    /**
+     * A loaded model, its file's metadata, and, for a file without configuration, the assumption made to
+     * infer one (null otherwise).
+     */
+    public record Loaded(TarFlowModel model, Map<String, String> metadata, String assumption) {
     }
 
-    /** As {@link #load}, also returning the file's metadata (e.g. {@link #TRAINING_NOISE}). */
-    public static Loaded loadWithMetadata(Path file, DType dtype, Kernels k) throws IOException {
-        Safetensors.Contents c = Safetensors.read(file);
+    /**
+     * Loads a model from a file of either format ({@link WeightsFile}): our weights and checkpoints carry
+     * their configuration; for other files (a PyTorch {@code state_dict}, or safetensors without
+     * {@link #MODEL_CONFIG}) it is inferred from the tensor shapes ({@link ConfigInference}) with the
+     * hints. Hints that disagree with a stored configuration are an error.
+     *
+     * @throws TensorFileException when the file is malformed or its tensors do not fit the configuration
+     * @throws IllegalArgumentException when the hints do not fit the file
+     */
+    public static Loaded loadWithMetadata(Path file, DType dtype, Kernels k, ConfigInference.Hints hints)
+            throws IOException {
+        WeightsFile.Contents c = WeightsFile.read(file);
+        Map<String, Tensor> sd = WeightsFile.stateDict(file, c);
         String json = c.metadata().get(MODEL_CONFIG);
-        if (json == null) {
-            throw new TensorFileException(file, "has no '" + MODEL_CONFIG + "' metadata; it was not written by tarflow");
-        }
         ModelConfig cfg;
-        try {
-            cfg = ConfigJson.model(json);
-        } catch (IllegalArgumentException e) {
-            throw new TensorFileException(file, e.getMessage());
+        String assumption = null;
+        if (json != null) {
+            try {
+                cfg = ConfigJson.model(json);
+            } catch (IllegalArgumentException e) {
+                throw new TensorFileException(file, e.getMessage());
+            }
+            checkHints(file, cfg, hints);
+        } else {
+            Map<String, int[]> shapes = new LinkedHashMap<>();
+            sd.forEach((key, t) -> shapes.put(key, t.shape()));
+            ConfigInference.Inferred inferred;
+            try {
+                inferred = ConfigInference.infer(shapes, hints);
+            } catch (IllegalArgumentException e) {
+                throw new TensorFileException(file, e.getMessage());
+            }
+            cfg = inferred.config();
+            assumption = inferred.assumption();
         }
         TarFlowModel model = new TarFlowModel(cfg, dtype, k);
-        Map<String, Tensor> sd = new LinkedHashMap<>();
-        for (Map.Entry<String, StoredTensor> e : c.tensors().entrySet()) {
-            if (!e.getKey().startsWith(OPTIMIZER_PREFIX)) {
-                if (!e.getValue().isFloat()) {
-                    throw new TensorFileException(file, "tensor '" + e.getKey() + "' is " + e.getValue().fileDType()
-                            + ", not a floating-point type");
-                }
-                Tensor t = e.getValue().floats();
-                for (int i = 0; i < t.size(); i++) {
-                    if (!Double.isFinite(t.get(i))) {
-                        throw new TensorFileException(file, "tensor '" + e.getKey() + "' holds a non-finite value ("
-                                + t.get(i) + ") at index " + i);
-                    }
-                }
-                sd.put(e.getKey(), t);
-            }
-        }
         try {
             model.loadStateDict(sd);
         } catch (IllegalArgumentException e) {
             throw new TensorFileException(file, e.getMessage());
         }
-        return new Loaded(model, c.metadata());
+        return new Loaded(model, c.metadata(), assumption);
+    }
+
+    private static void checkHints(Path file, ModelConfig cfg, ConfigInference.Hints h) {
+        if ((h.inChannels() != null && h.inChannels() != cfg.inChannels())
+                || (h.patchSize() != null && h.patchSize() != cfg.patchSize())
+                || (h.imgSize() != null && h.imgSize() != cfg.imgSize())) {
+            throw new IllegalArgumentException(file + " holds a model with in_channels " + cfg.inChannels()
+                    + ", patch size " + cfg.patchSize() + " and image size " + cfg.imgSize()
+                    + "; remove the options that disagree");
+        }
     }
 }

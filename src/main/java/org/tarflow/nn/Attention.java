@@ -117,7 +117,20 @@ public final class Attention {
         Heads.merge(dQ, dQkv, 0);
         Heads.merge(dK, dQkv, channels);
         Heads.merge(dV, dQkv, 2 * channels);
-        return norm.backward(qkv.backward(dQkv));
+        // The key bias adds q_i·b_k to every logit of row i, which softmax ignores: its exact gradient is 0.
+        // Summing dK over the tokens would leave a rounding residue instead (~1e-19 in float64, ~1e-9 in
+        // float32), which AdamW divides by sqrt(v) + eps and turns into steps of size ~lr. So the key part of
+        // the bias gradient is kept as it was before this backward.
+        Tensor biasGrad = qkv.bias().grad();
+        double[] keyBiasGrad = new double[channels];
+        for (int i = 0; i < channels; i++) {
+            keyBiasGrad[i] = biasGrad.get(channels + i);
+        }
+        Tensor dx = norm.backward(qkv.backward(dQkv));
+        for (int i = 0; i < channels; i++) {
+            biasGrad.set(channels + i, keyBiasGrad[i]);
+        }
+        return dx;
     }
 
     /** A cache sized for this layer. */

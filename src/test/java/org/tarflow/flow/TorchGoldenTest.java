@@ -28,7 +28,7 @@ import org.tarflow.tensor.Tensor;
  * gradients, every sampling, denoising, AdamW) is recomputed in float64 and must agree to 1e-10 relative.
  *
  * <p>The shared cases store the post-AdamW parameters as {@code param.*}; the runner recovers the initial
- * ones ({@link ReferenceCase#initialStateDict}). For such a case the {@code adamw.param.*} comparison
+ * ones ({@link ReferenceCase#start}). For such a case the {@code adamw.param.*} comparison
  * holds by construction, and it is the forward and gradient outputs, computed from the recovered
  * parameters, that check the AdamW rule: a wrong rule would recover wrong parameters.
  */

@@ -122,7 +122,7 @@ class TrainerTest {
         assertParametersEqual(s.model(), back);
         assertThrows(org.tarflow.io.TensorFileException.class, () -> Checkpoint.load(f, K),
                 "a weights file is not a resumable checkpoint");
-        assertEquals("uniform", ModelFiles.loadWithMetadata(f, DType.F32, K).metadata().get(ModelFiles.TRAINING_NOISE));
+        assertEquals("uniform", ModelFiles.loadWithMetadata(f, DType.F32, K, org.tarflow.flow.ConfigInference.Hints.NONE).metadata().get(ModelFiles.TRAINING_NOISE));
         byte[] first = Files.readAllBytes(f);
         ModelFiles.save(s.model(), f, "uniform");
         assertArrayEquals(first, Files.readAllBytes(f), "the same model gives the same bytes");

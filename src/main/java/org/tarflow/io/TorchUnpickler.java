@@ -1,0 +1,228 @@
+package org.tarflow.io;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Set;
+import net.razorvine.pickle.IObjectConstructor;
+import net.razorvine.pickle.Opcodes;
+import net.razorvine.pickle.PickleException;
+import net.razorvine.pickle.PickleUtils;
+import net.razorvine.pickle.Unpickler;
+
+/**
+ * Unpickles the {@code data.pkl} of a PyTorch zip checkpoint under a strict allow-list, in the spirit of
+ * {@code torch.load(weights_only=True)}. The only globals a pickle may name are
+ * <ul>
+ *   <li>{@code collections.OrderedDict} (the state_dict and the empty backward-hook dicts),</li>
+ *   <li>{@code torch._utils._rebuild_tensor_v2} and {@code torch._utils._rebuild_parameter},</li>
+ *   <li>the storage types {@code torch.FloatStorage}, {@code DoubleStorage}, {@code HalfStorage},
+ *       {@code BFloat16Storage} and {@code LongStorage}, inside persistent ids
+ *       {@code ('storage', type, key, location, numel)}.</li>
+ * </ul>
+ * Any other global, the {@code INST}/{@code OBJ}/extension-registry opcodes, and length fields larger
+ * than the bytes that remain are refused ({@link Refused}). Nothing is ever executed: the "constructors"
+ * above are Java code that builds descriptions ({@link TensorRef}, {@link StorageRef}); the storages'
+ * bytes are read afterwards by {@link TorchCheckpoint}.
+ *
+ * <p>Not thread-safe; one instance per file.
+ */
+final class TorchUnpickler extends Unpickler {
+
+    /** A storage as the pickle describes it: the zip entry {@code data/<key>}, element type and count. */
+    record StorageRef(String key, StorageType type, long numel) {
+    }
+
+    /** A tensor view of a storage, as {@code _rebuild_tensor_v2} receives it. */
+    record TensorRef(StorageRef storage, long offset, long[] size, long[] stride) {
+    }
+
+    /** The element types of the allowed storage classes. */
+    enum StorageType {
+        FLOAT("FloatStorage", 4), DOUBLE("DoubleStorage", 8), HALF("HalfStorage", 2),
+        BFLOAT16("BFloat16Storage", 2), LONG("LongStorage", 8);
+
+        final String torchName;
+        final int bytes;
+
+        StorageType(String torchName, int bytes) {
+            this.torchName = torchName;
+            this.bytes = bytes;
+        }
+    }
+
+    /** The pickle asked for something outside the allow-list, or is malformed; the message says what. */
+    static final class Refused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Refused(String message) {
+            super(message);
+        }
+    }
+
+    /** The pickle's {@code OrderedDict}: a map that ignores the {@code _metadata} attribute torch attaches. */
+    public static final class OrderedDict extends LinkedHashMap<Object, Object> {
+        private static final long serialVersionUID = 1L;
+
+        /** Called by the BUILD opcode with the instance's {@code __dict__}; torch stores only {@code _metadata} there. */
+        public void __setstate__(HashMap<?, ?> state) {
+            // the per-module version metadata does not affect the tensors
+        }
+    }
+
+    static final Set<String> ALLOWED = Set.of("collections.OrderedDict", "torch._utils._rebuild_tensor_v2",
+            "torch._utils._rebuild_parameter", "torch.FloatStorage", "torch.DoubleStorage", "torch.HalfStorage",
+            "torch.BFloat16Storage", "torch.LongStorage");
+
+    private final ByteArrayInputStream bytes;
+
+    private TorchUnpickler(ByteArrayInputStream bytes) {
+        this.bytes = bytes;
+    }
+
+    /**
+     * Unpickles {@code pickle} (the whole {@code data.pkl}).
+     *
+     * @throws Refused for a disallowed global or opcode, or an impossible length field
+     * @throws PickleException, IOException or a runtime exception of the pickle library for other malformed input
+     */
+    static Object load(byte[] pickle) throws IOException {
+        ByteArrayInputStream in = new ByteArrayInputStream(pickle);
+        TorchUnpickler u = new TorchUnpickler(in);
+        try {
+            return u.load(in);
+        } finally {
+            u.close();
+        }
+    }
+
+    @Override
+    protected Object dispatch(short key) throws PickleException, IOException {
+        switch (key) {
+            case Opcodes.GLOBAL -> {
+                String module = PickleUtils.readline(input);
+                String name = PickleUtils.readline(input);
+                stack.add(resolve(module, name));
+                return NO_RETURN_VALUE;
+            }
+            case Opcodes.STACK_GLOBAL -> {
+                Object name = stack.pop();
+                Object module = stack.pop();
+                if (!(module instanceof String m) || !(name instanceof String n)) {
+                    throw new Refused("STACK_GLOBAL with a non-string module or name");
+                }
+                stack.add(resolve(m, n));
+                return NO_RETURN_VALUE;
+            }
+            case Opcodes.INST, Opcodes.OBJ, Opcodes.EXT1, Opcodes.EXT2, Opcodes.EXT4 ->
+                    throw new Refused("pickle opcode " + key + " (instance creation by the old protocol or the"
+                            + " extension registry) is not allowed");
+            case Opcodes.BINSTRING, Opcodes.BINBYTES, Opcodes.BINUNICODE, Opcodes.LONG4 -> checkLength(4);
+            case Opcodes.BINUNICODE8, Opcodes.BINBYTES8, Opcodes.BYTEARRAY8, Opcodes.FRAME -> checkLength(8);
+            default -> {
+                // every other opcode reads a bounded number of bytes or a line
+            }
+        }
+        return super.dispatch(key);
+    }
+
+    /**
+     * Refuses a length field (little-endian, unsigned) larger than what remains of the pickle, so that a
+     * forged length cannot make the pickle library allocate gigabytes. FRAME is a hint of the size of the
+     * frame that follows, which must also fit.
+     */
+    private void checkLength(int width) {
+        bytes.mark(width);
+        byte[] b = new byte[width];
+        int got = bytes.read(b, 0, width);
+        bytes.reset();
+        if (got < width) {
+            throw new Refused("pickle ends inside a length field");
+        }
+        long n = 0;
+        for (int i = width - 1; i >= 0; i--) {
+            n = (n << 8) | (b[i] & 0xff);
+        }
+        long remaining = bytes.available() - width;
+        if (n < 0 || n > remaining) {
+            throw new Refused("pickle length field " + Long.toUnsignedString(n) + " exceeds the " + remaining
+                    + " bytes that remain");
+        }
+    }
+
+    private static Object resolve(String module, String name) {
+        String global = module + "." + name;
+        if (!ALLOWED.contains(global)) {
+            throw new Refused("the pickle calls the global '" + global + "', which is not on the allow-list "
+                    + "(torch tensors, storages and OrderedDict only); nothing was executed");
+        }
+        return switch (global) {
+            case "collections.OrderedDict" -> (IObjectConstructor) args -> {
+                if (args.length != 0) {
+                    throw new Refused("OrderedDict with constructor arguments");
+                }
+                return new OrderedDict();
+            };
+            case "torch._utils._rebuild_tensor_v2" -> (IObjectConstructor) TorchUnpickler::rebuildTensor;
+            case "torch._utils._rebuild_parameter" -> (IObjectConstructor) args -> {
+                if (args.length < 1 || !(args[0] instanceof TensorRef t)) {
+                    throw new Refused("_rebuild_parameter without a tensor");
+                }
+                return t;
+            };
+            default -> storageType(name);
+        };
+    }
+
+    private static StorageType storageType(String name) {
+        for (StorageType t : StorageType.values()) {
+            if (t.torchName.equals(name)) {
+                return t;
+            }
+        }
+        throw new IllegalStateException("allow-list and storage types disagree on " + name);
+    }
+
+    /** {@code _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])}. */
+    private static Object rebuildTensor(Object[] args) {
+        if (args.length < 4 || !(args[0] instanceof StorageRef storage)) {
+            throw new Refused("_rebuild_tensor_v2 called without (storage, offset, size, stride)");
+        }
+        return new TensorRef(storage, integer(args[1], "storage_offset"), integers(args[2], "size"),
+                integers(args[3], "stride"));
+    }
+
+    /** Persistent ids: {@code ('storage', storage_type, key, location, numel)}. */
+    @Override
+    protected Object persistentLoad(Object pid) {
+        if (!(pid instanceof Object[] t) || t.length != 5 || !"storage".equals(t[0])) {
+            throw new Refused("unsupported persistent id (expected ('storage', type, key, location, numel))");
+        }
+        if (!(t[1] instanceof StorageType type)) {
+            throw new Refused("persistent id names no allowed storage type");
+        }
+        if (!(t[2] instanceof String key) || !key.matches("[0-9A-Za-z_]{1,64}")) {
+            throw new Refused("persistent id has a malformed storage key");
+        }
+        return new StorageRef(key, type, integer(t[4], "numel"));
+    }
+
+    private static long integer(Object o, String what) {
+        if (o instanceof Integer || o instanceof Long) {
+            return ((Number) o).longValue();
+        }
+        throw new Refused(what + " is not an integer");
+    }
+
+    private static long[] integers(Object o, String what) {
+        if (!(o instanceof Object[] t)) {
+            throw new Refused(what + " is not a tuple");
+        }
+        long[] out = new long[t.length];
+        for (int i = 0; i < t.length; i++) {
+            out[i] = integer(t[i], what);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,75 @@
+package org.tarflow.io;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.tarflow.tensor.Tensor;
+
+/**
+ * A file of model weights in either format this project reads: safetensors (ours, or any with the
+ * PyTorch {@code state_dict} keys) or a PyTorch zip checkpoint ({@link TorchCheckpoint}). The format is
+ * recognised from the file's first bytes, not its name.
+ */
+public final class WeightsFile {
+    private WeightsFile() {
+    }
+
+    /** The file's tensors and (safetensors only) metadata. */
+    public record Contents(Map<String, StoredTensor> tensors, Map<String, String> metadata) {
+    }
+
+    public static Contents read(Path file) throws IOException {
+        byte[] head;
+        try (InputStream in = Files.newInputStream(file)) {
+            head = in.readNBytes(4);
+        } catch (NoSuchFileException e) {
+            throw new TensorFileException(file, "no such file");
+        } catch (IOException e) {
+            if (Files.isDirectory(file)) {
+                throw new TensorFileException(file, "is a directory, not a weights file");
+            }
+            throw e;
+        }
+        boolean zip = head.length == 4 && head[0] == 'P' && head[1] == 'K';
+        boolean legacyPickle = head.length > 0 && (head[0] & 0xff) == 0x80;
+        if (zip || legacyPickle) {
+            return new Contents(TorchCheckpoint.read(file), Map.of());
+        }
+        Safetensors.Contents c = Safetensors.read(file);
+        return new Contents(c.tensors(), c.metadata());
+    }
+
+    /**
+     * The state_dict in the contents: every tensor except the optimiser state of our checkpoints
+     * ({@link ModelFiles#OPTIMIZER_PREFIX}), with the {@code module.} prefix that
+     * {@code DistributedDataParallel} adds removed when every key has it.
+     *
+     * @throws TensorFileException when a tensor is not floating-point or holds NaN or infinity
+     */
+    public static Map<String, Tensor> stateDict(Path file, Contents c) throws TensorFileException {
+        boolean ddp = !c.tensors().isEmpty() && c.tensors().keySet().stream().allMatch(k -> k.startsWith("module."));
+        Map<String, Tensor> sd = new LinkedHashMap<>();
+        for (Map.Entry<String, StoredTensor> e : c.tensors().entrySet()) {
+            if (e.getKey().startsWith(ModelFiles.OPTIMIZER_PREFIX)) {
+                continue;
+            }
+            if (!e.getValue().isFloat()) {
+                throw new TensorFileException(file, "tensor '" + e.getKey() + "' is " + e.getValue().fileDType()
+                        + ", not a floating-point type");
+            }
+            Tensor t = e.getValue().floats();
+            for (int i = 0; i < t.size(); i++) {
+                if (!Double.isFinite(t.get(i))) {
+                    throw new TensorFileException(file, "tensor '" + e.getKey() + "' holds a non-finite value ("
+                            + t.get(i) + ") at index " + i);
+                }
+            }
+            sd.put(ddp ? e.getKey().substring("module.".length()) : e.getKey(), t);
+        }
+        return sd;
+    }
+}
