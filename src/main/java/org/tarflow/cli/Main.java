@@ -4,12 +4,15 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code tarflow <command>}: the command-line entry point. */
-@Command(name = "tarflow", mixinStandardHelpOptions = true, version = "tarflow 0.1.0",
+@Command(name = "tarflow", mixinStandardHelpOptions = true, version = "tarflow " + Main.VERSION,
         description = "Pure-Java TarFlow: train, sample and evaluate Transformer autoregressive flows on the CPU.",
         subcommands = {TrainCommand.class, SampleCommand.class, EvaluateCommand.class, BenchCommand.class,
-            ConformanceCommand.class,
+            ConformanceCommand.class, GenerateCasesCommand.class, ConvertCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+    /** The project version, as in pom.xml. */
+    static final String VERSION = "0.1.0";
+
     /** Exit code of a usage error (bad or missing arguments), as picocli's default. */
     static final int USAGE = 2;
 

@@ -59,6 +59,10 @@ final class SampleCommand implements Callable<Integer> {
                     + "auto (the noise recorded in the model file), 0 (none) or a number. Default: ${DEFAULT-VALUE}")
     String denoise;
 
+    @Option(names = "--denoise-scale", defaultValue = "1",
+            description = "Multiplier of the denoising step (1 = the reference's x + σ²∇log p(x)). Default: ${DEFAULT-VALUE}")
+    double denoiseScale;
+
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the prior noise. Default: ${DEFAULT-VALUE}")
     long seed;
 
@@ -71,6 +75,9 @@ final class SampleCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         runtime.apply();
+        if (!(denoiseScale >= 0) || Double.isInfinite(denoiseScale)) {
+            throw new IllegalArgumentException("--denoise-scale must be a finite number >= 0, got " + denoiseScale);
+        }
         if (num <= 0 || nrow <= 0) {
             throw new IllegalArgumentException("--num and --nrow must be positive");
         }
@@ -96,7 +103,7 @@ final class SampleCommand implements Callable<Integer> {
             System.err.println("warning: guidance on an unconditional model with --attn-temp 1 changes nothing");
         }
         long t0 = System.nanoTime();
-        Tensor x = Samples.draw(m, num, labels, opts, sigma, seed);
+        Tensor x = Samples.draw(m, num, labels, opts, sigma, denoiseScale, seed);
         double s = (System.nanoTime() - t0) / 1e9;
         ImageGrid.write(out, x, nrow);
         System.out.printf(Locale.ROOT, "wrote %d samples to %s (%.1f s, %.1f img/s%s)%n", num, out, s, num / s,

@@ -16,17 +16,19 @@ final class Samples {
      *
      * @param labels       (n) labels, -1 for none; null for an unconditional model or no labels at all
      * @param denoiseSigma standard deviation of the Gaussian training noise to denoise for, 0 for none
+     * @param denoiseScale multiplier of the denoising step (1 = the reference's step σ²∇log p)
      */
-    static Tensor draw(TarFlowModel model, int n, int[] labels, SamplingOptions opts, double denoiseSigma, long seed) {
+    static Tensor draw(TarFlowModel model, int n, int[] labels, SamplingOptions opts, double denoiseSigma,
+                       double denoiseScale, long seed) {
         var c = model.config();
         Tensor noise = Tensor.zeros(model.dtype(), n, c.numPatches(), c.patchDim());
         var rng = Seeds.stream(seed, Seeds.SAMPLES, 0);
         for (int i = 0; i < noise.size(); i++) {
             noise.set(i, rng.nextGaussian());
         }
-        Tensor x = model.reverse(noise, labels, opts);
+        Tensor x = model.reverse(noise, labels, opts).x();
         if (denoiseSigma > 0) {
-            x = Denoise.step(model, x, labels, denoiseSigma, 1.0);
+            x = Denoise.step(model, x, labels, denoiseSigma, denoiseScale);
         }
         for (int i = 0; i < x.size(); i++) {
             x.set(i, Math.max(-1, Math.min(1, x.get(i))));

@@ -280,7 +280,7 @@ final class TrainCommand implements Callable<Integer> {
         boolean conditional = m.config().conditional();
         int[] labels = conditional ? Samples.classRows(Math.min(10, m.config().numClasses()), 10) : null;
         int n = labels == null ? 100 : labels.length;
-        Tensor x = Samples.draw(m, n, labels, conditional ? opts : SamplingOptions.PLAIN, sigma, runSeed);
+        Tensor x = Samples.draw(m, n, labels, conditional ? opts : SamplingOptions.PLAIN, sigma, 1.0, runSeed);
         ImageGrid.write(file, x, 10);
     }
 

@@ -16,8 +16,9 @@ import org.tarflow.train.AdamW;
 /**
  * Recomputes every output a {@link ReferenceCase} lists, with this implementation, under the same keys:
  * {@code out.z}, {@code out.block<i>}, {@code out.logdets}, {@code out.loss}, {@code grad.x},
- * {@code grad.param.<key>}, {@code out.bpd}, {@code out.sample.<name>}, {@code out.denoised} and
- * {@code adamw.param.<key>}.
+ * {@code grad.param.<key>}, {@code out.bpd}, {@code out.sample.<name>}, {@code out.sample_loglik.<name>}
+ * (this project's extension: the log-likelihood of each sample, see {@link TarFlowModel.ReverseResult}),
+ * {@code out.denoised} and {@code adamw.param.<key>}.
  */
 public final class CaseRunner {
     private CaseRunner() {
@@ -71,8 +72,9 @@ public final class CaseRunner {
             Tensor noise = c.tensor("in.noise", dtype);
             int[] ySample = c.config().conditional() ? c.labels("in.y_sample") : null;
             for (ReferenceCase.Sampling s : c.samplings()) {
-                Tensor sample = model.reverse(noise, s.useLabels() ? ySample : null, s.options());
-                out.put("out.sample." + s.name(), sample);
+                TarFlowModel.ReverseResult sample = model.reverse(noise, s.useLabels() ? ySample : null, s.options());
+                out.put("out.sample." + s.name(), sample.x());
+                out.put("out.sample_loglik." + s.name(), sample.logLikelihood());
             }
         }
 

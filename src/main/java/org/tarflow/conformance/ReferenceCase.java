@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.tarflow.flow.ModelConfig;
 import org.tarflow.flow.SamplingOptions;
+import org.tarflow.io.ConfigJson;
 import org.tarflow.io.Safetensors;
 import org.tarflow.io.StoredTensor;
 import org.tarflow.io.TensorFileException;
@@ -55,10 +56,7 @@ public record ReferenceCase(String name, ModelConfig config, int batch, List<Sam
         String base = manifest.getFileName().toString().replaceFirst("\\.json$", "");
         Path data = manifest.resolveSibling(base + ".safetensors");
         try {
-            JsonObject c = m.getAsJsonObject("config");
-            ModelConfig config = new ModelConfig(c.get("in_channels").getAsInt(), c.get("img_size").getAsInt(),
-                    c.get("patch_size").getAsInt(), c.get("channels").getAsInt(), c.get("num_blocks").getAsInt(),
-                    c.get("layers_per_block").getAsInt(), c.get("nvp").getAsBoolean(), c.get("num_classes").getAsInt());
+            ModelConfig config = ConfigJson.model(m.getAsJsonObject("config").toString());
             List<Sampling> samplings = new ArrayList<>();
             if (m.has("samplings")) {
                 for (JsonElement se : m.getAsJsonArray("samplings")) {

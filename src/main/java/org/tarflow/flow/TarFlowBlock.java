@@ -312,8 +312,11 @@ public final class TarFlowBlock {
     /**
      * Inverts the block: given its output x (B, T, D), returns its input. Runs T-1 decoding steps with a KV
      * cache per layer (two when guided). See {@link SamplingOptions} for guidance.
+     *
+     * @param sumA if not null, (B): each sample's sum of the log-scales a used (after guidance) is added,
+     *             i.e. log|det| of this inverse step, in the total (not per-dimension) convention
      */
-    public Tensor reverse(Tensor x, int[] labels, SamplingOptions opts) {
+    public Tensor reverse(Tensor x, int[] labels, SamplingOptions opts, Tensor sumA) {
         int b = x.dim(0);
         Tensor xs = perm == Permutation.IDENTITY ? x.copy() : perm.apply(x, 1);
         Tensor pos = perm.apply(posEmbed.value(), 0);
@@ -334,9 +337,15 @@ public final class TarFlowBlock {
                 }
             }
             for (int bi = 0; bi < b; bi++) {
+                double s = 0;
                 for (int j = 0; j < d; j++) {
                     int idx = (bi * t + i + 1) * d + j;
-                    xs.set(idx, xs.get(idx) * Math.exp(ab[0].get(bi * d + j)) + ab[1].get(bi * d + j));
+                    double a = ab[0].get(bi * d + j);
+                    xs.set(idx, xs.get(idx) * Math.exp(a) + ab[1].get(bi * d + j));
+                    s += a;
+                }
+                if (sumA != null) {
+                    sumA.set(bi, sumA.get(bi) + s);
                 }
             }
         }

@@ -253,28 +253,57 @@ public final class TarFlowModel {
     }
 
     /**
+     * What {@link #reverse} returns: the samples and each one's exact log-density under the sampling map.
+     *
+     * @param x             images (B, C, H, W), or the sequence (B, T, D) from {@link #reverseSequence}; unclipped
+     * @param logLikelihood (B) {@code log q(x)} in nats, summed over the C·H·W (= T·D) values: the log-density
+     *                      of the latent the inversion started from, {@code N(0, var)}, minus the sum of every
+     *                      log-scale a applied (the Jacobian of x = z·exp(a) + b is triangular with diagonal
+     *                      exp(a)). Without guidance and with {@code var} = 1 (always, for affine models) this is
+     *                      the model's {@code log p(x | y)} that {@link #forward} gives,
+     *                      {@code -0.5 Σ z² - (T·D/2) log 2π + logdetsTotal}; with guidance it is the density
+     *                      of the guided sampler, and for volume-preserving models its prior is {@code N(0, var)}
+     *                      where the training loss uses {@code N(0, 1)}.
+     */
+    public record ReverseResult(Tensor x, Tensor logLikelihood) {
+    }
+
+    /**
      * Samples images from prior noise: {@code x = noise * sqrt(var)}, then each block inverted in reverse
-     * order. Returns images (B, C, H, W) (unclipped).
+     * order (the reference's {@code Model.reverse}), returning images (B, C, H, W) (unclipped) and their
+     * log-likelihood.
      *
      * @param noise  (B, T, D) standard normal
      * @param labels (B) labels to condition on, -1 or null for the mean class embedding
      */
-    public Tensor reverse(Tensor noise, int[] labels, SamplingOptions opts) {
-        return unpatchify(reverseSequence(noise, labels, opts));
+    public ReverseResult reverse(Tensor noise, int[] labels, SamplingOptions opts) {
+        ReverseResult r = reverseSequence(noise, labels, opts);
+        return new ReverseResult(unpatchify(r.x()), r.logLikelihood());
     }
 
-    /** As {@link #reverse} but returns the patch sequence (B, T, D). */
-    public Tensor reverseSequence(Tensor noise, int[] labels, SamplingOptions opts) {
+    /** As {@link #reverse} but with the patch sequence (B, T, D) as {@code x}. */
+    public ReverseResult reverseSequence(Tensor noise, int[] labels, SamplingOptions opts) {
         checkSequence(noise);
         checkLabels(labels, noise.dim(0));
+        int b = noise.dim(0);
+        int n = var.size();
         Tensor x = noise.copy();
-        for (int i = 0; i < x.size(); i++) {
-            x.set(i, x.get(i) * Math.sqrt(var.get(i % var.size())));
+        Tensor logq = Tensor.zeros(dtype, b);
+        for (int bi = 0; bi < b; bi++) {
+            double s = 0;
+            for (int j = 0; j < n; j++) {
+                double e = noise.get(bi * n + j);
+                s += -0.5 * e * e - 0.5 * Math.log(2 * Math.PI * var.get(j)); // log N(e·sqrt(var); 0, var)
+                x.set(bi * n + j, e * Math.sqrt(var.get(j)));
+            }
+            logq.set(bi, s);
         }
+        Tensor sumA = Tensor.zeros(dtype, b);
         for (int i = blocks.size() - 1; i >= 0; i--) {
-            x = blocks.get(i).reverse(x, labels, opts);
+            x = blocks.get(i).reverse(x, labels, opts, sumA);
         }
-        return x;
+        k.add(logq, sumA, -1.0, logq);
+        return new ReverseResult(x, logq);
     }
 
     private void checkImages(Tensor img) {

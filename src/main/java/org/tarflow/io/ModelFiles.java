@@ -34,13 +34,23 @@ public final class ModelFiles {
      * training noise, atomically.
      */
     public static void save(TarFlowModel model, Path file, String trainingNoise) throws IOException {
+        save(model, file, trainingNoise, model.dtype() == DType.F64 ? "F64" : "F32");
+    }
+
+    /**
+     * As {@link #save(TarFlowModel, Path, String)}, with every tensor stored as {@code fileDType} ("F64",
+     * "F32", "F16" or "BF16"; narrower types are rounded to nearest-even).
+     */
+    public static void save(TarFlowModel model, Path file, String trainingNoise, String fileDType) throws IOException {
+        Map<String, StoredTensor> tensors = new LinkedHashMap<>();
+        model.stateDict().forEach((k, v) -> tensors.put(k, StoredTensor.of(v, fileDType)));
         Map<String, String> meta = new LinkedHashMap<>(); // insertion order keeps the file byte-reproducible
         meta.put("format", "tarflow-weights/1");
         meta.put(MODEL_CONFIG, ConfigJson.model(model.config()));
         if (trainingNoise != null) {
             meta.put(TRAINING_NOISE, trainingNoise);
         }
-        Safetensors.write(file, tensors(model), meta);
+        Safetensors.write(file, tensors, meta);
     }
 
     /** The state_dict as stored tensors (the live tensors, not copies). */

@@ -19,7 +19,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Tensor;
 
 /**
@@ -239,8 +238,9 @@ public final class Safetensors {
     }
 
     /**
-     * Writes tensors (F64 as F64, F32 as F32, ints as I64) and string metadata atomically, in the
-     * iteration order of {@code tensors}, with the header padded to a multiple of 8 bytes.
+     * Writes tensors, each in its {@link StoredTensor#fileDType()} (F64, F32, F16 and BF16 rounded to
+     * nearest-even from the values held, I64), and string metadata atomically, in the iteration order of
+     * {@code tensors}, with the header padded with spaces to a multiple of 8 bytes.
      */
     public static void write(Path file, Map<String, StoredTensor> tensors, Map<String, String> metadata)
             throws IOException {
@@ -253,7 +253,7 @@ public final class Safetensors {
         long offset = 0;
         for (Map.Entry<String, StoredTensor> e : tensors.entrySet()) {
             StoredTensor t = e.getValue();
-            String dtype = t.isFloat() ? (t.floats().dtype() == DType.F64 ? "F64" : "F32") : "I64";
+            String dtype = t.fileDType();
             long bytes = (long) Tensor.checkedSize(t.shape()) * elementSize(dtype);
             JsonObject o = new JsonObject();
             o.addProperty("dtype", dtype);
@@ -285,16 +285,16 @@ public final class Safetensors {
     }
 
     private static void writeData(OutputStream out, StoredTensor t) throws IOException {
-        int esize = t.isFloat() ? t.floats().dtype().bytes() : 8;
+        int esize = elementSize(t.fileDType());
         int n = Tensor.checkedSize(t.shape());
         ByteBuffer buf = ByteBuffer.allocate(Math.min(n, 1 << 16) * esize).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < n; i++) {
-            if (!t.isFloat()) {
-                buf.putLong(t.ints()[i]);
-            } else if (t.floats().dtype() == DType.F64) {
-                buf.putDouble(t.floats().get(i));
-            } else {
-                buf.putFloat((float) t.floats().get(i));
+            switch (t.fileDType()) {
+                case "I64" -> buf.putLong(t.ints()[i]);
+                case "F64" -> buf.putDouble(t.floats().get(i));
+                case "F32" -> buf.putFloat((float) t.floats().get(i));
+                case "F16" -> buf.putShort(Float.floatToFloat16((float) t.floats().get(i)));
+                default -> buf.putShort(toBFloat16((float) t.floats().get(i)));
             }
             if (!buf.hasRemaining()) {
                 out.write(buf.array(), 0, buf.position());
@@ -302,5 +302,15 @@ public final class Safetensors {
             }
         }
         out.write(buf.array(), 0, buf.position());
+    }
+
+    /** float32 → bfloat16 bits, rounding to nearest-even (as PyTorch's {@code .to(torch.bfloat16)}); NaN stays NaN. */
+    static short toBFloat16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) {
+            return (short) ((bits >>> 16) | 0x40); // keep sign and exponent, force a quiet-NaN mantissa bit
+        }
+        int rounded = bits + 0x7FFF + ((bits >>> 16) & 1);
+        return (short) (rounded >>> 16);
     }
 }

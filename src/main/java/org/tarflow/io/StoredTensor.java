@@ -15,6 +15,22 @@ public record StoredTensor(String fileDType, int[] shape, Tensor floats, long[] 
         return new StoredTensor(t.dtype() == DType.F64 ? "F64" : "F32", t.shape(), t, null);
     }
 
+    /**
+     * A float tensor to be written as {@code fileDType}: "F64", "F32", "F16" or "BF16" (narrower types are
+     * rounded to nearest-even when written).
+     *
+     * @throws IllegalArgumentException for another dtype name
+     */
+    public static StoredTensor of(Tensor t, String fileDType) {
+        if (!FLOAT_TYPES.contains(fileDType)) {
+            throw new IllegalArgumentException("unknown float file dtype '" + fileDType + "' (use F64, F32, F16 or BF16)");
+        }
+        return new StoredTensor(fileDType, t.shape(), t, null);
+    }
+
+    /** The float dtype names of the file formats. */
+    public static final java.util.List<String> FLOAT_TYPES = java.util.List.of("F64", "F32", "F16", "BF16");
+
     public static StoredTensor ofInts(long[] values, int... shape) {
         return new StoredTensor("I64", shape.clone(), null, values);
     }

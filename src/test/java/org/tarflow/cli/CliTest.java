@@ -2,40 +2,21 @@ package org.tarflow.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.tarflow.cli.Cli.assertOneLineError;
+import static org.tarflow.cli.Cli.run;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tarflow.cli.Cli.Run;
 import org.tarflow.data.IdxFiles;
 
 /** The commands end to end on a tiny dataset, and their handling of bad input. */
 class CliTest {
     @TempDir
     Path dir;
-
-    record Run(int code, String out, String err) {
-    }
-
-    private static synchronized Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     @Test
     void trainSampleEvaluateAndResumeOnATinyDataset() throws IOException {
@@ -116,12 +97,5 @@ class CliTest {
         assertEquals(1, usage.err().lines().filter(l -> !l.startsWith("WARNING")).count(), usage.err());
         assertTrue(usage.err().contains("see 'tarflow train --help'"), usage.err());
         assertEquals(Main.USAGE, run().code(), "no command is a usage error");
-    }
-
-    private static void assertOneLineError(Run r, String expected) {
-        assertEquals(1, r.code(), r.out() + r.err());
-        String err = r.err().lines().filter(l -> !l.startsWith("WARNING")).reduce("", (a, b) -> a + b + "\n");
-        assertEquals(1, err.lines().count(), "one line: " + err);
-        assertTrue(err.contains("error: ") && err.contains(expected), err);
     }
 }
