@@ -70,7 +70,7 @@ public final class CaseRunner {
 
         if (c.tensors().containsKey("in.noise")) {
             Tensor noise = c.tensor("in.noise", dtype);
-            int[] ySample = c.config().conditional() ? c.labels("in.y_sample") : null;
+            int[] ySample = c.config().conditional() ? referenceSamplingLabels(c.labels("in.y_sample"), c.config().numClasses()) : null;
             for (ReferenceCase.Sampling s : c.samplings()) {
                 TarFlowModel.ReverseResult sample = model.reverse(noise, s.useLabels() ? ySample : null, s.options());
                 out.put("out.sample." + s.name(), sample.x());
@@ -90,6 +90,24 @@ public final class CaseRunner {
             for (Parameter p : params) {
                 out.put("adamw.param." + p.name(), p.value().copy());
                 p.value().copyFrom(start.get(p.name()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The labels the reference's {@code reverse_step} effectively uses: it indexes {@code class_embed[y]}
+     * directly, so Python's negative indexing makes -1 the last class (where this implementation's -1 is
+     * the mean embedding, as in the forward pass). Cases are computed by the reference, so they follow it.
+     */
+    private static int[] referenceSamplingLabels(int[] y, int numClasses) {
+        if (y == null) {
+            return null;
+        }
+        int[] out = y.clone();
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] < 0 && out[i] >= -numClasses) {
+                out[i] += numClasses;
             }
         }
         return out;
