@@ -100,6 +100,11 @@ final class TrainCommand implements Callable<Integer> {
     RuntimeOptions runtime = new RuntimeOptions();
     @Option(names = "--checkpoint-every", defaultValue = "0", description = "Also checkpoint every N steps (0: each epoch only).")
     long checkpointEvery;
+    @Option(names = "--on-nonfinite", defaultValue = "stop",
+            description = "When a step's loss or a gradient is NaN/inf: stop (keeping the last checkpoint) or skip the "
+                    + "step and count it in train-log.jsonl. Default: ${DEFAULT-VALUE}")
+    String onNonFinite;
+
     @Option(names = "--sample-every", defaultValue = "1", description = "Write a sample grid every N epochs (0: never). Default: ${DEFAULT-VALUE}")
     int sampleEvery;
     @Option(names = "--eval-images", defaultValue = "1000",
@@ -122,6 +127,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--eval-images, --sample-every and --checkpoint-every must be >= 0, --train-images > 0");
         }
         SamplingOptions gridOptions = SamplingOptions.cfg(cfg); // validates --cfg before any work
+        Trainer.NonFinitePolicy policy = nonFinitePolicy();
         SimdKernels kernels = new SimdKernels();
         Checkpoint.State state = null;
         if (resume != null) {
@@ -153,7 +159,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         TarFlowModel model = state.model();
         boolean conditional = model.config().conditional();
-        Trainer trainer = new Trainer(state, train, out, checkpointEvery);
+        Trainer trainer = new Trainer(state, train, out, checkpointEvery, policy);
         long params = model.parameters().stream().mapToLong(p -> p.value().size()).sum();
         log.printf(Locale.ROOT, "model %s: %,d parameters, %s, %s%n", describe(model.config()), params, tc.dtype(), kernels.name());
         log.printf(Locale.ROOT, "training on %,d images from %s: %d epochs x %d steps of %d, lr %.3g, noise %s%s, seed %d%n",
@@ -289,5 +295,13 @@ final class TrainCommand implements Callable<Integer> {
                 c.inChannels(), c.imgSize(), c.imgSize(), c.patchSize(), c.numPatches(), c.patchDim(), c.channels(),
                 c.numBlocks(), c.layersPerBlock(), c.nvp() ? "affine" : "volume-preserving",
                 c.conditional() ? c.numClasses() + " classes" : "unconditional");
+    }
+
+    private Trainer.NonFinitePolicy nonFinitePolicy() {
+        return switch (onNonFinite) {
+            case "stop" -> Trainer.NonFinitePolicy.STOP;
+            case "skip" -> Trainer.NonFinitePolicy.SKIP;
+            default -> throw new IllegalArgumentException("--on-nonfinite must be stop or skip, got " + onNonFinite);
+        };
     }
 }

@@ -150,6 +150,13 @@ public final class TarFlowModel {
         }
     }
 
+    /** Drops the activations the last {@link #forward} kept for {@link #backward} (which then cannot run). */
+    public void release() {
+        for (TarFlowBlock b : blocks) {
+            b.release();
+        }
+    }
+
     public void zeroGrad() {
         for (Parameter p : parameters()) {
             p.zeroGrad();

@@ -11,6 +11,8 @@ import java.util.SplittableRandom;
 import org.tarflow.data.ImageDataset;
 import org.tarflow.flow.ForwardResult;
 import org.tarflow.flow.TarFlowModel;
+import org.tarflow.io.AtomicFiles;
+import org.tarflow.nn.Parameter;
 import org.tarflow.tensor.Tensor;
 
 /**
@@ -64,21 +66,34 @@ public final class Trainer {
     private final ImageDataset data;
     private final Path outDir;
     private final long checkpointEvery;
+    private final NonFinitePolicy onNonFinite;
     private final int stepsPerEpoch;
     private final CosineSchedule schedule;
     private long step;
     private boolean checkpointed;
 
+    /** What to do when a step's loss or a gradient is NaN or infinite. */
+    public enum NonFinitePolicy {
+        /** Stop with a {@link TrainingDivergedException} naming the step and the first non-finite tensor. */
+        STOP,
+        /** Leave the parameters, optimiser and prior untouched for that step, count it, and go on. */
+        SKIP
+    }
+
     /**
      * @param checkpointEvery also checkpoint every this many steps (0: only at the end of epochs)
+     * @param onNonFinite     what a non-finite loss or gradient does; the check runs before the optimiser
+     *                        step, so the parameters (and the last checkpoint) stay finite either way
      * @throws IllegalArgumentException when the batch size exceeds the dataset
      */
-    public Trainer(Checkpoint.State state, ImageDataset data, Path outDir, long checkpointEvery) {
+    public Trainer(Checkpoint.State state, ImageDataset data, Path outDir, long checkpointEvery,
+                   NonFinitePolicy onNonFinite) {
         TrainConfig cfg = state.config();
         this.state = state;
         this.data = data;
         this.outDir = outDir;
         this.checkpointEvery = checkpointEvery;
+        this.onNonFinite = onNonFinite;
         this.stepsPerEpoch = data.size() / cfg.batchSize();
         if (stepsPerEpoch == 0) {
             throw new IllegalArgumentException("batch size " + cfg.batchSize() + " exceeds the " + data.size()
@@ -112,8 +127,12 @@ public final class Trainer {
         return schedule.totalSteps();
     }
 
-    /** Runs from the state's step to the end of the last epoch. */
+    /**
+     * Runs from the state's step to the end of the last epoch. First removes the temporary checkpoint files
+     * a killed run may have left in the output directory.
+     */
     public void run(Listener listener, EpochHook hook) throws IOException {
+        AtomicFiles.removeStale(outDir.resolve(CHECKPOINT));
         TrainConfig cfg = state.config();
         TarFlowModel model = state.model();
         long total = schedule.totalSteps();
@@ -121,6 +140,7 @@ public final class Trainer {
         long stepsThisRun = 0;
         double sumLoss = 0, sumMse = 0, sumLogdet = 0;
         int counted = 0;
+        int skipped = 0;
         long epochStart = System.nanoTime();
         int[] order = null;
         int orderEpoch = -1;
@@ -136,12 +156,17 @@ public final class Trainer {
             double[] m = trainStep(model, idx, lr);
             step++;
             stepsThisRun++;
-            sumLoss += m[0];
-            sumMse += m[1];
-            sumLogdet += m[2];
-            counted++;
+            if (m == null) {
+                skipped++;
+            } else {
+                sumLoss += m[0];
+                sumMse += m[1];
+                sumLogdet += m[2];
+                counted++;
+            }
             double ips = stepsThisRun * cfg.batchSize() / ((System.nanoTime() - loopStart) / 1e9);
-            listener.step(new StepInfo(step, total, epoch + 1, cfg.epochs(), inEpoch + 1, stepsPerEpoch, m[0], lr, ips));
+            listener.step(new StepInfo(step, total, epoch + 1, cfg.epochs(), inEpoch + 1, stepsPerEpoch,
+                    m == null ? Double.NaN : m[0], lr, ips));
             boolean endOfEpoch = step % stepsPerEpoch == 0;
             if (endOfEpoch || (checkpointEvery > 0 && step % checkpointEvery == 0)) {
                 Checkpoint.save(outDir.resolve(CHECKPOINT), state.at(step));
@@ -149,13 +174,20 @@ public final class Trainer {
             }
             if (endOfEpoch) {
                 double secs = (System.nanoTime() - epochStart) / 1e9;
-                Map<String, Double> extra = hook == null ? Map.of() : hook.afterEpoch(epoch + 1, model);
+                Map<String, Double> extra = new java.util.LinkedHashMap<>();
+                if (skipped > 0) {
+                    extra.put("skipped_steps", (double) skipped);
+                }
+                if (hook != null) {
+                    extra.putAll(hook.afterEpoch(epoch + 1, model));
+                }
                 EpochSummary s = new EpochSummary(epoch + 1, cfg.epochs(), counted, sumLoss / counted, sumMse / counted,
-                        sumLogdet / counted, lr, secs, counted * cfg.batchSize() / secs, extra);
+                        sumLogdet / counted, lr, secs, (counted + skipped) * cfg.batchSize() / secs, extra);
                 appendLog(s);
                 listener.epoch(s);
                 sumLoss = sumMse = sumLogdet = 0;
                 counted = 0;
+                skipped = 0;
                 epochStart = System.nanoTime();
             }
         }
@@ -179,22 +211,63 @@ public final class Trainer {
         model.zeroGrad();
         ForwardResult r = model.forward(x, y);
         double loss = model.loss(r);
-        if (!Double.isFinite(loss)) {
+        String problem = Double.isFinite(loss) ? null : "non-finite loss (" + loss + ")" + firstNonFiniteOutput(r);
+        if (problem == null) {
+            model.backward(r);
+            problem = firstNonFiniteGradient(model);
+        }
+        if (problem != null) {
+            model.zeroGrad();
+            model.release();
+            if (onNonFinite == NonFinitePolicy.SKIP) {
+                return null;
+            }
             Path ckpt = outDir.resolve(CHECKPOINT);
-            throw new TrainingDivergedException("non-finite loss (" + loss + ") at step " + (step + 1) + " (epoch "
-                    + (step / stepsPerEpoch + 1) + "); "
+            throw new TrainingDivergedException(problem + " at step " + (step + 1) + " (epoch "
+                    + (step / stepsPerEpoch + 1) + "); the parameters were not updated; "
                     + (checkpointed || java.nio.file.Files.exists(ckpt) ? "the last checkpoint is " + ckpt + "; "
                             : "no checkpoint was written; ")
-                    + "train again with a lower --lr (or less noise)");
+                    + "train again with a lower --lr (or less noise), or skip such steps with --on-nonfinite skip");
         }
         if (!model.config().nvp()) {
             model.updatePrior(r.z());
         }
-        model.backward(r);
         state.optimizer().step(lr);
         double mse = 0.5 * model.kernels().sumSquares(r.z()) / r.z().size();
         double logdet = model.kernels().sum(r.logdets()) / r.logdets().size();
         return new double[] {loss, mse, logdet};
+    }
+
+    /** ", first in <where>" for the first block output or logdet of the pass that is not finite. */
+    private static String firstNonFiniteOutput(ForwardResult r) {
+        for (int i = 0; i < r.blockOutputs().size(); i++) {
+            int at = firstNonFinite(r.blockOutputs().get(i));
+            if (at >= 0) {
+                return ", first in the output of flow block " + i + " (element " + at + ")";
+            }
+        }
+        int at = firstNonFinite(r.logdets());
+        return at >= 0 ? ", first in the logdet of sample " + at : "";
+    }
+
+    /** A description of the first parameter gradient holding NaN or infinity, or null if all are finite. */
+    static String firstNonFiniteGradient(TarFlowModel model) {
+        for (Parameter p : model.parameters()) {
+            int at = firstNonFinite(p.grad());
+            if (at >= 0) {
+                return "non-finite gradient of " + p.name() + " (" + p.grad().get(at) + " at element " + at + ")";
+            }
+        }
+        return null;
+    }
+
+    private static int firstNonFinite(Tensor t) {
+        for (int i = 0; i < t.size(); i++) {
+            if (!Double.isFinite(t.get(i))) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private void appendLog(EpochSummary s) throws IOException {
@@ -202,9 +275,11 @@ public final class Trainer {
         o.addProperty("epoch", s.epoch());
         o.addProperty("step", step);
         o.addProperty("steps_averaged", s.steps());
-        o.addProperty("loss", s.loss());
-        o.addProperty("mse_z", s.mseZ());
-        o.addProperty("logdet", s.logdet());
+        if (s.steps() > 0) { // an epoch whose every step was skipped has no means (and JSON has no NaN)
+            o.addProperty("loss", s.loss());
+            o.addProperty("mse_z", s.mseZ());
+            o.addProperty("logdet", s.logdet());
+        }
         o.addProperty("lr", s.lr());
         o.addProperty("seconds", s.seconds());
         o.addProperty("images_per_sec", s.imagesPerSec());

@@ -57,7 +57,7 @@ class TrainerTest {
         Path out = Files.createDirectories(dir.resolve("run"));
         List<Trainer.EpochSummary> epochs = new ArrayList<>();
         Checkpoint.State s = fresh(true, NoiseAugmentation.uniform(), 4);
-        new Trainer(s, data, out, 0).run(new Trainer.Listener() {
+        new Trainer(s, data, out, 0, Trainer.NonFinitePolicy.STOP).run(new Trainer.Listener() {
             @Override
             public void step(Trainer.StepInfo info) {
             }
@@ -86,11 +86,12 @@ class TrainerTest {
             NoiseAugmentation noise = NoiseAugmentation.gaussian(0.05);
             Path a = Files.createDirectories(dir.resolve("a" + nvp));
             Checkpoint.State full = fresh(nvp, noise, 3);
-            new Trainer(full, data, a, 0).run(QUIET, null);
+            new Trainer(full, data, a, 0, Trainer.NonFinitePolicy.STOP).run(QUIET, null);
 
             Path b = Files.createDirectories(dir.resolve("b" + nvp));
             Checkpoint.State part = fresh(nvp, noise, 3);
-            RuntimeException crash = assertThrows(RuntimeException.class, () -> new Trainer(part, data, b, 4).run(
+            RuntimeException crash = assertThrows(RuntimeException.class,
+                    () -> new Trainer(part, data, b, 4, Trainer.NonFinitePolicy.STOP).run(
                     new Trainer.Listener() {
                         @Override
                         public void step(Trainer.StepInfo info) {
@@ -106,7 +107,7 @@ class TrainerTest {
             assertTrue(crash.getMessage().contains("simulated"));
             Checkpoint.State resumed = Checkpoint.load(b.resolve(Trainer.CHECKPOINT), K);
             assertEquals(8, resumed.step(), "last checkpoint before the crash");
-            new Trainer(resumed, data, b, 4).run(QUIET, null);
+            new Trainer(resumed, data, b, 4, Trainer.NonFinitePolicy.STOP).run(QUIET, null);
             assertParametersEqual(full.model(), resumed.model());
             assertArrayEquals(full.model().priorVar().toDoubleArray(), resumed.model().priorVar().toDoubleArray(), 0.0);
         }
@@ -137,6 +138,79 @@ class TrainerTest {
         org.tarflow.io.TensorFileException e = assertThrows(org.tarflow.io.TensorFileException.class,
                 () -> ModelFiles.load(f, DType.F32, K));
         assertTrue(e.getMessage().contains("non-finite value (NaN) at index 5"), e.getMessage());
+    }
+
+    /** Sets blocks.1.proj_out.bias: -1e6 makes exp(-a) overflow float32 (affine), NaN poisons any model. */
+    private static void poison(TarFlowModel m, double value) {
+        m.parameters().stream().filter(p -> p.name().equals("blocks.1.proj_out.bias")).findFirst().orElseThrow()
+                .value().fill(value);
+    }
+
+    @Test
+    void aNonFiniteLossStopsNamingTheStepAndKeepsTheLastCheckpoint() throws IOException {
+        ImageDataset data = toyData();
+        Path out = Files.createDirectories(dir.resolve("run"));
+        Checkpoint.State s = fresh(true, NoiseAugmentation.uniform(), 2);
+        new Trainer(s, data, out, 0, Trainer.NonFinitePolicy.STOP).run(QUIET, null); // 2 epochs of 6 steps
+        Path ckpt = out.resolve(Trainer.CHECKPOINT);
+        Checkpoint.State back = Checkpoint.load(ckpt, K);
+        TrainConfig longer = new TrainConfig(3, 16, 3e-3, 1, NoiseAugmentation.uniform(), 0.2, 0, 42, DType.F32);
+        Checkpoint.State resumed = new Checkpoint.State(back.model(), back.optimizer(), longer, back.step(), null, 0);
+        poison(resumed.model(), -1e6);
+        byte[] before = Files.readAllBytes(ckpt);
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                () -> new Trainer(resumed, data, out, 0, Trainer.NonFinitePolicy.STOP).run(QUIET, null));
+        assertTrue(e.getMessage().startsWith("non-finite loss (Infinity), first in the output of flow block 1")
+                && e.getMessage().contains("at step 13 (epoch 3)") && e.getMessage().contains("the last checkpoint is "
+                + ckpt), e.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(ckpt), "the last good checkpoint is untouched");
+    }
+
+    @Test
+    void skippedStepsLeaveTheParametersAloneAndAreCounted() throws IOException {
+        ImageDataset data = toyData();
+        Path out = Files.createDirectories(dir.resolve("run"));
+        Checkpoint.State s = fresh(false, NoiseAugmentation.uniform(), 1);
+        poison(s.model(), Double.NaN);
+        List<double[]> before = s.model().parameters().stream().map(p -> p.value().toDoubleArray()).toList();
+        double[] var = s.model().priorVar().toDoubleArray();
+        new Trainer(s, data, out, 0, Trainer.NonFinitePolicy.SKIP).run(QUIET, null);
+        for (int i = 0; i < before.size(); i++) {
+            assertArrayEquals(before.get(i), s.model().parameters().get(i).value().toDoubleArray(), 0.0);
+        }
+        assertArrayEquals(var, s.model().priorVar().toDoubleArray(), 0.0, "no prior update on a skipped step");
+        String log = Files.readString(out.resolve(Trainer.LOG));
+        assertTrue(log.contains("\"steps_averaged\":0") && log.contains("\"skipped_steps\":6.0")
+                && !log.contains("NaN"), log);
+    }
+
+    @Test
+    void aNonFiniteGradientIsNamed() {
+        TarFlowModel m = fresh(true, NoiseAugmentation.uniform(), 1).model();
+        assertEquals(null, Trainer.firstNonFiniteGradient(m));
+        m.parameters().get(4).grad().set(7, Double.NaN);
+        assertEquals("non-finite gradient of " + m.parameters().get(4).name() + " (NaN at element 7)",
+                Trainer.firstNonFiniteGradient(m));
+    }
+
+    /** The same seed gives bit-identical weights on 1 and on 2 worker threads. */
+    @Test
+    void trainingIsBitIdenticalAcrossThreadCounts() throws IOException {
+        ImageDataset data = toyData();
+        List<TarFlowModel> models = new ArrayList<>();
+        int previous = org.tarflow.tensor.Parallel.threads();
+        try {
+            for (int threads : new int[] {1, 2}) {
+                org.tarflow.tensor.Parallel.setThreads(threads);
+                Checkpoint.State s = fresh(true, NoiseAugmentation.gaussian(0.05), 2);
+                new Trainer(s, data, Files.createDirectories(dir.resolve("t" + threads)), 0, Trainer.NonFinitePolicy.STOP)
+                        .run(QUIET, null);
+                models.add(s.model());
+            }
+        } finally {
+            org.tarflow.tensor.Parallel.setThreads(previous);
+        }
+        assertParametersEqual(models.get(0), models.get(1));
     }
 
     private static void assertParametersEqual(TarFlowModel expected, TarFlowModel actual) {
