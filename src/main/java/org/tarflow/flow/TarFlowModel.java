@@ -125,13 +125,13 @@ public final class TarFlowModel {
         if (!missing.isEmpty() || !unexpected.isEmpty() || !misShaped.isEmpty()) {
             StringBuilder sb = new StringBuilder("state_dict does not fit the model " + config);
             if (!missing.isEmpty()) {
-                sb.append("\n  missing keys: ").append(missing);
+                sb.append("\n  missing keys: ").append(abbreviate(missing));
             }
             if (!unexpected.isEmpty()) {
-                sb.append("\n  unexpected keys: ").append(unexpected);
+                sb.append("\n  unexpected keys: ").append(abbreviate(unexpected));
             }
             if (!misShaped.isEmpty()) {
-                sb.append("\n  shape mismatches: ").append(misShaped);
+                sb.append("\n  shape mismatches: ").append(abbreviate(misShaped));
             }
             throw new IllegalArgumentException(sb.toString());
         }
@@ -155,6 +155,13 @@ public final class TarFlowModel {
         for (TarFlowBlock b : blocks) {
             b.release();
         }
+    }
+
+    /** The first few entries of a long list, and how many more there are. */
+    private static String abbreviate(List<String> keys) {
+        int shown = 8;
+        return keys.size() <= shown ? keys.toString()
+                : keys.subList(0, shown) + " and " + (keys.size() - shown) + " more";
     }
 
     public void zeroGrad() {

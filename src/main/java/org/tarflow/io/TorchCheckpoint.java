@@ -68,10 +68,10 @@ public final class TorchCheckpoint {
             try {
                 root = TorchUnpickler.load(pickle);
             } catch (TorchUnpickler.Refused e) {
-                throw new TensorFileException(file, e.getMessage());
+                throw new TensorFileException(file, printable(e.getMessage()));
             } catch (IOException | RuntimeException e) { // PickleException, or the stack/memo errors of malformed input
                 throw new TensorFileException(file, "data.pkl is not a valid pickle (" + e.getClass().getSimpleName()
-                        + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
+                        + (e.getMessage() == null ? "" : ": " + printable(e.getMessage())) + ")");
             }
             return tensors(root, zip, prefix, file);
         } catch (ZipException e) {
@@ -133,8 +133,10 @@ public final class TorchCheckpoint {
                 out.write(buf, 0, n);
             }
             return out.toByteArray();
-        } catch (ZipException ex) {
-            throw new TensorFileException(file, "entry " + e.getName() + " is corrupt (" + ex.getMessage() + ")");
+        } catch (TensorFileException ex) {
+            throw ex;
+        } catch (IOException ex) { // ZipException, or EOFException from a deflated entry cut short
+            throw new TensorFileException(file, "entry " + e.getName() + " is corrupt (" + ex.getMessage() + ")", ex);
         }
     }
 
@@ -144,6 +146,7 @@ public final class TorchCheckpoint {
             throw new TensorFileException(file, "holds a " + describe(root) + ", not a state_dict (a dict of tensors)");
         }
         Map<String, byte[]> storages = new HashMap<>();
+        Map<String, StorageRef> declared = new HashMap<>();
         Map<String, StoredTensor> out = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : map.entrySet()) {
             if (!(e.getKey() instanceof String key)) {
@@ -154,12 +157,16 @@ public final class TorchCheckpoint {
                         + ", not a tensor");
             }
             StorageRef s = ref.storage();
+            StorageRef first = declared.putIfAbsent(s.key(), s);
+            if (first != null && !first.equals(s)) {
+                throw new TensorFileException(file, "storage " + s.key() + " is declared with different types or sizes ("
+                        + first.numel() + " " + first.type().torchName + " elements, then " + s.numel() + " "
+                        + s.type().torchName + " elements for tensor '" + key + "')");
+            }
             byte[] data = storages.get(s.key());
             if (data == null) {
                 data = storage(zip, prefix, s, key, file);
                 storages.put(s.key(), data);
-            } else if (data.length != s.numel() * s.type().bytes) {
-                throw new TensorFileException(file, "storage " + s.key() + " is declared with different sizes");
             }
             out.put(key, view(ref, data, key, file));
         }
@@ -172,11 +179,13 @@ public final class TorchCheckpoint {
             throw new TensorFileException(file, "tensor '" + key + "' refers to storage data/" + s.key()
                     + ", which the archive does not have");
         }
-        long expected = s.numel() * s.type().bytes;
-        if (s.numel() < 0 || expected > Integer.MAX_VALUE - 8 || expected > Runtime.getRuntime().maxMemory() / 2) {
+        // numel is checked before it is multiplied, so that a huge count cannot wrap around to a small byte count
+        if (s.numel() < 0 || s.numel() > (Integer.MAX_VALUE - 8) / s.type().bytes
+                || s.numel() * s.type().bytes > Runtime.getRuntime().maxMemory() / 2) {
             throw new TensorFileException(file, "storage data/" + s.key() + " declares " + s.numel()
-                    + " elements, too many to load");
+                    + " elements, " + (s.numel() < 0 ? "a negative count" : "too many to load"));
         }
+        long expected = s.numel() * s.type().bytes;
         byte[] data = readEntry(zip, e, expected, file);
         if (data.length != expected) {
             throw new TensorFileException(file, "storage data/" + s.key() + " of tensor '" + key + "' has "
@@ -196,7 +205,6 @@ public final class TorchCheckpoint {
         }
         int[] shape = new int[size.length];
         long count = 1;
-        long last = ref.offset();
         for (int i = 0; i < size.length; i++) {
             if (size[i] < 0 || size[i] > Integer.MAX_VALUE || stride[i] < 0) {
                 throw new TensorFileException(file, "tensor '" + key + "' has size " + Arrays.toString(size)
@@ -207,9 +215,16 @@ public final class TorchCheckpoint {
             if (count > Integer.MAX_VALUE - 8) {
                 throw new TensorFileException(file, "tensor '" + key + "' has too many elements");
             }
-            last += (size[i] - 1) * stride[i];
         }
         long numel = ref.storage().numel();
+        long last = ref.offset(); // the storage index of the view's last element, if it does not overflow
+        try {
+            for (int i = 0; i < size.length && count > 0; i++) {
+                last = Math.addExact(last, Math.multiplyExact(size[i] - 1, stride[i]));
+            }
+        } catch (ArithmeticException overflow) {
+            last = Long.MAX_VALUE;
+        }
         if (count > 0 && (ref.offset() < 0 || last >= numel)) {
             throw new TensorFileException(file, "tensor '" + key + "' (offset " + ref.offset() + ", size "
                     + Arrays.toString(size) + ", stride " + Arrays.toString(stride) + ") reaches outside its storage of "
@@ -264,6 +279,26 @@ public final class TorchCheckpoint {
                 yield new StoredTensor(half ? "F16" : "BF16", shape, Tensor.wrap(v, shape), null);
             }
         };
+    }
+
+    /**
+     * A message that quotes the pickle, made safe to print: control characters escaped (no terminal escape
+     * sequences from the file) and at most ~300 characters (a global's name may be megabytes long).
+     */
+    private static String printable(String message) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
+            if (b.length() >= 300) {
+                return b.append("... (").append(message.length() - i).append(" more characters)").toString();
+            }
+            if (Character.isISOControl(c)) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     private static String describe(Object o) {

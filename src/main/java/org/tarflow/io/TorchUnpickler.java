@@ -2,8 +2,9 @@ package org.tarflow.io;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import net.razorvine.pickle.IObjectConstructor;
 import net.razorvine.pickle.Opcodes;
@@ -21,8 +22,10 @@ import net.razorvine.pickle.Unpickler;
  *       {@code BFloat16Storage} and {@code LongStorage}, inside persistent ids
  *       {@code ('storage', type, key, location, numel)}.</li>
  * </ul>
- * Any other global, the {@code INST}/{@code OBJ}/extension-registry opcodes, and length fields larger
- * than the bytes that remain are refused ({@link Refused}). Nothing is ever executed: the "constructors"
+ * Any other global, the {@code INST}/{@code OBJ}/extension-registry opcodes, {@code BUILD} on anything
+ * but an {@code OrderedDict}, length fields larger than the bytes that remain, text {@code LONG}s of
+ * more than {@value #MAX_LONG_DIGITS} digits and more than {@link #MAX_OPCODES} opcodes are refused
+ * ({@link Refused}). Dicts keep the pickle's order. Nothing is ever executed: the "constructors"
  * above are Java code that builds descriptions ({@link TensorRef}, {@link StorageRef}); the storages'
  * bytes are read afterwards by {@link TorchCheckpoint}.
  *
@@ -61,21 +64,30 @@ final class TorchUnpickler extends Unpickler {
         }
     }
 
-    /** The pickle's {@code OrderedDict}: a map that ignores the {@code _metadata} attribute torch attaches. */
+    /**
+     * The pickle's {@code OrderedDict}. The {@code _metadata} attribute torch attaches to a state_dict
+     * (set by the BUILD opcode) is ignored: the per-module version metadata does not affect the tensors.
+     */
     public static final class OrderedDict extends LinkedHashMap<Object, Object> {
         private static final long serialVersionUID = 1L;
-
-        /** Called by the BUILD opcode with the instance's {@code __dict__}; torch stores only {@code _metadata} there. */
-        public void __setstate__(HashMap<?, ?> state) {
-            // the per-module version metadata does not affect the tensors
-        }
     }
 
     static final Set<String> ALLOWED = Set.of("collections.OrderedDict", "torch._utils._rebuild_tensor_v2",
             "torch._utils._rebuild_parameter", "torch.FloatStorage", "torch.DoubleStorage", "torch.HalfStorage",
             "torch.BFloat16Storage", "torch.LongStorage");
 
+    /**
+     * The most opcodes a pickle may run. Each can leave ~100 bytes on the heap (an empty dict, a memo
+     * entry), so without a budget a 60 MB pickle of '}' -- 60 KB once deflated in the zip -- exhausts a
+     * 2 GB heap. torch writes ~22 opcodes per tensor, so even a 256 MB heap allows ~20,000 tensors.
+     */
+    static final long MAX_OPCODES = Math.min(16L << 20, Runtime.getRuntime().maxMemory() / 512);
+
+    /** The longest number a text LONG opcode may spell; BigInteger parses it in quadratic time. */
+    static final int MAX_LONG_DIGITS = 1000;
+
     private final ByteArrayInputStream bytes;
+    private long opcodes;
 
     private TorchUnpickler(ByteArrayInputStream bytes) {
         this.bytes = bytes;
@@ -92,6 +104,8 @@ final class TorchUnpickler extends Unpickler {
         TorchUnpickler u = new TorchUnpickler(in);
         try {
             return u.load(in);
+        } catch (StackOverflowError e) { // hashing a list that contains itself, as a dict key or set element
+            throw new Refused("data.pkl holds a structure that contains itself or nests too deeply");
         } finally {
             u.close();
         }
@@ -99,6 +113,10 @@ final class TorchUnpickler extends Unpickler {
 
     @Override
     protected Object dispatch(short key) throws PickleException, IOException {
+        if (++opcodes > MAX_OPCODES) {
+            throw new Refused("data.pkl runs more than " + MAX_OPCODES + " pickle opcodes, far more than a"
+                    + " state_dict needs (and too many to unpickle in this heap)");
+        }
         switch (key) {
             case Opcodes.GLOBAL -> {
                 String module = PickleUtils.readline(input);
@@ -115,11 +133,38 @@ final class TorchUnpickler extends Unpickler {
                 stack.add(resolve(m, n));
                 return NO_RETURN_VALUE;
             }
-            case Opcodes.INST, Opcodes.OBJ, Opcodes.EXT1, Opcodes.EXT2, Opcodes.EXT4 ->
-                    throw new Refused("pickle opcode " + key + " (instance creation by the old protocol or the"
-                            + " extension registry) is not allowed");
+            // dicts keep the pickle's order (the library's would lose it in a HashMap)
+            case Opcodes.EMPTY_DICT -> {
+                stack.add(new LinkedHashMap<>());
+                return NO_RETURN_VALUE;
+            }
+            case Opcodes.SETITEMS -> {
+                List<Object> items = stack.pop_all_since_marker();
+                if (items.size() % 2 != 0 || !(stack.peek() instanceof Map<?, ?> map)) {
+                    throw new Refused("SETITEMS without a dict and key-value pairs");
+                }
+                @SuppressWarnings("unchecked")
+                Map<Object, Object> dict = (Map<Object, Object>) map;
+                for (int i = 0; i < items.size(); i += 2) {
+                    dict.put(items.get(i), items.get(i + 1));
+                }
+                return NO_RETURN_VALUE;
+            }
+            case Opcodes.BUILD -> { // torch sets only an OrderedDict's _metadata; nothing else has state to set
+                Object state = stack.pop();
+                if (!(stack.peek() instanceof OrderedDict) || !(state instanceof Map<?, ?>)) {
+                    throw new Refused("BUILD (setting an object's state) is only allowed on an OrderedDict");
+                }
+                return NO_RETURN_VALUE;
+            }
+            case Opcodes.INST, Opcodes.OBJ -> throw new Refused("pickle opcode " + (key == Opcodes.INST ? "INST" : "OBJ")
+                    + " (instance creation of the old protocol) is not allowed");
+            case Opcodes.EXT1, Opcodes.EXT2, Opcodes.EXT4 ->
+                    throw new Refused("pickle opcode EXT" + (key == Opcodes.EXT1 ? 1 : key == Opcodes.EXT2 ? 2 : 4)
+                            + " (a global from the extension registry) is not allowed");
             case Opcodes.BINSTRING, Opcodes.BINBYTES, Opcodes.BINUNICODE, Opcodes.LONG4 -> checkLength(4);
             case Opcodes.BINUNICODE8, Opcodes.BINBYTES8, Opcodes.BYTEARRAY8, Opcodes.FRAME -> checkLength(8);
+            case Opcodes.LONG -> checkLineLength(MAX_LONG_DIGITS + 1); // digits and the trailing 'L'
             default -> {
                 // every other opcode reads a bounded number of bytes or a line
             }
@@ -149,6 +194,22 @@ final class TorchUnpickler extends Unpickler {
             throw new Refused("pickle length field " + Long.toUnsignedString(n) + " exceeds the " + remaining
                     + " bytes that remain");
         }
+    }
+
+    /** Refuses a text argument (up to the newline) longer than {@code max} bytes, before the library reads it. */
+    private void checkLineLength(int max) {
+        bytes.mark(max + 1);
+        try {
+            for (int i = 0; i <= max; i++) {
+                int c = bytes.read();
+                if (c == '\n' || c < 0) {
+                    return;
+                }
+            }
+        } finally {
+            bytes.reset();
+        }
+        throw new Refused("pickle LONG opcode with a number of more than " + MAX_LONG_DIGITS + " digits");
     }
 
     private static Object resolve(String module, String name) {

@@ -12,7 +12,8 @@ import org.tarflow.tensor.Tensor;
 /**
  * A file of model weights in either format this project reads: safetensors (ours, or any with the
  * PyTorch {@code state_dict} keys) or a PyTorch zip checkpoint ({@link TorchCheckpoint}). The format is
- * recognised from the file's first bytes, not its name.
+ * recognised from the file's first bytes; a file that is neither is reported as the format its name
+ * suggests ({@code .pth}, {@code .pt}, {@code .bin}: PyTorch; otherwise safetensors).
  */
 public final class WeightsFile {
     private WeightsFile() {
@@ -36,7 +37,7 @@ public final class WeightsFile {
         }
         boolean zip = head.length == 4 && head[0] == 'P' && head[1] == 'K';
         boolean legacyPickle = head.length > 0 && (head[0] & 0xff) == 0x80;
-        if (zip || legacyPickle) {
+        if (zip || legacyPickle || TorchCheckpoint.isTorchFileName(file)) {
             return new Contents(TorchCheckpoint.read(file), Map.of());
         }
         Safetensors.Contents c = Safetensors.read(file);

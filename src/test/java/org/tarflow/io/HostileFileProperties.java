@@ -37,7 +37,7 @@ class HostileFileProperties {
             Path w = DIR.resolve("valid.safetensors");
             ModelFiles.save(m, w, "gaussian(0.05)");
             WEIGHTS = Files.readAllBytes(w);
-            PTH = Files.readAllBytes(Path.of("reference-data/torch/uncond_nvp_c1_p2.pth"));
+            PTH = Files.readAllBytes(Path.of("reference-data/torch-fixtures/f32.pth")); // small: mostly pickle and zip structure
             Path data = Files.createDirectories(DIR.resolve("idx"));
             IdxFiles.writeToyDataset(data, 8, 20, 3, 1);
             IDX_IMAGES_GZ = Files.readAllBytes(data.resolve("train-images-idx3-ubyte.gz"));
@@ -114,7 +114,7 @@ class HostileFileProperties {
                 f -> ModelFiles.load(f, DType.F32, new ScalarKernels()));
     }
 
-    @Property(tries = 150)
+    @Property(tries = 400)
     void damagedTorchCheckpointsFailCleanly(@ForAll long seed) throws IOException {
         check(mutate(PTH, new SplittableRandom(seed)), ".pth", f -> {
             WeightsFile.Contents c = WeightsFile.read(f);
