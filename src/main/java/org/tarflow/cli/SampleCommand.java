@@ -66,6 +66,9 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the prior noise. Default: ${DEFAULT-VALUE}")
     long seed;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @CommandLine.Mixin
     ModelFileOptions modelFile = new ModelFileOptions();
 
@@ -99,9 +102,7 @@ final class SampleCommand implements Callable<Integer> {
             throw new IllegalArgumentException(m.config().conditional() ? "--class and --no-labels exclude each other"
                     : "the model is unconditional: remove --class");
         }
-        if (cfg > 0 && !m.config().conditional() && attnTemp == 1.0) {
-            System.err.println("warning: guidance on an unconditional model with --attn-temp 1 changes nothing");
-        }
+        warnAboutNoOps(m, sigma);
         long t0 = System.nanoTime();
         Tensor x = Samples.draw(m, num, labels, opts, sigma, denoiseScale, seed);
         double s = (System.nanoTime() - t0) / 1e9;
@@ -109,6 +110,27 @@ final class SampleCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "wrote %d samples to %s (%.1f s, %.1f img/s%s)%n", num, out, s, num / s,
                 sigma > 0 ? String.format(Locale.ROOT, ", denoised for noise %.3g", sigma) : "");
         return 0;
+    }
+
+    /** Settings that are legal but change nothing get a warning, so that a typo does not go unnoticed. */
+    private void warnAboutNoOps(TarFlowModel m, double sigma) {
+        var cl = spec.commandLine().getParseResult();
+        if (cfg > 0 && !m.config().conditional() && attnTemp == 1.0) {
+            System.err.println("warning: guidance on an unconditional model with --attn-temp 1 changes nothing");
+        }
+        if (cfg > 0 && noLabels && attnTemp == 1.0) {
+            System.err.println("warning: guidance without labels and with --attn-temp 1 changes nothing");
+        }
+        if (cfg == 0) {
+            for (String o : new String[] {"--guide", "--attn-temp", "--annealed"}) {
+                if (cl.hasMatchedOption(o)) {
+                    System.err.println("warning: " + o + " has no effect without guidance (--cfg > 0)");
+                }
+            }
+        }
+        if (sigma == 0 && cl.hasMatchedOption("--denoise-scale")) {
+            System.err.println("warning: --denoise-scale has no effect without a denoising step");
+        }
     }
 
     /** The σ of the denoising step: from {@code --denoise}, or for "auto" from the model file's training noise. */

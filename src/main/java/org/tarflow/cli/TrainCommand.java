@@ -271,6 +271,13 @@ final class TrainCommand implements Callable<Integer> {
         };
         ModelConfig mc = new ModelConfig(train.channels(), train.height(), patchSize, channels, blocks, layersPerBlock, !vp,
                 unconditional ? 0 : train.numClasses());
+        var given = spec.commandLine().getParseResult();
+        if (unconditional && given.hasMatchedOption("--drop-label")) {
+            System.err.println("warning: --drop-label has no effect on an unconditional model");
+        }
+        if (aug.type() == NoiseAugmentation.Type.UNIFORM && given.hasMatchedOption("--noise-std")) {
+            System.err.println("warning: --noise-std has no effect with --noise uniform");
+        }
         TrainConfig tc = new TrainConfig(epochs, batchSize, lr, warmupEpochs, aug, dropLabel,
                 trainImages == null ? 0 : trainImages, seed, dt);
         TarFlowModel model = new TarFlowModel(mc, dt, kernels).init(seed);

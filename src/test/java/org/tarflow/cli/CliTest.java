@@ -73,6 +73,27 @@ class CliTest {
     }
 
     @Test
+    void settingsThatChangeNothingWarn() throws IOException {
+        String model = "reference-data/torch/uncond_nvp_c1_p2.pth";
+        Run r = run("sample", model, "--out", dir.resolve("a.png").toString(), "--num", "2", "--attn-temp", "0.5",
+                "--denoise", "0", "--denoise-scale", "2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("warning: --attn-temp has no effect without guidance")
+                && r.err().contains("warning: --denoise-scale has no effect"), r.err());
+        Run g = run("sample", model, "--out", dir.resolve("b.png").toString(), "--num", "2", "--cfg", "1");
+        assertTrue(g.err().contains("warning: guidance on an unconditional model with --attn-temp 1"), g.err());
+        Path data = Files.createDirectories(dir.resolve("data"));
+        IdxFiles.writeToyDataset(data, 8, 16, 3, 5);
+        Run t = run("train", "--data", data.toString(), "--out", dir.resolve("run").toString(), "--patch-size", "4",
+                "--channels", "64", "--blocks", "1", "--layers-per-block", "1", "--epochs", "1", "--batch-size", "8",
+                "--eval-images", "0", "--sample-every", "0", "--unconditional", "--drop-label", "0.2", "--noise", "uniform",
+                "--noise-std", "0.1");
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.err().contains("warning: --drop-label has no effect on an unconditional model")
+                && t.err().contains("warning: --noise-std has no effect with --noise uniform"), t.err());
+    }
+
+    @Test
     void badInputGivesOneLineErrorsAndExitCodeOne() throws IOException {
         Path junk = Files.writeString(dir.resolve("junk.safetensors"), "not a tensor file");
         assertOneLineError(run("sample", junk.toString()), "header length");
