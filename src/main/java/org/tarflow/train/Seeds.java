@@ -13,6 +13,8 @@ public final class Seeds {
     public static final int STEP = 2;
     public static final int EVAL = 3;
     public static final int SAMPLES = 4;
+    /** Prior noise of the evaluation's samples, indexed by (sample, attempt) ({@code eval.GuardedSampler}). */
+    public static final int EVAL_SAMPLES = 5;
 
     private Seeds() {
     }
