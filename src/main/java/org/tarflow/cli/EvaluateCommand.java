@@ -1,24 +1,27 @@
 package org.tarflow.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.tarflow.data.FashionMnist;
 import org.tarflow.data.ImageDataset;
+import org.tarflow.eval.BayesClassifier;
+import org.tarflow.eval.GuidanceSweep;
 import org.tarflow.eval.Likelihood;
-import org.tarflow.flow.TarFlowModel;
-import org.tarflow.io.ModelFiles;
 import org.tarflow.tensor.DType;
-import org.tarflow.tensor.SimdKernels;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code tarflow evaluate}: test-set bits/dim of a trained model. */
+/** {@code tarflow evaluate}: test-set bits/dim of a trained model, or with {@code --report} the whole evaluation suite. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Test-set bits/dim (uniform dequantisation, as the reference's evaluate_bpd.py) of a trained model.")
+        description = {"Test-set bits/dim (uniform dequantisation, as the reference's evaluate_bpd.py) of a trained model.",
+            "With --report DIR also: the flow as a Bayes classifier, a Tribuo judge classifier on real images and on",
+            "samples, Fréchet distance on patch features, a nearest-training-neighbour check, the guidance and",
+            "denoising sweep, and plots of the training log, written as DIR/report.md with PNGs (docs/EVALUATION.md)."})
 final class EvaluateCommand implements Callable<Integer> {
 
     @Parameters(index = "0", description = "Checkpoint or weights file written by 'tarflow train', or a PyTorch .pth.")
@@ -33,6 +36,10 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--limit", description = "Score only the first N images.")
     Integer limit;
 
+    @Option(names = "--draws", defaultValue = "1",
+            description = "Dequantisation draws per image; its bits/dim is their mean. Default: ${DEFAULT-VALUE}")
+    int draws;
+
     @Option(names = "--batch-size", defaultValue = "250", description = "Images per forward pass. Default: ${DEFAULT-VALUE}")
     int batchSize;
 
@@ -43,8 +50,23 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "float32", description = "float32 or float64. Default: ${DEFAULT-VALUE}")
     String dtype;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of the dequantisation noise. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the dequantisation noise (and, with --report, "
+            + "of the samples and the judge). Default: ${DEFAULT-VALUE}")
     long seed;
+
+    @Option(names = "--report", description = "Run the whole evaluation and write DIR/report.md with its figures.")
+    Path report;
+
+    @Option(names = "--bayes-limit", defaultValue = "2000",
+            description = "With --report: test images the Bayes classifier labels (K forward passes each; at most --limit). "
+                    + "Default: ${DEFAULT-VALUE}")
+    int bayesLimit;
+
+    @Option(names = "--train-log", description = "With --report: the training log to plot. Default: train-log.jsonl beside the model file.")
+    Path trainLog;
+
+    @CommandLine.Mixin
+    SweepOptions sweep = new SweepOptions();
 
     @CommandLine.Mixin
     ModelFileOptions modelFile = new ModelFileOptions();
@@ -52,30 +74,69 @@ final class EvaluateCommand implements Callable<Integer> {
     @CommandLine.Mixin
     RuntimeOptions runtime = new RuntimeOptions();
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws IOException {
         runtime.apply();
         if (!split.equals("t10k") && !split.equals("train")) {
             throw new IllegalArgumentException("--split must be t10k or train, got " + split);
         }
-        if (limit != null && limit <= 0) {
-            throw new IllegalArgumentException("--limit must be positive");
+        if ((limit != null && limit <= 0) || draws <= 0 || bayesLimit <= 0) {
+            throw new IllegalArgumentException("--limit, --draws and --bayes-limit must be positive");
+        }
+        List<GuidanceSweep.Setting> settings = null;
+        if (report != null) {
+            settings = sweep.settings(); // checks the sweep's options before any work
+            Files.createDirectories(report);
+        } else {
+            for (String o : new String[] {"--bayes-limit", "--train-log", "--weights", "--schedule", "--samples", "--denoise",
+                "--classifier-images", "--classifier-epochs"}) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
+                    System.err.println("warning: " + o + " has no effect without --report");
+                }
+            }
         }
         DType dt = RuntimeOptions.dtype(dtype);
-        TarFlowModel m = modelFile.load(model, dt, new SimdKernels()).model();
-        Path dir = data.toString().equals(TrainCommand.DEFAULT_DATA) ? FashionMnist.ensure(data, System.out) : data;
-        ImageDataset ds = ImageDataset.readMnistSplit(dir, split, FashionMnist.NUM_CLASSES);
+        EvaluationSetup setup = EvaluationSetup.load(model, modelFile, dt, data, System.out);
+        ImageDataset ds = split.equals("train") ? setup.train : setup.test;
         if (limit != null) {
             ds = ds.head(limit);
         }
-        int total = ds.size();
+        int total = ds.size() * draws;
         ProgressBar bar = new ProgressBar(System.err, "bits/dim");
         long t0 = System.nanoTime();
-        Likelihood.Result r = Likelihood.bitsPerDim(m, ds, batchSize, !noLabels, seed, done -> bar.update(done, total, ""));
+        Likelihood.Result r = Likelihood.bitsPerDim(setup.model, ds, batchSize, !noLabels, seed, draws,
+                done -> bar.update(done, total, ""));
         bar.finish();
         double s = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(Locale.ROOT, "%s bits/dim: %.4f ± %.4f (%d images, %.1f img/s)%n", split, r.mean(), r.stdError(),
-                r.count(), r.count() / s);
+        System.out.printf(Locale.ROOT, "%s bits/dim: %.4f ± %.4f (%d images%s, %.1f img/s)%n", split, r.mean(), r.stdError(),
+                r.count(), draws > 1 ? " x " + draws + " dequantisation draws" : "", total / s);
+        if (report == null) {
+            return 0;
+        }
+        EvaluationReport.Results results = new EvaluationReport.Results();
+        results.likelihood = r;
+        results.draws = draws;
+        results.likelihoodSeconds = s;
+        results.likelihoodSplit = split;
+        if (setup.model.config().conditional()) {
+            ImageDataset bayesSet = ds.head(bayesLimit);
+            ProgressBar bb = new ProgressBar(System.err, "Bayes classifier");
+            long t1 = System.nanoTime();
+            results.bayes = BayesClassifier.classify(setup.model, bayesSet, setup.classNames, batchSize, seed,
+                    done -> bb.update(done, bayesSet.size(), ""));
+            bb.finish();
+            results.bayesSeconds = (System.nanoTime() - t1) / 1e9;
+            System.out.printf(Locale.ROOT, "Bayes classifier accuracy: %.2f%% (%d %s images, %.0f s)%n",
+                    100 * results.bayes.report().accuracy(), bayesSet.size(), split, results.bayesSeconds);
+        }
+        results.sweep = Sweep.run(setup, settings, sweep, seed, report);
+        Path log = trainLog != null ? trainLog : model.toAbsolutePath().getParent().resolve(org.tarflow.train.Trainer.LOG);
+        Path written = new EvaluationReport(setup, sweep, report, results).write(log, model, spec.commandLine().getParseResult()
+                .originalArgs());
+        System.out.println("wrote " + written);
         return 0;
     }
 }

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code tarflow <command>}: the command-line entry point. */
 @Command(name = "tarflow", mixinStandardHelpOptions = true, version = "tarflow " + Main.VERSION,
         description = "Pure-Java TarFlow: train, sample and evaluate Transformer autoregressive flows on the CPU.",
-        subcommands = {TrainCommand.class, SampleCommand.class, EvaluateCommand.class, BenchCommand.class,
+        subcommands = {TrainCommand.class, SampleCommand.class, EvaluateCommand.class, SweepCommand.class, BenchCommand.class,
             ConformanceCommand.class, GenerateCasesCommand.class, ConvertCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -11,7 +11,6 @@ import org.tarflow.io.ModelFiles;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
-import org.tarflow.train.NoiseAugmentation;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -89,7 +88,7 @@ final class SampleCommand implements Callable<Integer> {
         }
         ModelFiles.Loaded loaded = modelFile.load(model, DType.F32, new SimdKernels());
         TarFlowModel m = loaded.model();
-        double sigma = denoiseSigma(loaded.metadata().get(ModelFiles.TRAINING_NOISE));
+        double sigma = Samples.denoiseSigma(denoise, loaded.metadata().get(ModelFiles.TRAINING_NOISE));
         SamplingOptions opts = new SamplingOptions(cfg, guide, attnTemp, annealed);
         int classes = m.config().numClasses();
         int[] labels = null;
@@ -131,26 +130,5 @@ final class SampleCommand implements Callable<Integer> {
         if (sigma == 0 && cl.hasMatchedOption("--denoise-scale")) {
             System.err.println("warning: --denoise-scale has no effect without a denoising step");
         }
-    }
-
-    /** The σ of the denoising step: from {@code --denoise}, or for "auto" from the model file's training noise. */
-    private double denoiseSigma(String trainingNoise) {
-        if (denoise.equals("auto")) {
-            if (trainingNoise == null) {
-                return 0;
-            }
-            NoiseAugmentation n = NoiseAugmentation.parse(trainingNoise);
-            return n.type() == NoiseAugmentation.Type.GAUSSIAN ? n.std() : 0;
-        }
-        double v;
-        try {
-            v = Double.parseDouble(denoise);
-        } catch (NumberFormatException e) {
-            v = Double.NaN;
-        }
-        if (!(v >= 0) || Double.isInfinite(v)) {
-            throw new IllegalArgumentException("--denoise must be auto or a number >= 0, got " + denoise);
-        }
-        return v;
     }
 }

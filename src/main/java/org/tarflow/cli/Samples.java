@@ -4,6 +4,7 @@ import org.tarflow.flow.Denoise;
 import org.tarflow.flow.SamplingOptions;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.tensor.Tensor;
+import org.tarflow.train.NoiseAugmentation;
 import org.tarflow.train.Seeds;
 
 /** Drawing batches of samples for grids: seeded noise, optional denoising, clipped to the data range. */
@@ -43,5 +44,30 @@ final class Samples {
             y[i] = i / perRow;
         }
         return y;
+    }
+
+    /**
+     * The σ of the denoising step from a {@code --denoise} value: "auto" takes the Gaussian training noise
+     * recorded in the model file ({@code trainingNoise}, null if none; uniform noise needs no denoising),
+     * otherwise a number ≥ 0 (0: no denoising).
+     */
+    static double denoiseSigma(String option, String trainingNoise) {
+        if (option.equals("auto")) {
+            if (trainingNoise == null) {
+                return 0;
+            }
+            NoiseAugmentation n = NoiseAugmentation.parse(trainingNoise);
+            return n.type() == NoiseAugmentation.Type.GAUSSIAN ? n.std() : 0;
+        }
+        double v;
+        try {
+            v = Double.parseDouble(option);
+        } catch (NumberFormatException e) {
+            v = Double.NaN;
+        }
+        if (!(v >= 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException("--denoise must be auto or a number >= 0, got " + option);
+        }
+        return v;
     }
 }

@@ -1,12 +1,12 @@
 package org.tarflow.eval;
 
 /** Index ranges for batching over datasets. */
-final class Indices {
+public final class Indices {
     private Indices() {
     }
 
     /** {@code from, from + 1, ..., to − 1}. */
-    static int[] range(int from, int to) {
+    public static int[] range(int from, int to) {
         int[] r = new int[to - from];
         for (int i = 0; i < r.length; i++) {
             r[i] = from + i;

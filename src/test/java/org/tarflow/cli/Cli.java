@@ -38,4 +38,11 @@ final class Cli {
         assertEquals(1, err.lines().count(), "one line: " + err);
         assertTrue(err.contains("error: ") && err.contains(expected), err);
     }
+
+    /** {@code head} followed by {@code common}: a command with shared options. */
+    static String[] concat(String[] common, String... head) {
+        String[] all = java.util.Arrays.copyOf(head, head.length + common.length);
+        System.arraycopy(common, 0, all, head.length, common.length);
+        return all;
+    }
 }

@@ -55,21 +55,15 @@ class CliTest {
         Path out = dir.resolve("run");
         String[] common = {"--data", data.toString(), "--patch-size", "4", "--channels", "64", "--blocks", "1",
             "--layers-per-block", "1", "--batch-size", "8", "--eval-images", "0", "--sample-every", "0"};
-        Run t = run(concat(common, "train", "--out", out.toString(), "--epochs", "1", "--train-images", "32"));
+        Run t = run(Cli.concat(common, "train", "--out", out.toString(), "--epochs", "1", "--train-images", "32"));
         assertEquals(0, t.code(), t.err());
         assertTrue(t.out().contains("training on 32 images"), t.out());
         Run r = run("train", "--resume", out.resolve("checkpoint.safetensors").toString(), "--eval-images", "0");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("training on 32 images") && r.out().contains("already complete (step 4 of 4)"), r.out());
-        Run o = run(concat(common, "train", "--out", out.toString(), "--epochs", "1", "--overwrite"));
+        Run o = run(Cli.concat(common, "train", "--out", out.toString(), "--epochs", "1", "--overwrite"));
         assertEquals(0, o.code(), o.err());
         assertEquals(1, Files.readAllLines(out.resolve("train-log.jsonl")).size(), "--overwrite starts a fresh log");
-    }
-
-    private static String[] concat(String[] common, String... head) {
-        String[] all = java.util.Arrays.copyOf(head, head.length + common.length);
-        System.arraycopy(common, 0, all, head.length, common.length);
-        return all;
     }
 
     @Test

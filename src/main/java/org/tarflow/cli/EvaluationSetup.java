@@ -1,0 +1,115 @@
+package org.tarflow.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.tarflow.data.FashionMnist;
+import org.tarflow.data.ImageDataset;
+import org.tarflow.eval.GuidanceSweep;
+import org.tarflow.eval.Indices;
+import org.tarflow.eval.Moments;
+import org.tarflow.eval.PatchFeatures;
+import org.tarflow.eval.PixelClassifier;
+import org.tarflow.flow.TarFlowModel;
+import org.tarflow.io.ModelFiles;
+import org.tarflow.tensor.DType;
+import org.tarflow.tensor.SimdKernels;
+import org.tarflow.tensor.Tensor;
+
+/**
+ * What the evaluation commands share: the model with its training noise, the data (train and test
+ * splits), the class names, and the judges of sample quality (the Tribuo classifier trained on real images
+ * and the real test images' feature moments).
+ */
+final class EvaluationSetup {
+    /** Patch side of the Fréchet feature map (the model's patch size for the default model). */
+    static final int FEATURE_PATCH = 4;
+
+    final ModelFiles.Loaded loaded;
+    final TarFlowModel model;
+    final ImageDataset train;
+    final ImageDataset test;
+    final List<String> classNames;
+    final PatchFeatures features = new PatchFeatures(FEATURE_PATCH);
+    private final PrintStream log;
+
+    private EvaluationSetup(ModelFiles.Loaded loaded, ImageDataset train, ImageDataset test, List<String> classNames,
+                            PrintStream log) {
+        this.loaded = loaded;
+        this.model = loaded.model();
+        this.train = train;
+        this.test = test;
+        this.classNames = classNames;
+        this.log = log;
+    }
+
+    /**
+     * Loads the model in {@code dtype} and both splits of {@code data}.
+     *
+     * @throws IllegalArgumentException when the images do not fit the model or the labels exceed its classes
+     */
+    static EvaluationSetup load(Path modelFile, ModelFileOptions options, DType dtype, Path data, PrintStream log)
+            throws IOException {
+        ModelFiles.Loaded loaded = options.load(modelFile, dtype, new SimdKernels());
+        Path dir = data.toString().equals(TrainCommand.DEFAULT_DATA) ? FashionMnist.ensure(data, log) : data;
+        ImageDataset train = ImageDataset.readMnistSplit(dir, "train", FashionMnist.NUM_CLASSES);
+        ImageDataset test = ImageDataset.readMnistSplit(dir, "t10k", FashionMnist.NUM_CLASSES);
+        var c = loaded.model().config();
+        if (test.channels() != c.inChannels() || test.height() != c.imgSize() || test.width() != c.imgSize()) {
+            throw new IllegalArgumentException("the data are " + test.channels() + "x" + test.height() + "x" + test.width()
+                    + " images but the model expects " + c.inChannels() + "x" + c.imgSize() + "x" + c.imgSize());
+        }
+        int maxLabel = 0;
+        for (ImageDataset d : List.of(train, test)) {
+            for (int y : d.labels()) {
+                maxLabel = Math.max(maxLabel, y);
+            }
+        }
+        int k = c.conditional() ? c.numClasses() : maxLabel + 1;
+        if (maxLabel >= k) {
+            throw new IllegalArgumentException("the data have labels up to " + maxLabel + " but the model has " + k + " classes");
+        }
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            names.add(k == FashionMnist.NUM_CLASSES && FashionMnist.present(dir) && dir.equals(FashionMnist.DEBIAN_DIR)
+                    ? FashionMnist.CLASSES.get(i) : Integer.toString(i));
+        }
+        return new EvaluationSetup(loaded, train, test, List.copyOf(names), log);
+    }
+
+    /** σ of the denoising step for a {@code --denoise} value. */
+    double denoiseSigma(String option) {
+        return Samples.denoiseSigma(option, loaded.metadata().get(ModelFiles.TRAINING_NOISE));
+    }
+
+    /** Trains the judge classifier on the first {@code images} training images, reporting its time. */
+    PixelClassifier trainJudge(int images, int epochs, long seed) {
+        ImageDataset subset = train.head(images);
+        log.printf(Locale.ROOT, "training the judge classifier (Tribuo logistic regression on pixels) on %,d images, %d epochs ...%n",
+                subset.size(), epochs);
+        long t0 = System.nanoTime();
+        PixelClassifier c = PixelClassifier.train(subset, classNames, epochs, seed);
+        log.printf(Locale.ROOT, "judge classifier trained in %s%n", ProgressBar.duration((System.nanoTime() - t0) / 1e9));
+        return c;
+    }
+
+    /** Feature moments of images {@code data} (all of them), in batches. */
+    Moments moments(ImageDataset data) {
+        Moments m = new Moments(features.dim(data.channels(), data.height(), data.width()));
+        for (int start = 0; start < data.size(); start += 1000) {
+            Tensor x = data.images(Indices.range(start, Math.min(data.size(), start + 1000)), DType.F32);
+            for (double[] f : features.apply(x)) {
+                m.add(f);
+            }
+        }
+        return m;
+    }
+
+    /** The judges of the sweep, with the real test images' moments as the Fréchet reference. */
+    GuidanceSweep.Judges judges(PixelClassifier classifier) {
+        return new GuidanceSweep.Judges(classifier, classNames, features, moments(test));
+    }
+}

@@ -1,0 +1,49 @@
+package org.tarflow.cli;
+
+import java.util.List;
+import org.tarflow.eval.GuidanceSweep;
+import picocli.CommandLine.Option;
+
+/** The options of the guidance and denoising sweep and its judges, shared by {@code sweep} and {@code evaluate --report}. */
+final class SweepOptions {
+    @Option(names = "--weights", split = ",", defaultValue = "0,0.5,1,2,3,4",
+            description = "Guidance weights to sweep (comma-separated). Default: ${DEFAULT-VALUE}")
+    double[] weights;
+
+    @Option(names = "--schedule", defaultValue = "both",
+            description = "Guidance over the sampling steps: constant, annealed or both. Default: ${DEFAULT-VALUE}")
+    String schedule;
+
+    @Option(names = "--samples", defaultValue = "500",
+            description = "Samples per sweep setting (class-balanced). Default: ${DEFAULT-VALUE}")
+    int samples;
+
+    @Option(names = "--denoise", defaultValue = "auto",
+            description = "σ of the denoising step: auto (the Gaussian training noise recorded in the model file), "
+                    + "0 (no denoised rows) or a number. Default: ${DEFAULT-VALUE}")
+    String denoise;
+
+    @Option(names = "--classifier-images", defaultValue = "60000",
+            description = "Real training images the judge classifier (Tribuo logistic regression) learns from. Default: ${DEFAULT-VALUE}")
+    int classifierImages;
+
+    @Option(names = "--classifier-epochs", defaultValue = "3",
+            description = "Training epochs of the judge classifier. Default: ${DEFAULT-VALUE}")
+    int classifierEpochs;
+
+    /** The sweep's settings. @throws IllegalArgumentException on bad values */
+    List<GuidanceSweep.Setting> settings() {
+        if (samples < 2) {
+            throw new IllegalArgumentException("--samples must be at least 2, got " + samples);
+        }
+        if (classifierImages <= 0 || classifierEpochs <= 0) {
+            throw new IllegalArgumentException("--classifier-images and --classifier-epochs must be positive");
+        }
+        return switch (schedule) {
+            case "both" -> GuidanceSweep.settings(weights, true, true);
+            case "constant" -> GuidanceSweep.settings(weights, true, false);
+            case "annealed" -> GuidanceSweep.settings(weights, false, true);
+            default -> throw new IllegalArgumentException("--schedule must be constant, annealed or both, got " + schedule);
+        };
+    }
+}
