@@ -109,6 +109,11 @@ final class EvaluationReport {
         return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.1f%%", 100 * v);
     }
 
+    /** An accuracy over n items with its binomial standard error √(p(1 − p)/n). */
+    private static String acc(double p, int n) {
+        return Double.isNaN(p) ? "–" : String.format(Locale.ROOT, "%.1f%% ± %.1f%%", 100 * p, 100 * Math.sqrt(p * (1 - p) / n));
+    }
+
     private static String setting(GuidanceSweep.Row row) {
         return String.format(Locale.ROOT, "guidance %s%s, %s", GuidanceSweep.trim(row.setting().weight()),
                 row.setting().weight() == 0 ? "" : " " + SweepOutput.schedule(row.setting()),
@@ -117,17 +122,19 @@ final class EvaluationReport {
 
     private void summary(StringBuilder md, GuidanceSweep.Row best, GuidanceSweep.Row plain, CopyCheck copies) {
         Likelihood.Result l = r.likelihood;
-        md.append("## Summary\n\n| measure | value |\n| --- | ---: |\n");
+        md.append("## Summary\n\nAccuracies with their binomial standard error.\n\n| measure | value |\n| --- | ---: |\n");
         md.append(String.format(Locale.ROOT, "| %s bits/dim (uniform dequantisation, %s, %,d images; mean ± standard error) | %.4f ± %.4f |%n",
                 r.likelihoodSplit, draws(), l.count(), l.mean(), l.stdError()));
         if (r.bayes != null) {
             md.append(String.format(Locale.ROOT, "| Bayes classifier accuracy (argmax_y log p(x∣y), %,d test images) | %s |%n",
-                    r.bayes.predicted().length, pct(r.bayes.report().accuracy())));
+                    r.bayes.predicted().length, acc(r.bayes.report().accuracy(), r.bayes.predicted().length)));
         }
-        md.append(String.format(Locale.ROOT, "| judge classifier accuracy on real test images | %s |%n", pct(r.sweep.realTest().accuracy())));
-        md.append(String.format(Locale.ROOT, "| judge accuracy on samples, %s | %s |%n", setting(plain), pct(plain.sampleAccuracy())));
+        md.append(String.format(Locale.ROOT, "| judge classifier accuracy on real test images | %s |%n",
+                acc(r.sweep.realTest().accuracy(), setup.test.size())));
+        md.append(String.format(Locale.ROOT, "| judge accuracy on samples, %s | %s |%n", setting(plain),
+                acc(plain.sampleAccuracy(), plain.samples())));
         md.append(String.format(Locale.ROOT, "| judge accuracy on samples, %s (lowest Fréchet distance) | %s |%n", setting(best),
-                pct(best.sampleAccuracy())));
+                acc(best.sampleAccuracy(), best.samples())));
         md.append(String.format(Locale.ROOT, "| Fréchet distance, %s | %.3f |%n", setting(plain), plain.frechet()));
         md.append(String.format(Locale.ROOT, "| Fréchet distance, %s (best of the sweep) | %.3f |%n", setting(best), best.frechet()));
         md.append(String.format(Locale.ROOT, "| Fréchet distance of %,d real training images (floor at this sample count) | %.3f |%n",
@@ -260,7 +267,7 @@ final class EvaluationReport {
             return;
         }
         double[] e = epochs.stream().mapToDouble(TrainLog.Epoch::epoch).toArray();
-        new LineChart("Training loss per epoch", "epoch", "training loss (nats per dimension, mean over the epoch's steps)", true)
+        new LineChart("Training loss per epoch", "epoch", "training loss (nats per dimension)", true)
                 .series("training loss", e, epochs.stream().mapToDouble(TrainLog.Epoch::loss).toArray())
                 .writePng(dir.resolve(TRAINING_LOSS_PLOT));
         new LineChart("Test bits/dim after each epoch", "epoch", "test bits/dim (bits per dimension)", true)

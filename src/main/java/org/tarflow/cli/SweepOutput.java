@@ -127,9 +127,9 @@ final class SweepOutput implements GuidanceSweep.SampleSink {
         byte[] bytes = csv.toString().getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(dir.resolve("sweep.csv"), out -> out.write(bytes));
         LineChart fd = new LineChart("Fréchet distance of samples to real test images", "guidance weight w",
-                "Fréchet distance on patch features (squared units of [-1, 1] pixels)", false);
+                "Fréchet distance (squared patch-feature units)", false);
         LineChart acc = new LineChart("Judge classifier accuracy on class-conditional samples", "guidance weight w",
-                "accuracy (% of samples classified as their class)", false);
+                "judge accuracy (% of samples)", false);
         for (boolean annealed : new boolean[] {false, true}) {
             for (boolean denoised : new boolean[] {false, true}) {
                 List<GuidanceSweep.Row> line = rows.stream().filter(r -> r.denoised() == denoised

@@ -23,6 +23,9 @@ import org.jfree.data.xy.XYSeriesCollection;
 public final class LineChart {
     private static final int WIDTH = 720;
     private static final int HEIGHT = 440;
+    /** Okabe–Ito colours, distinguishable with the common colour-vision deficiencies and on white. */
+    private static final Color[] PALETTE = {new Color(0x0072B2), new Color(0xE69F00), new Color(0x009E73),
+        new Color(0xCC79A7), new Color(0xD55E00), new Color(0x56B4E9)};
 
     private final String title;
     private final String xLabel;
@@ -81,6 +84,7 @@ public final class LineChart {
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
         for (int i = 0; i < series.getSeriesCount(); i++) {
             renderer.setSeriesStroke(i, new BasicStroke(2f));
+            renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
         }
         XYPlot plot = new XYPlot(series, x, y, renderer);
         plot.setBackgroundPaint(Color.WHITE);
