@@ -34,6 +34,8 @@ final class EvaluationReport {
     static final String TRAINING_BPD_PLOT = "training-test-bpd.png";
     static final String NEIGHBOURS_GRID = "nearest-neighbours.png";
     private static final int NEIGHBOUR_PAIRS = 10;
+    /** The pairs grid is two rows of small images: drawn three times larger so that it can be read. */
+    private static final int NEIGHBOURS_SCALE = 3;
 
     /** What the command computed before the report. */
     static final class Results {
@@ -259,7 +261,7 @@ final class EvaluationReport {
                 out.set((idx.length + i) * per + j, train.get(i * per + j));
             }
         }
-        ImageGrid.write(dir.resolve(NEIGHBOURS_GRID), out, idx.length);
+        ImageGrid.write(dir.resolve(NEIGHBOURS_GRID), out, idx.length, NEIGHBOURS_SCALE);
     }
 
     private void writeTrainingPlots(List<TrainLog.Epoch> epochs) throws IOException {
@@ -294,18 +296,24 @@ final class EvaluationReport {
         md.append('\n');
     }
 
+    /** Seconds with one decimal: the table is also how linear scaling is checked (docs/EVALUATION.md). */
+    private static String secs(double s) {
+        return String.format(Locale.ROOT, "%.1f s", s);
+    }
+
     private void timings(StringBuilder md, double nnSeconds) {
         md.append("## Time\n\n| step | time |\n| --- | ---: |\n");
         md.append(String.format(Locale.ROOT, "| bits/dim (%,d images × %d draws) | %s |%n", r.likelihood.count(), r.draws,
-                ProgressBar.duration(r.likelihoodSeconds)));
+                secs(r.likelihoodSeconds)));
         if (r.bayes != null) {
             md.append(String.format(Locale.ROOT, "| Bayes classifier (%,d images × %d labels) | %s |%n", r.bayes.predicted().length,
-                    setup.classNames.size(), ProgressBar.duration(r.bayesSeconds)));
+                    setup.classNames.size(), secs(r.bayesSeconds)));
         }
-        md.append(String.format(Locale.ROOT, "| judge classifier training | %s |%n", ProgressBar.duration(r.sweep.judgeSeconds())));
+        md.append(String.format(Locale.ROOT, "| judge classifier training (%,d images × %d epochs) | %s |%n",
+                Math.min(options.classifierImages, setup.train.size()), options.classifierEpochs, secs(r.sweep.judgeSeconds())));
         md.append(String.format(Locale.ROOT, "| sweep (%d settings × %d samples) | %s |%n", r.sweep.rows().stream()
-                .filter(x -> !x.denoised()).count(), options.samples, ProgressBar.duration(r.sweep.seconds())));
-        md.append(String.format(Locale.ROOT, "| nearest-neighbour check | %s |%n%n", ProgressBar.duration(nnSeconds)));
+                .filter(x -> !x.denoised()).count(), options.samples, secs(r.sweep.seconds())));
+        md.append(String.format(Locale.ROOT, "| nearest-neighbour check | %s |%n%n", secs(nnSeconds)));
     }
 
     private void writeJson(GuidanceSweep.Row best, GuidanceSweep.Row plain, CopyCheck copies) throws IOException {

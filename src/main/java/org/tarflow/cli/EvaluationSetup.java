@@ -30,6 +30,7 @@ final class EvaluationSetup {
 
     final ModelFiles.Loaded loaded;
     final TarFlowModel model;
+    /** The training split, or null when it was not asked for. */
     final ImageDataset train;
     final ImageDataset test;
     final List<String> classNames;
@@ -47,15 +48,16 @@ final class EvaluationSetup {
     }
 
     /**
-     * Loads the model in {@code dtype} and both splits of {@code data}.
+     * Loads the model in {@code dtype} and the test split of {@code data}, and the training split if
+     * {@code withTrain} (else {@link #train} is null).
      *
      * @throws IllegalArgumentException when the images do not fit the model or the labels exceed its classes
      */
-    static EvaluationSetup load(Path modelFile, ModelFileOptions options, DType dtype, Path data, PrintStream log)
-            throws IOException {
+    static EvaluationSetup load(Path modelFile, ModelFileOptions options, DType dtype, Path data, boolean withTrain,
+                                PrintStream log) throws IOException {
         ModelFiles.Loaded loaded = options.load(modelFile, dtype, new SimdKernels());
         Path dir = data.toString().equals(TrainCommand.DEFAULT_DATA) ? FashionMnist.ensure(data, log) : data;
-        ImageDataset train = ImageDataset.readMnistSplit(dir, "train", FashionMnist.NUM_CLASSES);
+        ImageDataset train = withTrain ? ImageDataset.readMnistSplit(dir, "train", FashionMnist.NUM_CLASSES) : null;
         ImageDataset test = ImageDataset.readMnistSplit(dir, "t10k", FashionMnist.NUM_CLASSES);
         var c = loaded.model().config();
         if (test.channels() != c.inChannels() || test.height() != c.imgSize() || test.width() != c.imgSize()) {
@@ -63,7 +65,7 @@ final class EvaluationSetup {
                     + " images but the model expects " + c.inChannels() + "x" + c.imgSize() + "x" + c.imgSize());
         }
         int maxLabel = 0;
-        for (ImageDataset d : List.of(train, test)) {
+        for (ImageDataset d : withTrain ? List.of(train, test) : List.of(test)) {
             for (int y : d.labels()) {
                 maxLabel = Math.max(maxLabel, y);
             }

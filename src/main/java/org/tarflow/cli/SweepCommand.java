@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.tarflow.eval.GuidanceSweep;
-import org.tarflow.eval.PixelClassifier;
 import org.tarflow.io.AtomicFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -49,7 +48,7 @@ final class SweepCommand implements Callable<Integer> {
         runtime.apply();
         List<GuidanceSweep.Setting> settings = sweep.settings();
         Files.createDirectories(out);
-        EvaluationSetup setup = EvaluationSetup.load(model, modelFile, org.tarflow.tensor.DType.F32, data, System.out);
+        EvaluationSetup setup = EvaluationSetup.load(model, modelFile, org.tarflow.tensor.DType.F32, data, true, System.out);
         Sweep.Outcome r = Sweep.run(setup, settings, sweep, seed, out);
         String md = "# Guidance and denoising sweep\n\n" + Sweep.describe(setup, sweep, r) + "\n"
                 + SweepOutput.markdownTable(r.rows(), "") + "\n![Fréchet distance](" + SweepOutput.FD_PLOT + ")\n"

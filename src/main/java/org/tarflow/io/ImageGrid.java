@@ -70,11 +70,32 @@ public final class ImageGrid {
 
     /** Renders and writes the grid atomically. */
     public static void write(Path file, Tensor x, int nrow) throws IOException {
-        BufferedImage img = render(x, nrow);
+        write(file, x, nrow, 1);
+    }
+
+    /** As {@link #write(Path, Tensor, int)}, each pixel drawn as a {@code scale}×{@code scale} block (for small grids in reports). */
+    public static void write(Path file, Tensor x, int nrow, int scale) throws IOException {
+        if (scale < 1) {
+            throw new IllegalArgumentException("scale must be positive, got " + scale);
+        }
+        BufferedImage img = scale == 1 ? render(x, nrow) : enlarge(render(x, nrow), scale);
         AtomicFiles.write(file, out -> {
             if (!ImageIO.write(img, "png", out)) {
                 throw new IOException("no PNG writer available");
             }
         });
+    }
+
+    private static BufferedImage enlarge(BufferedImage src, int scale) {
+        BufferedImage out = new BufferedImage(src.getWidth() * scale, src.getHeight() * scale, src.getType());
+        int[] pixel = null;
+        for (int y = 0; y < out.getHeight(); y++) {
+            for (int x = 0; x < out.getWidth(); x++) {
+                // through the rasters: getRGB/setRGB would colour-convert grey values
+                pixel = src.getRaster().getPixel(x / scale, y / scale, pixel);
+                out.getRaster().setPixel(x, y, pixel);
+            }
+        }
+        return out;
     }
 }

@@ -26,4 +26,19 @@ class ImageGridTest {
         assertEquals(0, img.getRaster().getSample(9, 9, 0), "the missing fourth image is black");
         assertEquals(64, ImageGrid.toByte(0.25), "floor(255 * 0.25 + 0.5)");
     }
+
+    @Test
+    void enlargedGridsRepeatEachPixel(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+        Tensor x = Tensor.of(DType.F64, new double[] {-1, 0.5, 0, 1}, 1, 1, 2, 2);
+        java.nio.file.Path file = dir.resolve("g.png");
+        ImageGrid.write(file, x, 1, 3);
+        BufferedImage big = javax.imageio.ImageIO.read(file.toFile());
+        BufferedImage small = ImageGrid.render(x, 1);
+        assertEquals(3 * small.getWidth(), big.getWidth());
+        for (int y = 0; y < big.getHeight(); y++) {
+            for (int xx = 0; xx < big.getWidth(); xx++) {
+                assertEquals(small.getRaster().getSample(xx / 3, y / 3, 0), big.getRaster().getSample(xx, y, 0));
+            }
+        }
+    }
 }
