@@ -29,7 +29,7 @@ public final class GuidanceSweep {
             return new SamplingOptions(weight, "ab", 1.0, annealed);
         }
 
-        /** A file-name-safe name, e.g. {@code cfg-2.0-annealed}. */
+        /** A file-name-safe name, e.g. {@code cfg-2-annealed} or {@code cfg-0.5}. */
         public String name() {
             return String.format(Locale.ROOT, "cfg-%s%s", trim(weight), weight > 0 && annealed ? "-annealed" : "");
         }
