@@ -18,10 +18,11 @@ import picocli.CommandLine.Parameters;
 
 /** {@code tarflow evaluate}: test-set bits/dim of a trained model, or with {@code --report} the whole evaluation suite. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Test-set bits/dim (uniform dequantisation, as the reference's evaluate_bpd.py) of a trained model.",
-            "With --report DIR also: the flow as a Bayes classifier, a Tribuo judge classifier on real images and on",
-            "samples, Fréchet distance on patch features, a nearest-training-neighbour check, the guidance and",
-            "denoising sweep, and plots of the training log, written as DIR/report.md with PNGs (docs/EVALUATION.md)."})
+        description = {"Test-set bits/dim (uniform dequantisation, as the reference's evaluate_bpd.py).",
+            "With --report DIR, the whole evaluation: the flow as a Bayes classifier, a Tribuo",
+            "judge classifier on real images and on samples, Fréchet distances on patch",
+            "features, a nearest-training-neighbour check, the guidance and denoising sweep,",
+            "and plots of the training log, in DIR/report.md with PNGs (docs/EVALUATION.md)."})
 final class EvaluateCommand implements Callable<Integer> {
 
     @Parameters(index = "0", description = "Checkpoint or weights file written by 'tarflow train', or a PyTorch .pth.")

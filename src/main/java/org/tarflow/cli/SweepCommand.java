@@ -16,10 +16,11 @@ import picocli.CommandLine.Parameters;
 
 /** {@code tarflow sweep}: sample quality over guidance weights, annealed or not, with and without denoising. */
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Sample quality of a trained model over a grid of guidance weights (constant and annealed),",
-            "with and without the denoising step: judge-classifier accuracy on the samples, Fréchet distance to the",
-            "real test images (patch features), NaN redraws and time per setting.",
-            "Writes to --out: sweep.md, sweep.csv, sweep-frechet.png, sweep-accuracy.png, grids/<setting>.png."})
+        description = {"Sample quality of a trained model over guidance weights (constant and annealed),",
+            "with and without the denoising step: judge-classifier accuracy on the samples,",
+            "Fréchet distance to the real test images (patch features), NaN redraws, time.",
+            "Writes to --out: sweep.md, sweep.csv, sweep-frechet.png, sweep-accuracy.png,",
+            "grids/<setting>.png (one class per row)."})
 final class SweepCommand implements Callable<Integer> {
 
     @Parameters(index = "0", description = "Checkpoint or weights file written by 'tarflow train', or a PyTorch .pth.")
