@@ -14,6 +14,14 @@ public final class Denoise {
     }
 
     /**
+     * The reference's step size {@code lr = B·C·H·W·σ²} (times {@code multiplier}), for {@code values} =
+     * B·C·H·W: it turns one gradient step on the mean loss into {@code x + σ² ∇ log p(x)}.
+     */
+    public static double stepSize(long values, double sigma, double multiplier) {
+        return multiplier * values * sigma * sigma;
+    }
+
+    /**
      * @param x          samples (B, C, H, W), unclipped
      * @param labels     the labels they were drawn for, or null
      * @param sigma      the standard deviation of the training noise
@@ -25,7 +33,7 @@ public final class Denoise {
         ForwardResult r = model.forward(x, labels);
         Tensor grad = model.backward(r);
         model.zeroGrad();
-        double lr = multiplier * x.size() * sigma * sigma;
+        double lr = stepSize(x.size(), sigma, multiplier);
         Tensor out = Tensor.zerosLike(x);
         model.kernels().add(x, grad, -lr, out);
         return out;

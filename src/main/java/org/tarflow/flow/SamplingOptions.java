@@ -37,6 +37,11 @@ public record SamplingOptions(double guidance, String guideWhat, double attnTemp
         return new SamplingOptions(w, "ab", 1.0, false);
     }
 
+    /** The guidance weight g at sampling step i (0..t-2) of a block of t patches. */
+    double weightAt(int i, int t) {
+        return annealed ? (i + 1.0) / (t - 1) * guidance : guidance;
+    }
+
     boolean guided() {
         return guidance > 0;
     }

@@ -328,7 +328,7 @@ public final class TarFlowBlock {
             Tensor[] ab = decodeStep(xs, i, pos, condClass, 1.0, cond);
             if (opts.guided()) {
                 Tensor[] u = decodeStep(xs, i, pos, uncondClass, opts.attnTemp(), uncond);
-                double g = opts.annealed() ? (i + 1.0) / (t - 1) * opts.guidance() : opts.guidance();
+                double g = opts.weightAt(i, t);
                 if (opts.guidesScale()) {
                     guide(ab[0], u[0], g);
                 }
@@ -354,7 +354,7 @@ public final class TarFlowBlock {
     }
 
     /** {@code c = c + g (c - u)}, the reference's guidance rule, in place. */
-    private static void guide(Tensor c, Tensor u, double g) {
+    static void guide(Tensor c, Tensor u, double g) {
         for (int i = 0; i < c.size(); i++) {
             c.set(i, c.get(i) + g * (c.get(i) - u.get(i)));
         }
