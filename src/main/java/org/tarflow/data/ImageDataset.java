@@ -14,14 +14,26 @@ import org.tarflow.tensor.Tensor;
  * @param labels     N class labels
  * @param numClasses number of classes (labels are in [0, numClasses))
  */
-public record ImageDataset(byte[] pixels, int[] labels, int channels, int height, int width, int numClasses) {
+public record ImageDataset(byte[] pixels, int[] labels, int channels, int height, int width, int numClasses)
+        implements Dataset {
 
+    @Override
     public int size() {
         return labels.length;
     }
 
     public int imageSize() {
         return channels * height * width;
+    }
+
+    @Override
+    public int[] itemShape() {
+        return new int[] {channels, height, width};
+    }
+
+    @Override
+    public Tensor batch(int[] indices, DType dtype) {
+        return images(indices, dtype);
     }
 
     /** Images {@code indices} as (B, C, H, W) in [-1, 1]. */
@@ -38,6 +50,7 @@ public record ImageDataset(byte[] pixels, int[] labels, int channels, int height
         return x;
     }
 
+    @Override
     public int[] labels(int[] indices) {
         int[] y = new int[indices.length];
         for (int b = 0; b < indices.length; b++) {
@@ -47,6 +60,7 @@ public record ImageDataset(byte[] pixels, int[] labels, int channels, int height
     }
 
     /** The first {@code n} examples (or all if fewer). */
+    @Override
     public ImageDataset head(int n) {
         int k = Math.min(n, size());
         return new ImageDataset(java.util.Arrays.copyOf(pixels, k * imageSize()), java.util.Arrays.copyOf(labels, k),

@@ -38,9 +38,7 @@ public final class Likelihood {
         if (data.size() == 0) {
             throw new IllegalArgumentException("no images to evaluate");
         }
-        double sum = 0;
-        double sumSq = 0;
-        int done = 0;
+        RunningMean bits = new RunningMean();
         for (int start = 0, batch = 0; start < data.size(); start += batchSize, batch++) {
             int b = Math.min(batchSize, data.size() - start);
             int[] idx = new int[b];
@@ -52,17 +50,12 @@ public final class Likelihood {
             int[] y = useLabels && model.config().conditional() ? data.labels(idx) : null;
             Tensor bpd = BitsPerDim.perSample(model.forwardNoGrad(x, y));
             for (int i = 0; i < b; i++) {
-                double v = bpd.get(i);
-                sum += v;
-                sumSq += v * v;
+                bits.add(bpd.get(i));
             }
-            done += b;
             if (progress != null) {
-                progress.accept(done);
+                progress.accept(bits.count());
             }
         }
-        double mean = sum / done;
-        double var = done > 1 ? Math.max(0, (sumSq - done * mean * mean) / (done - 1)) : 0;
-        return new Result(mean, Math.sqrt(var / done), done);
+        return bits.result();
     }
 }

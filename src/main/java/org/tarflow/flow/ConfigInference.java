@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * D when volume-preserving) and {@code num_classes} ({@code class_embed} is (classes, 1, channels)).
  * Not determined by them: how D = C·p² splits into channels C and patch size p, which fixes the image size
  * √T·p. That comes from the hints; without hints the split with C = 1 or C = 3 (grey or RGB) is taken,
- * which is always unique.
+ * which is always unique. A T that is not a square number makes a sequence model
+ * ({@link ModelConfig#sequence}).
  */
 public final class ConfigInference {
     private static final Pattern BLOCK = Pattern.compile("blocks\\.(\\d{1,6})\\..*");
@@ -73,7 +74,12 @@ public final class ConfigInference {
         int classes = classEmbed == null ? 0 : classEmbed[0];
         int side = (int) Math.round(Math.sqrt(t));
         if (side * side != t) {
-            throw new IllegalArgumentException("pos_embed has T = " + t + " patches, not a square number: not an image model");
+            if (hints.any()) {
+                throw new IllegalArgumentException("pos_embed has T = " + t + " patches, not a square number, so this is"
+                        + " not an image model; remove the image options");
+            }
+            return new Inferred(ModelConfig.sequence(t, d, channels, blocks.size(), layers, nvp, classes),
+                    "T = " + t + " is not a square number: a sequence model of " + t + " tokens of " + d + " values");
         }
         String assumption = null;
         int c;

@@ -176,19 +176,20 @@ public final class TarFlowModel {
         return Patchify.patchify(img, config.patchSize());
     }
 
-    /** (B, T, D) → img (B, C, H, W). */
+    /** (B, T, D) → img (B, C, H, W); a sequence model's data are the sequence itself. */
     public Tensor unpatchify(Tensor seq) {
-        return Patchify.unpatchify(seq, config.patchSize(), config.inChannels(), config.imgSize());
+        return config.isImage() ? Patchify.unpatchify(seq, config.patchSize(), config.inChannels(), config.imgSize()) : seq;
     }
 
     /**
-     * Forward pass on images (B, C, H, W) in [-1, 1] (plus any noise augmentation).
+     * Forward pass on images (B, C, H, W) in [-1, 1] (plus any noise augmentation), or on sequences
+     * (B, T, D) (see {@link #forwardSequence}).
      *
      * @param labels (B) class labels in [0, num_classes) or -1 for "no label"; null for an unconditional
      *               model or to use the mean class embedding for every sample
      */
-    public ForwardResult forward(Tensor images, int[] labels) {
-        return forwardSequence(patchify(images), labels, images.shape(), true);
+    public ForwardResult forward(Tensor x, int[] labels) {
+        return x.rank() == 3 ? forwardSequence(x, labels) : forwardSequence(patchify(x), labels, x.shape(), true);
     }
 
     /** Forward pass on a patch sequence x (B, T, D). */
@@ -197,12 +198,13 @@ public final class TarFlowModel {
     }
 
     /**
-     * Forward pass on images that keeps no activations for a backward pass (PyTorch's
+     * Forward pass on images (or sequences) that keeps no activations for a backward pass (PyTorch's
      * {@code torch.no_grad()}): each block's activations are released as soon as the block is done, so
      * likelihood evaluation needs a fraction of the memory. {@link #backward} cannot follow it.
      */
-    public ForwardResult forwardNoGrad(Tensor images, int[] labels) {
-        return forwardSequence(patchify(images), labels, images.shape(), false);
+    public ForwardResult forwardNoGrad(Tensor x, int[] labels) {
+        return x.rank() == 3 ? forwardSequence(x, labels, x.shape(), false)
+                : forwardSequence(patchify(x), labels, x.shape(), false);
     }
 
     private ForwardResult forwardSequence(Tensor x, int[] labels, int[] inputShape, boolean keep) {
@@ -321,6 +323,10 @@ public final class TarFlowModel {
     }
 
     private void checkImages(Tensor img) {
+        if (!config.isImage()) {
+            throw new IllegalArgumentException("a sequence model takes (B, " + config.numPatches() + ", "
+                    + config.patchDim() + ") sequences, not images " + img);
+        }
         int s = config.imgSize();
         if (img.rank() != 4 || img.dim(1) != config.inChannels() || img.dim(2) != s || img.dim(3) != s) {
             throw new IllegalArgumentException("expected images (B, " + config.inChannels() + ", " + s + ", " + s

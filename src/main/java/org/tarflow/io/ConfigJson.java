@@ -13,11 +13,21 @@ public final class ConfigJson {
     private ConfigJson() {
     }
 
+    /**
+     * Image models: the reference's {@code Model(...)} arguments ({@code in_channels}, {@code img_size},
+     * {@code patch_size}, ...). Sequence models: {@code seq_len} and {@code token_dim} in place of the three
+     * image fields.
+     */
     public static String model(ModelConfig c) {
         JsonObject o = new JsonObject();
-        o.addProperty("in_channels", c.inChannels());
-        o.addProperty("img_size", c.imgSize());
-        o.addProperty("patch_size", c.patchSize());
+        if (c.isImage()) {
+            o.addProperty("in_channels", c.inChannels());
+            o.addProperty("img_size", c.imgSize());
+            o.addProperty("patch_size", c.patchSize());
+        } else {
+            o.addProperty("seq_len", c.numPatches());
+            o.addProperty("token_dim", c.patchDim());
+        }
         o.addProperty("channels", c.channels());
         o.addProperty("num_blocks", c.numBlocks());
         o.addProperty("layers_per_block", c.layersPerBlock());
@@ -40,6 +50,11 @@ public final class ConfigJson {
     public static ModelConfig model(String json) {
         try {
             JsonObject o = JsonParser.parseString(json).getAsJsonObject();
+            if (o.has("seq_len")) {
+                return ModelConfig.sequence(intField(o, "seq_len"), intField(o, "token_dim"), intField(o, "channels"),
+                        intField(o, "num_blocks"), intField(o, "layers_per_block"), o.get("nvp").getAsBoolean(),
+                        intField(o, "num_classes"));
+            }
             return new ModelConfig(intField(o, "in_channels"), intField(o, "img_size"), intField(o, "patch_size"),
                     intField(o, "channels"), intField(o, "num_blocks"), intField(o, "layers_per_block"),
                     o.get("nvp").getAsBoolean(), intField(o, "num_classes"));

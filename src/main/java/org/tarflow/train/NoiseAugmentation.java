@@ -9,12 +9,13 @@ import org.tarflow.tensor.Tensor;
  *   <li>{@code gaussian}: {@code x + σ ε}, ε ~ N(0, 1) (paper §2.3; sampling then benefits from the
  *       score-based denoising step);</li>
  *   <li>{@code uniform}: dequantisation, {@code x_int = (x + 1)·255/2; x = (x_int + u)/256·2 − 1},
- *       u ~ U[0, 1), which makes the likelihood a bound on the discrete data's code length.</li>
+ *       u ~ U[0, 1), which makes the likelihood a bound on the discrete data's code length;</li>
+ *   <li>{@code none}: the data as they are (continuous sequence data, toy densities).</li>
  * </ul>
  */
 public record NoiseAugmentation(Type type, double std) {
 
-    public enum Type { GAUSSIAN, UNIFORM }
+    public enum Type { GAUSSIAN, UNIFORM, NONE }
 
     public NoiseAugmentation {
         if (type == Type.GAUSSIAN && (!(std > 0) || Double.isInfinite(std))) {
@@ -26,12 +27,19 @@ public record NoiseAugmentation(Type type, double std) {
         return new NoiseAugmentation(Type.UNIFORM, 0);
     }
 
+    public static NoiseAugmentation none() {
+        return new NoiseAugmentation(Type.NONE, 0);
+    }
+
     public static NoiseAugmentation gaussian(double std) {
         return new NoiseAugmentation(Type.GAUSSIAN, std);
     }
 
     /** Adds the noise to {@code x} in place. */
     public void apply(Tensor x, SplittableRandom rng) {
+        if (type == Type.NONE) {
+            return;
+        }
         for (int i = 0; i < x.size(); i++) {
             double v = x.get(i);
             if (type == Type.GAUSSIAN) {
@@ -51,13 +59,20 @@ public record NoiseAugmentation(Type type, double std) {
     /** {@code gaussian(σ)} or {@code uniform}; {@link #parse} reads it back. */
     @Override
     public String toString() {
-        return type == Type.GAUSSIAN ? "gaussian(" + std + ")" : "uniform";
+        return switch (type) {
+            case GAUSSIAN -> "gaussian(" + std + ")";
+            case UNIFORM -> "uniform";
+            case NONE -> "none";
+        };
     }
 
     /** Reads {@link #toString()}'s form. @throws IllegalArgumentException for anything else */
     public static NoiseAugmentation parse(String s) {
         if (s.equals("uniform")) {
             return uniform();
+        }
+        if (s.equals("none")) {
+            return none();
         }
         if (s.startsWith("gaussian(") && s.endsWith(")")) {
             try {

@@ -13,6 +13,8 @@ public final class Seeds {
     public static final int STEP = 2;
     public static final int EVAL = 3;
     public static final int SAMPLES = 4;
+    /** Synthetic data drawn for a run (the toy densities' training and test points). */
+    public static final int SYNTHETIC_DATA = 5;
 
     private Seeds() {
     }

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.tarflow.data.ImageDataset;
+import org.tarflow.data.Dataset;
 import org.tarflow.flow.ForwardResult;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.io.AtomicFiles;
@@ -63,7 +63,7 @@ public final class Trainer {
     public static final String LOG = "train-log.jsonl";
 
     private final Checkpoint.State state;
-    private final ImageDataset data;
+    private final Dataset data;
     private final Path outDir;
     private final long checkpointEvery;
     private final NonFinitePolicy onNonFinite;
@@ -86,7 +86,7 @@ public final class Trainer {
      *                        step, so the parameters (and the last checkpoint) stay finite either way
      * @throws IllegalArgumentException when the batch size exceeds the dataset
      */
-    public Trainer(Checkpoint.State state, ImageDataset data, Path outDir, long checkpointEvery,
+    public Trainer(Checkpoint.State state, Dataset data, Path outDir, long checkpointEvery,
                    NonFinitePolicy onNonFinite) {
         TrainConfig cfg = state.config();
         this.state = state;
@@ -100,9 +100,14 @@ public final class Trainer {
                     + " training images");
         }
         var m = state.model().config();
-        if (data.channels() != m.inChannels() || data.height() != m.imgSize() || data.width() != m.imgSize()) {
-            throw new IllegalArgumentException("the data are " + data.channels() + "x" + data.height() + "x" + data.width()
-                    + " images but the model expects " + m.inChannels() + "x" + m.imgSize() + "x" + m.imgSize());
+        int[] expected = m.isImage() ? new int[] {m.inChannels(), m.imgSize(), m.imgSize()}
+                : new int[] {m.numPatches(), m.patchDim()};
+        if (!java.util.Arrays.equals(data.itemShape(), expected)) {
+            throw new IllegalArgumentException("the data items are " + shape(data.itemShape()) + " but the model expects "
+                    + shape(expected) + (m.isImage() ? " images" : " sequences (T x D)"));
+        }
+        if (m.conditional() && data.numClasses() == 0) {
+            throw new IllegalArgumentException("the model is class-conditional but the data have no labels");
         }
         if (m.conditional() && data.numClasses() > m.numClasses()) {
             throw new IllegalArgumentException("the data have " + data.numClasses() + " classes, the model " + m.numClasses());
@@ -117,6 +122,10 @@ public final class Trainer {
             throw new IllegalArgumentException("the checkpoint is at step " + step + " but the run has only "
                     + schedule.totalSteps() + " steps");
         }
+    }
+
+    private static String shape(int[] s) {
+        return java.util.Arrays.stream(s).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining("x"));
     }
 
     public int stepsPerEpoch() {
@@ -197,7 +206,7 @@ public final class Trainer {
     private double[] trainStep(TarFlowModel model, int[] idx, double lr) {
         TrainConfig cfg = state.config();
         SplittableRandom rng = Seeds.stream(cfg.seed(), Seeds.STEP, step);
-        Tensor x = data.images(idx, cfg.dtype());
+        Tensor x = data.batch(idx, cfg.dtype());
         cfg.noise().apply(x, rng);
         int[] y = null;
         if (model.config().conditional()) {
