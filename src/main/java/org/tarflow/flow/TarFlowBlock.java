@@ -99,7 +99,7 @@ public final class TarFlowBlock {
 
     /**
      * The reference's initialisation: PyTorch defaults, embeddings N(0, 0.01²), proj_out weight 0 (so a
-     * new block is the identity up to proj_out's bias).
+     * new block maps every patch after the first by the same affine map, set by proj_out's bias).
      *
      * @param rng drawn from in the order proj_in, pos_embed, class_embed, each layer, proj_out
      */

@@ -108,8 +108,9 @@ public final class TarFlowModel {
     }
 
     /**
-     * {@return parameters and buffers by PyTorch state_dict key (the live tensors, not copies)}, in the
-     * reference's order: each block's parameters then its {@code attn_mask}, and {@code var} last
+     * {@return parameters and buffers by PyTorch state_dict key (the live tensors, not copies)}: each
+     * block's parameters then its {@code attn_mask}, and {@code var} last (PyTorch lists the keys in
+     * another order, which a state_dict's loader does not depend on)
      */
     public Map<String, Tensor> stateDict() {
         Map<String, Tensor> sd = new LinkedHashMap<>();
@@ -129,7 +130,7 @@ public final class TarFlowModel {
      * {@code attn_mask} buffers must be the causal (lower-triangular ones) mask this implementation
      * computes with.
      *
-     * <p>Only the keys and shapes are checked; the caller checks values (finiteness) first
+     * <p>Of the values only the masks are checked; the caller checks that the others are finite first
      * ({@code io.ModelFiles}). Nothing is copied unless every check passes.
      *
      * @param source tensors by state_dict key, of either dtype
