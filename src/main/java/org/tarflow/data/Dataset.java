@@ -5,21 +5,35 @@ import org.tarflow.tensor.Tensor;
 
 /** Training or test data for a TarFlow model: images ({@link ImageDataset}) or sequences ({@link SequenceDataset}). */
 public interface Dataset {
-    /** Number of items N. */
+    /** {@return the number of items N} */
     int size();
 
-    /** The shape of one item: (C, H, W) for images, (T, D) for sequences. */
+    /** {@return the shape of one item: (C, H, W) for images, (T, D) for sequences} */
     int[] itemShape();
 
-    /** Items {@code indices} as (B, C, H, W) images in [-1, 1] or (B, T, D) sequences. */
+    /**
+     * {@return items {@code indices} as a new (B, C, H, W) tensor of images in [-1, 1] or (B, T, D) sequences}
+     *
+     * @param indices the items, in batch order (B = {@code indices.length}; repeats allowed)
+     * @param dtype   the dtype of the tensor (that of the model)
+     */
     Tensor batch(int[] indices, DType dtype);
 
-    /** Labels of items {@code indices}, in [0, {@link #numClasses()}); null when the data have no labels. */
+    /**
+     * {@return labels of items {@code indices}, in [0, {@link #numClasses()}) (a new array); null when the
+     * data have no labels}
+     *
+     * @param indices the items, in batch order
+     */
     int[] labels(int[] indices);
 
-    /** Number of classes; 0 when the data have no labels. */
+    /** {@return the number of classes; 0 when the data have no labels} */
     int numClasses();
 
-    /** The first {@code n} items (or all if fewer). */
+    /**
+     * {@return a dataset of the first {@code n} items (or all if fewer)}, as {@code --train-images} uses
+     *
+     * @param n how many items to keep
+     */
     Dataset head(int n);
 }

@@ -40,6 +40,12 @@ import org.tarflow.tensor.Tensor;
  */
 public record SequenceDataset(double[] values, int[] labels, int length, int dim, int numClasses) implements Dataset {
 
+    /**
+     * Checks that the arrays fit the shape.
+     *
+     * @throws IllegalArgumentException if T or D is below 1, the values are not a whole number of
+     *         sequences, or the labels are not one per sequence
+     */
     public SequenceDataset {
         if (length < 1 || dim < 1 || values.length % (length * dim) != 0) {
             throw new IllegalArgumentException(values.length + " values are not N sequences of " + length + " x " + dim);
@@ -91,12 +97,18 @@ public record SequenceDataset(double[] values, int[] labels, int length, int dim
     }
 
     /**
-     * Reads a {@code .safetensors} or {@code .csv} file (by its suffix).
+     * Reads a {@code .safetensors} or {@code .csv} file (by its suffix), in the formats of the class
+     * comment; for CSV the labels' K is the largest label + 1.
      *
+     * @param file     the data file
      * @param tokenDim D for a CSV file (its lines hold T·D values); ignored for safetensors, whose {@code x} has
      *                 its shape
+     * @return the sequences, labelled if the file has labels
      * @throws TensorFileException naming the file, line or tensor that is wrong: no {@code x}, a wrong shape,
-     *                             non-numeric or non-finite values, lines of different lengths, bad labels
+     *                             non-numeric or non-finite values, lines of different lengths, bad labels,
+     *                             fewer than 2 tokens per sequence, or a suffix other than the two
+     * @throws IllegalArgumentException for a CSV file with {@code tokenDim < 1}
+     * @throws IOException         if the file cannot be read
      */
     public static SequenceDataset read(Path file, int tokenDim) throws IOException {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
@@ -254,7 +266,12 @@ public record SequenceDataset(double[] values, int[] labels, int length, int dim
     /**
      * Writes sequences x (N, T, D) and optional labels atomically as {@code .safetensors} ({@code x} F64 or
      * F32 as x's dtype, {@code y} I64) or {@code .csv} (header {@code x0_0,...,label}), by the suffix of
-     * {@code file}.
+     * {@code file}. This is the inverse of {@link #read} (for CSV, given the same D).
+     *
+     * @param file   the file to create or replace, ending in {@code .csv} or (otherwise) written as safetensors
+     * @param x      (N, T, D) sequences, F64 or F32
+     * @param labels N labels, or null for none
+     * @throws IOException if the file cannot be written
      */
     public static void write(Path file, Tensor x, int[] labels) throws IOException {
         int n = x.dim(0);

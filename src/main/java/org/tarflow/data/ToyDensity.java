@@ -25,10 +25,18 @@ public enum ToyDensity {
      */
     MOONS;
 
+    /** Standard deviation of each component of {@link #GAUSSIANS}. */
     public static final double MIXTURE_STD = 0.2;
+    /** Standard deviation of the noise of {@link #MOONS}, before the scaling by 2. */
     public static final double MOONS_NOISE = 0.05;
 
-    /** {@code n} points, (n, 2, 1) values x0, y0, x1, y1, ... */
+    /**
+     * {@return {@code n} points drawn from the target, as the values of an (n, 2, 1) sequence tensor:
+     * x0, y0, x1, y1, ...}
+     *
+     * @param n   number of points
+     * @param rng the generator
+     */
     public double[] sample(int n, SplittableRandom rng) {
         double[] v = new double[2 * n];
         for (int i = 0; i < n; i++) {
@@ -60,14 +68,16 @@ public enum ToyDensity {
         return v;
     }
 
-    /** Whether {@link #logDensity} is known in closed form. */
+    /** {@return whether {@link #logDensity} is known in closed form (all but {@link #MOONS})} */
     public boolean hasDensity() {
         return this != MOONS;
     }
 
     /**
-     * log p(x, y) in nats, or −∞ outside the support.
+     * {@return log p(x, y) in nats, or −∞ outside the support}
      *
+     * @param x the first coordinate (token 0)
+     * @param y the second coordinate (token 1)
      * @throws UnsupportedOperationException for {@link #MOONS}
      */
     public double logDensity(double x, double y) {
@@ -94,7 +104,14 @@ public enum ToyDensity {
         }
     }
 
-    /** The differential entropy −E[log p] in nats, by Monte Carlo over {@code n} samples where it has no closed form. */
+    /**
+     * {@return the differential entropy −E[log p] in nats per point} Closed form (log 8) for
+     * {@link #CHECKERBOARD}; for {@link #GAUSSIANS} a Monte Carlo mean of −log p over {@code n} samples.
+     *
+     * @param n   samples of the Monte Carlo estimate
+     * @param rng the generator of those samples
+     * @throws UnsupportedOperationException for {@link #MOONS}, which has no closed-form density
+     */
     public double entropy(int n, SplittableRandom rng) {
         if (this == CHECKERBOARD) {
             return Math.log(8);
@@ -107,7 +124,12 @@ public enum ToyDensity {
         return s / n;
     }
 
-    /** Parses a target name: gaussians, checkerboard or moons. */
+    /**
+     * {@return the target of that name}
+     *
+     * @param name gaussians, checkerboard or moons, in any case
+     * @throws IllegalArgumentException for another name
+     */
     public static ToyDensity parse(String name) {
         for (ToyDensity d : values()) {
             if (d.name().equalsIgnoreCase(name)) {

@@ -21,7 +21,13 @@ public final class BitsPerDim {
     private BitsPerDim() {
     }
 
-    /** (B) bits per dimension of each sample of a forward pass. */
+    /**
+     * {@return (B) bits per dimension of each sample of a forward pass, by the formula above} The input
+     * should carry the dequantisation noise ({@link Likelihood} adds it); without it the value is that of
+     * the continuous density.
+     *
+     * @param r a forward pass on images in [-1, 1] (its logdets per dimension)
+     */
     public static Tensor perSample(ForwardResult r) {
         Tensor z = r.z();
         int b = z.dim(0);

@@ -19,6 +19,9 @@ public final class Likelihood {
     }
 
     /**
+     * The mean of per-item scores over a test set: bits/dim for {@link Likelihood#bitsPerDim}, nats per
+     * dimension for {@link NegativeLogLikelihood#perDimension}.
+     *
      * @param mean      mean bits/dim over the images
      * @param stdError  standard error of that mean (sample standard deviation / sqrt(n))
      * @param count     number of images
@@ -28,7 +31,19 @@ public final class Likelihood {
 
     /**
      * Scores every image of {@code data} in batches of {@code batchSize}; the dequantisation noise of batch
-     * i comes from {@code Seeds.stream(seed, EVAL, i)}. {@code progress} receives the number of images done.
+     * i comes from {@code Seeds.stream(seed, EVAL, i)}, so a seed fixes the result. Runs without keeping
+     * activations ({@link TarFlowModel#forwardNoGrad}).
+     *
+     * @param model     the model, in the dtype the images are given in
+     * @param data      the test images
+     * @param batchSize images per forward pass
+     * @param useLabels score a conditional model given each image's label, log p(x | y); false for the mean
+     *                  class embedding, as the reference's script does
+     * @param seed      seed of the dequantisation noise
+     * @param progress  receives the number of images done after each batch; may be null
+     * @return mean bits/dim, its standard error and the image count
+     * @throws IllegalArgumentException if {@code batchSize} is not positive, the data are empty, or the
+     *         images do not fit the model
      */
     public static Result bitsPerDim(TarFlowModel model, ImageDataset data, int batchSize, boolean useLabels, long seed,
                                     IntConsumer progress) {

@@ -15,7 +15,12 @@ public final class NegativeLogLikelihood {
     private NegativeLogLikelihood() {
     }
 
-    /** (B) {@code −log p(x)} per sample, in nats summed over its T·D values. */
+    /**
+     * {@return (B) {@code −log p(x)} per sample, in nats summed over its T·D values} The prior is N(0, 1),
+     * as in the training loss, also for a volume-preserving model with a learned {@code var}.
+     *
+     * @param r a forward pass of the model on the data (logdets per dimension, as always)
+     */
     public static Tensor perSample(ForwardResult r) {
         Tensor z = r.z();
         int b = z.dim(0);
@@ -35,6 +40,16 @@ public final class NegativeLogLikelihood {
     /**
      * Mean NLL over a dataset in nats per dimension, with its standard error, in batches of {@code batchSize};
      * labelled data are scored given their label when {@code useLabels} and the model is conditional.
+     * No noise is added to the data.
+     *
+     * @param model     the model
+     * @param data      the data, images or sequences of the model's shape
+     * @param batchSize items per forward pass
+     * @param useLabels score given the labels (when the data and the model have them)
+     * @param progress  receives the number of items done after each batch; may be null
+     * @return mean nats per dimension, its standard error and the item count
+     * @throws IllegalArgumentException if {@code batchSize} is not positive, the data are empty, or the
+     *         items do not fit the model
      */
     public static Likelihood.Result perDimension(TarFlowModel model, Dataset data, int batchSize, boolean useLabels,
                                                  IntConsumer progress) {

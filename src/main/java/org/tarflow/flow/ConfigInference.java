@@ -28,21 +28,42 @@ public final class ConfigInference {
     private ConfigInference() {
     }
 
-    /** What the caller knows about the image shape; null fields are unknown. */
+    /**
+     * What the caller knows about the image shape (the command line's {@code --in-channels},
+     * {@code --patch-size}, {@code --img-size}); null fields are unknown.
+     *
+     * @param inChannels image channels C, or null
+     * @param patchSize  patch side p, or null
+     * @param imgSize    image side in pixels, or null
+     */
     public record Hints(Integer inChannels, Integer patchSize, Integer imgSize) {
+        /** Nothing known: the split of D is assumed (C = 1 or 3). */
         public static final Hints NONE = new Hints(null, null, null);
 
+        /** {@return whether any field is given} */
         public boolean any() {
             return inChannels != null || patchSize != null || imgSize != null;
         }
     }
 
-    /** The result and, when the channel/patch split was assumed rather than given, a note saying so. */
+    /**
+     * The result of {@link #infer}.
+     *
+     * @param config     the inferred configuration
+     * @param assumption null when the shapes and hints determined everything; otherwise a note for the
+     *                   user saying what was assumed (the channel/patch split, or that the model is a
+     *                   sequence model)
+     */
     public record Inferred(ModelConfig config, String assumption) {
     }
 
     /**
+     * Infers the configuration from the shapes of {@code blocks.*} tensors, as the class comment describes.
+     * Only block 0's shapes are read; the loader then checks every tensor against the model it builds.
+     *
      * @param shapes tensor shapes by state_dict key
+     * @param hints  what is known of the image shape; {@link Hints#NONE} if nothing
+     * @return the configuration and what was assumed to get it
      * @throws IllegalArgumentException when the keys are not a TarFlow state_dict, or the hints do not fit
      */
     public static Inferred infer(Map<String, int[]> shapes, Hints hints) {

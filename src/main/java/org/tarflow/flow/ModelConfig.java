@@ -20,7 +20,19 @@ import org.tarflow.nn.Attention;
 public record ModelConfig(int inChannels, int imgSize, int patchSize, int channels, int numBlocks,
                           int layersPerBlock, boolean nvp, int numClasses, int seqLength) {
 
-    /** An image model (the reference's {@code Model(...)} arguments). */
+    /**
+     * An image model: the reference's {@code Model(...)} arguments, with {@code seqLength} 0.
+     *
+     * @param inChannels     image channels C (1 grey, 3 RGB)
+     * @param imgSize        image side in pixels, a multiple of {@code patchSize}
+     * @param patchSize      patch side p; (imgSize/p)² must be at least 2
+     * @param channels       Transformer width, a positive multiple of 64
+     * @param numBlocks      number of flow blocks
+     * @param layersPerBlock Transformer layers per block
+     * @param nvp            affine (true) or volume-preserving (false)
+     * @param numClasses     classes of the class embedding; 0 for unconditional
+     * @throws IllegalArgumentException as the canonical constructor
+     */
     public ModelConfig(int inChannels, int imgSize, int patchSize, int channels, int numBlocks, int layersPerBlock,
                        boolean nvp, int numClasses) {
         this(inChannels, imgSize, patchSize, channels, numBlocks, layersPerBlock, nvp, numClasses, 0);
@@ -29,6 +41,16 @@ public record ModelConfig(int inChannels, int imgSize, int patchSize, int channe
     /**
      * A model of sequences of {@code t} tokens of {@code d} values each (B, T, D), e.g. atoms of a molecule
      * (D = 3) or a 2-D point as T = 2 tokens of D = 1.
+     *
+     * @param t              T, tokens per sequence, at least 2 (each block passes its first token unchanged)
+     * @param d              D, values per token
+     * @param channels       Transformer width, a positive multiple of 64
+     * @param numBlocks      number of flow blocks
+     * @param layersPerBlock Transformer layers per block
+     * @param nvp            affine (true) or volume-preserving (false)
+     * @param numClasses     classes of the class embedding; 0 for unconditional
+     * @return the configuration, with {@code imgSize} 0 and {@code patchSize} 1
+     * @throws IllegalArgumentException if {@code t < 2} or a field is invalid as for the canonical constructor
      */
     public static ModelConfig sequence(int t, int d, int channels, int numBlocks, int layersPerBlock, boolean nvp,
                                        int numClasses) {
@@ -40,6 +62,11 @@ public record ModelConfig(int inChannels, int imgSize, int patchSize, int channe
     }
 
     /**
+     * Validates the configuration: positive sizes; an image side divisible by the patch size and at
+     * least 2 patches (or, for a sequence model, {@code imgSize} 0, {@code patchSize} 1 and at least 2
+     * tokens); a width that is a multiple of 64; and a model small enough to build (at most 2^20 patches,
+     * 2^20 values per patch and about 2·10⁹ parameters).
+     *
      * @throws IllegalArgumentException naming the offending field and what to change
      */
     public ModelConfig {
@@ -117,27 +144,27 @@ public record ModelConfig(int inChannels, int imgSize, int patchSize, int channe
         }
     }
 
-    /** T, the sequence length (patches of an image, or tokens). */
+    /** {@return T, the sequence length (patches of an image, or tokens)} */
     public int numPatches() {
         return seqLength > 0 ? seqLength : numPatches(imgSize, patchSize);
     }
 
-    /** D, the values per patch or token: C·p² for images. */
+    /** {@return D, the values per patch or token: C·p² for images} */
     public int patchDim() {
         return seqLength > 0 ? inChannels : inChannels * patchSize * patchSize;
     }
 
-    /** True for an image model, false for a sequence model. */
+    /** {@return true for an image model, false for a sequence model} */
     public boolean isImage() {
         return seqLength == 0;
     }
 
-    /** True when the model has a class embedding. */
+    /** {@return true when the model has a class embedding ({@code numClasses > 0})} */
     public boolean conditional() {
         return numClasses > 0;
     }
 
-    /** The reference's MNIST-notebook model: 1×28×28, patch 4, width 128, 4 blocks × 4 layers, 10 classes. */
+    /** {@return the reference's MNIST-notebook model: 1×28×28, patch 4, width 128, 4 blocks × 4 layers, affine, 10 classes} */
     public static ModelConfig mnistNotebook() {
         return new ModelConfig(1, 28, 4, 128, 4, 4, true, 10);
     }

@@ -32,7 +32,13 @@ public final class DensityPlot {
     private record Panel(String title, double[][] density, double[] points) {
     }
 
-    /** Panels over [lo, hi]² (x to the right, y up). */
+    /**
+     * Starts an empty row of panels over the window [lo, hi]² (x to the right, y up).
+     *
+     * @param lo lower end of both axes
+     * @param hi upper end of both axes
+     * @throws IllegalArgumentException unless {@code hi > lo}
+     */
     public DensityPlot(double lo, double hi) {
         if (!(hi > lo)) {
             throw new IllegalArgumentException("empty window [" + lo + ", " + hi + "]");
@@ -44,18 +50,34 @@ public final class DensityPlot {
     /**
      * A heat map of a density sampled on a regular grid: {@code density[i][j]} at x = cell j, y = cell i (row 0
      * at the bottom), in any non-negative unit (shown linearly from 0 to its maximum); NaN cells are drawn grey.
+     *
+     * @param title   the panel's caption
+     * @param density rows of cells over the window, all rows of one length
+     * @return this plot, for chaining
      */
     public DensityPlot heatMap(String title, double[][] density) {
         panels.add(new Panel(title, density, null));
         return this;
     }
 
-    /** A scatter of points given as x0, y0, x1, y1, ... */
+    /**
+     * Adds a scatter of points; those outside the window are not drawn.
+     *
+     * @param title  the panel's caption
+     * @param points coordinates x0, y0, x1, y1, ...
+     * @return this plot, for chaining
+     */
     public DensityPlot scatter(String title, double[] points) {
         panels.add(new Panel(title, null, points));
         return this;
     }
 
+    /**
+     * Renders the panels left to right and writes them as one PNG, atomically.
+     *
+     * @param file the PNG to create or replace
+     * @throws IOException if the file cannot be written
+     */
     public void write(Path file) throws IOException {
         int width = panels.size() * (PANEL + MARGIN) + MARGIN;
         int height = TITLE + PANEL + MARGIN;

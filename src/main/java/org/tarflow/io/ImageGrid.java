@@ -18,7 +18,14 @@ public final class ImageGrid {
     private ImageGrid() {
     }
 
-    /** The grid as an image, for x (N, C, H, W) with C = 1 or 3. */
+    /**
+     * {@return the grid as an image: 8-bit grey for one channel, RGB for three} Non-finite values are
+     * left out of the min–max range and drawn as its minimum.
+     *
+     * @param x    (N, C, H, W) images with N &gt; 0 and C = 1 or 3, on any scale
+     * @param nrow images per row of the grid (torchvision's {@code nrow})
+     * @throws IllegalArgumentException for another shape or a non-positive {@code nrow}
+     */
     public static BufferedImage render(Tensor x, int nrow) {
         int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
         if (x.rank() != 4 || (c != 1 && c != 3) || n == 0) {
@@ -68,7 +75,14 @@ public final class ImageGrid {
         return (int) Math.max(0, Math.min(255, Math.floor(v * 255 + 0.5)));
     }
 
-    /** Renders and writes the grid atomically. */
+    /**
+     * Renders the grid ({@link #render}) and writes it as a PNG, atomically.
+     *
+     * @param file the PNG to create or replace
+     * @param x    (N, C, H, W) images, C = 1 or 3
+     * @param nrow images per row
+     * @throws IOException if the file cannot be written
+     */
     public static void write(Path file, Tensor x, int nrow) throws IOException {
         BufferedImage img = render(x, nrow);
         AtomicFiles.write(file, out -> {

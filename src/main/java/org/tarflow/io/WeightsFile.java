@@ -19,10 +19,25 @@ public final class WeightsFile {
     private WeightsFile() {
     }
 
-    /** The file's tensors and (safetensors only) metadata. */
+    /**
+     * The file's tensors and metadata.
+     *
+     * @param tensors  every tensor by key, in file order
+     * @param metadata safetensors metadata; always empty for a PyTorch file
+     */
     public record Contents(Map<String, StoredTensor> tensors, Map<String, String> metadata) {
     }
 
+    /**
+     * Reads a weights file of either format. A file starting with {@code PK} (zip) or byte 0x80 (a
+     * legacy pickle), or named like a PyTorch file, is read by {@link TorchCheckpoint}; any other by
+     * {@link Safetensors}.
+     *
+     * @param file the file
+     * @return its tensors and metadata
+     * @throws TensorFileException if the file is missing, a directory, or malformed for its format
+     * @throws IOException if it cannot be read
+     */
     public static Contents read(Path file) throws IOException {
         byte[] head;
         try (InputStream in = Files.newInputStream(file)) {
@@ -49,6 +64,9 @@ public final class WeightsFile {
      * ({@link ModelFiles#OPTIMIZER_PREFIX}), with the {@code module.} prefix that
      * {@code DistributedDataParallel} adds removed when every key has it.
      *
+     * @param file the file the contents came from, for messages
+     * @param c    the contents from {@link #read}
+     * @return the state_dict tensors by key (the contents' tensors, not copies), in file order
      * @throws TensorFileException when a tensor is not floating-point or holds NaN or infinity
      */
     public static Map<String, Tensor> stateDict(Path file, Contents c) throws TensorFileException {

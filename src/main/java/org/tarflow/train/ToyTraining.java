@@ -21,6 +21,7 @@ import org.tarflow.tensor.Tensor;
  * evaluates the learned density on a grid for plotting.
  */
 public final class ToyTraining {
+    /** Flow blocks of the toy model; with T = 2 each block transforms one coordinate given the other, alternating. */
     public static final int BLOCKS = 6;
     private static final int TRAIN_POINTS = 32768;
     private static final int TEST_POINTS = 8192;
@@ -30,6 +31,8 @@ public final class ToyTraining {
     }
 
     /**
+     * What {@link #run} gives.
+     *
      * @param model          the trained model (float32)
      * @param testNll        mean −log p of held-out target points, nats per point (both coordinates)
      * @param testNllStdErr  its standard error
@@ -45,6 +48,18 @@ public final class ToyTraining {
     /**
      * Trains for {@code epochs} passes over {@value #TRAIN_POINTS} target points ({@value #BATCH} per step),
      * writing the checkpoint and log into {@code outDir}, then draws {@code numSamples} samples.
+     * Training and test points come from {@code Seeds.stream(seed, SYNTHETIC_DATA, 0)}, the samples' noise
+     * from the {@code SAMPLES} stream.
+     *
+     * @param target     the density to fit
+     * @param epochs     passes over the training points (the first is warm-up)
+     * @param seed       fixes the data, the initial weights and every draw of training and sampling
+     * @param outDir     folder for the checkpoint and the log
+     * @param k          the kernels
+     * @param listener   receives the training progress
+     * @param numSamples samples to draw from the trained model
+     * @return the model, its test NLL next to the target's entropy, and the samples
+     * @throws IOException if the checkpoint or log cannot be written
      */
     public static Result run(ToyDensity target, int epochs, long seed, Path outDir, Kernels k, Trainer.Listener listener,
                              int numSamples) throws IOException {
@@ -80,6 +95,12 @@ public final class ToyTraining {
     /**
      * The model's density p(x, y) on a {@code cells}×{@code cells} grid of cell centres over [lo, hi]²:
      * {@code [i][j]} at x = cell j, y = cell i.
+     *
+     * @param model a model of 2-D points (T = 2 tokens of D = 1)
+     * @param lo    lower end of both axes
+     * @param hi    upper end of both axes
+     * @param cells grid cells per axis
+     * @return the density values {@code exp(log p)}, per unit area
      */
     public static double[][] densityGrid(TarFlowModel model, double lo, double hi, int cells) {
         double[][] out = new double[cells][cells];
@@ -98,7 +119,17 @@ public final class ToyTraining {
         return out;
     }
 
-    /** The target's density on the same grid: closed form, or a normalised histogram of {@code n} samples. */
+    /**
+     * The target's density on the same grid as {@link #densityGrid}: closed form, or (for a target without
+     * one) a normalised histogram of 400,000 samples.
+     *
+     * @param target the toy density
+     * @param lo     lower end of both axes
+     * @param hi     upper end of both axes
+     * @param cells  grid cells per axis
+     * @param rng    draws the histogram's samples; unused when the density has a closed form
+     * @return the density values per unit area, {@code [i][j]} at x = cell j, y = cell i
+     */
     public static double[][] targetGrid(ToyDensity target, double lo, double hi, int cells, SplittableRandom rng) {
         double[][] out = new double[cells][cells];
         double step = (hi - lo) / cells;

@@ -30,22 +30,47 @@ public final class Trainer {
 
     /** Progress of the loop, for a progress bar. */
     public interface Listener {
+        /**
+         * Called after every step, skipped or not.
+         *
+         * @param info where the run is and what the step gave
+         */
         void step(StepInfo info);
 
+        /**
+         * Called at the end of every epoch, after the checkpoint, the hook and the log line.
+         *
+         * @param summary the epoch's means
+         */
         void epoch(EpochSummary summary);
     }
 
     /** Extra per-epoch work (test likelihood, sample grids); returns metrics to log. */
     @FunctionalInterface
     public interface EpochHook {
+        /**
+         * Runs after the end-of-epoch checkpoint.
+         *
+         * @param epoch the epoch just finished, 1-based
+         * @param model the model being trained (its parameters must not be changed)
+         * @return metrics to add to the epoch's log line, by name
+         * @throws IOException if the work writes files and fails; the run stops
+         */
         Map<String, Double> afterEpoch(int epoch, TarFlowModel model) throws IOException;
     }
 
     /**
-     * @param step         steps taken so far (1-based after the step), out of {@code totalSteps}
-     * @param epoch        current epoch, 1-based
-     * @param stepInEpoch  steps taken in this epoch, 1-based
-     * @param imagesPerSec throughput since the loop (re)started
+     * One step's progress.
+     *
+     * @param step          steps taken so far (1-based after the step), out of {@code totalSteps}
+     * @param totalSteps    steps of the whole run
+     * @param epoch         current epoch, 1-based
+     * @param epochs        epochs of the run
+     * @param stepInEpoch   steps taken in this epoch, 1-based
+     * @param stepsPerEpoch steps per epoch
+     * @param loss          the step's loss {@code ½·mean(z²) − mean(logdets)}; NaN for a skipped step
+     * @param lr            the learning rate the step used
+     * @param imagesPerSec  throughput since the loop (re)started
      */
     public record StepInfo(long step, long totalSteps, int epoch, int epochs, int stepInEpoch, int stepsPerEpoch,
                            double loss, double lr, double imagesPerSec) {
@@ -53,13 +78,26 @@ public final class Trainer {
 
     /**
      * Means over the steps of one epoch that this process ran: all of them, or after a resume only those
-     * since the checkpoint ({@code steps} says how many).
+     * since the checkpoint ({@code steps} says how many). The means are NaN when every step was skipped.
+     *
+     * @param epoch        the epoch, 1-based
+     * @param epochs       epochs of the run
+     * @param steps        steps averaged (skipped steps are not)
+     * @param loss         mean loss {@code ½·mean(z²) − mean(logdets)}
+     * @param mseZ         mean of {@code ½·mean(z²)}, the prior term
+     * @param logdet       mean of {@code mean(logdets)}, the per-dimension log-determinant
+     * @param lr           the learning rate of the epoch's last step
+     * @param seconds      wall time of the epoch in this process
+     * @param imagesPerSec images per second over the epoch, skipped steps included
+     * @param extra        the hook's metrics, and {@code skipped_steps} if any
      */
     public record EpochSummary(int epoch, int epochs, int steps, double loss, double mseZ, double logdet, double lr,
                                double seconds, double imagesPerSec, Map<String, Double> extra) {
     }
 
+    /** File name of the run's checkpoint in the output folder. */
     public static final String CHECKPOINT = "checkpoint.safetensors";
+    /** File name of the run's log in the output folder: one JSON object per epoch. */
     public static final String LOG = "train-log.jsonl";
 
     private final Checkpoint.State state;
@@ -81,10 +119,19 @@ public final class Trainer {
     }
 
     /**
+     * Prepares a run (new, or resumed from {@code state.step()}) and checks that the data fit it.
+     *
+     * @param state           model, optimiser, settings and step to start from
+     * @param data            the training set; each epoch cuts a fresh random permutation of all its items
+     *                        into {@code stepsPerEpoch} batches and drops the remainder
+     * @param outDir          where the checkpoint and the log are written
      * @param checkpointEvery also checkpoint every this many steps (0: only at the end of epochs)
      * @param onNonFinite     what a non-finite loss or gradient does; the check runs before the optimiser
      *                        step, so the parameters (and the last checkpoint) stay finite either way
-     * @throws IllegalArgumentException when the batch size exceeds the dataset
+     * @throws IllegalArgumentException when the batch size exceeds the dataset, the items do not have the
+     *         model's shape, a conditional model gets unlabelled data or more classes than it has, the
+     *         training set's size differs from the one the run started with, or the state is past the
+     *         run's last step
      */
     public Trainer(Checkpoint.State state, Dataset data, Path outDir, long checkpointEvery,
                    NonFinitePolicy onNonFinite) {
@@ -128,10 +175,12 @@ public final class Trainer {
         return java.util.Arrays.stream(s).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining("x"));
     }
 
+    /** {@return optimiser steps per epoch: training set size / batch size, rounded down} */
     public int stepsPerEpoch() {
         return stepsPerEpoch;
     }
 
+    /** {@return optimiser steps of the whole run: epochs × {@link #stepsPerEpoch()}} */
     public long totalSteps() {
         return schedule.totalSteps();
     }
@@ -139,6 +188,12 @@ public final class Trainer {
     /**
      * Runs from the state's step to the end of the last epoch. First removes the temporary checkpoint files
      * a killed run may have left in the output directory.
+     *
+     * @param listener receives every step and epoch
+     * @param hook     extra work after each epoch's checkpoint; null for none
+     * @throws IOException if a checkpoint, the log or the hook's output cannot be written
+     * @throws TrainingDivergedException with {@link NonFinitePolicy#STOP}, at the first non-finite loss or
+     *         gradient
      */
     public void run(Listener listener, EpochHook hook) throws IOException {
         AtomicFiles.removeStale(outDir.resolve(CHECKPOINT));
