@@ -83,7 +83,7 @@ public final class Comparison {
                 rows.add(new Row(key, ref.shape(), Double.NaN, false, "reference is not a float tensor"));
             } else if (mine == null) {
                 rows.add(new Row(key, ref.shape(), Double.NaN, false, "not computed (unknown output key)"));
-            } else if (mine.size() != ref.floats().size()) {
+            } else if (!Arrays.equals(mine.shape(), ref.shape())) {
                 rows.add(new Row(key, ref.shape(), Double.NaN, false, "shape " + Arrays.toString(mine.shape())
                         + " differs from the reference"));
             } else {

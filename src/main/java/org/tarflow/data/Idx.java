@@ -20,7 +20,7 @@ public final class Idx {
     private static final int UBYTE = 0x08;
     /** Generous caps that stop a corrupt length field from allocating gigabytes. */
     private static final long MAX_ITEMS = 100_000_000L;
-    private static final long MAX_BYTES = 1L << 31;
+    private static final long MAX_BYTES = Integer.MAX_VALUE - 8; // the largest Java array
 
     private Idx() {
     }

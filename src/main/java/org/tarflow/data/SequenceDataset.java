@@ -124,8 +124,11 @@ public record SequenceDataset(double[] values, int[] labels, int length, int dim
     private static SequenceDataset readSafetensors(Path file) throws IOException {
         Safetensors.Contents c = Safetensors.read(file);
         StoredTensor x = c.require(file, "x");
-        if (!x.isFloat() || x.shape().length != 3) {
-            throw new TensorFileException(file, "tensor 'x' must be a float tensor (N, T, D), got " + x);
+        if (!x.isFloat() || x.shape().length != 3 || x.shape()[2] == 0) {
+            throw new TensorFileException(file, "tensor 'x' must be a float tensor (N, T, D) with D >= 1, got " + x);
+        }
+        if (x.shape()[0] == 0) {
+            throw new TensorFileException(file, "holds no sequences");
         }
         double[] values = x.floats().toDoubleArray();
         checkFinite(file, values);

@@ -1,15 +1,19 @@
 package org.tarflow.eval;
 
-/** The mean of a stream of values and its standard error (sample standard deviation / √n). */
+/**
+ * The mean of a stream of values and its standard error (sample standard deviation / √n), by Welford's
+ * update, which stays accurate when the mean is large compared with the spread.
+ */
 final class RunningMean {
-    private double sum;
-    private double sumSq;
+    private double mean;
+    private double m2;
     private int count;
 
     void add(double v) {
-        sum += v;
-        sumSq += v * v;
         count++;
+        double delta = v - mean;
+        mean += delta / count;
+        m2 += delta * (v - mean);
     }
 
     int count() {
@@ -17,8 +21,7 @@ final class RunningMean {
     }
 
     Likelihood.Result result() {
-        double mean = sum / count;
-        double var = count > 1 ? Math.max(0, (sumSq - count * mean * mean) / (count - 1)) : 0;
+        double var = count > 1 ? m2 / (count - 1) : 0;
         return new Likelihood.Result(mean, Math.sqrt(var / count), count);
     }
 }

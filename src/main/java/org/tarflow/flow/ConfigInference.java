@@ -92,6 +92,10 @@ public final class ConfigInference {
                     + 2 * d + " (affine) or D = " + d + " (volume-preserving)");
         }
         int[] classEmbed = shapes.get("blocks.0.class_embed");
+        if (classEmbed != null && (classEmbed.length != 3 || classEmbed[1] != 1 || classEmbed[2] != channels)) {
+            throw new IllegalArgumentException("not a TarFlow state_dict: blocks.0.class_embed has shape "
+                    + Arrays.toString(classEmbed) + ", expected (classes, 1, " + channels + ")");
+        }
         int classes = classEmbed == null ? 0 : classEmbed[0];
         int side = (int) Math.round(Math.sqrt(t));
         if (side * side != t) {

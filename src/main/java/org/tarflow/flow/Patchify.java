@@ -22,10 +22,10 @@ public final class Patchify {
      * @throws IllegalArgumentException if H or W is not a multiple of {@code p}
      */
     public static Tensor patchify(Tensor img, int p) {
-        int n = img.dim(0), c = img.dim(1), h = img.dim(2), w = img.dim(3);
-        if (img.rank() != 4 || h % p != 0 || w % p != 0) {
+        if (img.rank() != 4 || img.dim(2) % p != 0 || img.dim(3) % p != 0) {
             throw new IllegalArgumentException("cannot cut " + img + " into " + p + "x" + p + " patches");
         }
+        int n = img.dim(0), c = img.dim(1), h = img.dim(2), w = img.dim(3);
         int gw = w / p;
         int t = (h / p) * gw;
         int d = c * p * p;
@@ -58,12 +58,12 @@ public final class Patchify {
      * @throws IllegalArgumentException if the sequence's T or D does not fit that image shape
      */
     public static Tensor unpatchify(Tensor seq, int p, int channels, int size) {
-        int n = seq.dim(0), t = seq.dim(1), d = seq.dim(2);
         int gw = size / p;
-        if (seq.rank() != 3 || d != channels * p * p || t != gw * gw || size % p != 0) {
+        if (seq.rank() != 3 || seq.dim(2) != channels * p * p || seq.dim(1) != gw * gw || size % p != 0) {
             throw new IllegalArgumentException("cannot fold " + seq + " into " + channels + "x" + size + "x" + size
                     + " images with patch " + p);
         }
+        int n = seq.dim(0), t = seq.dim(1), d = seq.dim(2);
         Tensor img = Tensor.zeros(seq.dtype(), n, channels, size, size);
         Object src = seq.array();
         Object dst = img.array();

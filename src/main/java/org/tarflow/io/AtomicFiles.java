@@ -116,12 +116,14 @@ public final class AtomicFiles {
         if (dir == null || !Files.isDirectory(dir)) {
             return 0;
         }
-        String prefix = "." + target.getFileName() + ".";
+        // write() names them "." + name + "." + digits + ".tmp" (Files.createTempFile), and nothing else
+        java.util.regex.Pattern temp = java.util.regex.Pattern.compile(
+                java.util.regex.Pattern.quote("." + target.getFileName() + ".") + "\\d+\\.tmp");
         int removed = 0;
         try (var files = Files.list(dir)) {
             for (Path p : files.toList()) {
                 String n = p.getFileName().toString();
-                if (n.startsWith(prefix) && n.endsWith(".tmp") && Files.isRegularFile(p)) {
+                if (temp.matcher(n).matches() && Files.isRegularFile(p)) {
                     Files.deleteIfExists(p);
                     removed++;
                 }

@@ -27,10 +27,10 @@ public final class ImageGrid {
      * @throws IllegalArgumentException for another shape or a non-positive {@code nrow}
      */
     public static BufferedImage render(Tensor x, int nrow) {
-        int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
-        if (x.rank() != 4 || (c != 1 && c != 3) || n == 0) {
+        if (x.rank() != 4 || (x.dim(1) != 1 && x.dim(1) != 3) || x.dim(0) == 0) {
             throw new IllegalArgumentException("expected (N>0, 1 or 3, H, W) images, got " + x);
         }
+        int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
         if (nrow <= 0) {
             throw new IllegalArgumentException("nrow must be positive, got " + nrow);
         }

@@ -195,6 +195,9 @@ public final class Safetensors {
                 throw new TensorFileException(file, where + "data_offsets [" + begin + ", " + end
                         + "] outside the " + dataSize + " data bytes");
             }
+            if (end - begin > Integer.MAX_VALUE - 8) {
+                throw new TensorFileException(file, where + (end - begin) + " bytes, more than one tensor may hold here (2 GB)");
+            }
             if (end - begin != count * esize) {
                 throw new TensorFileException(file, where + "shape " + java.util.Arrays.toString(shape) + " of " + dtype
                         + " needs " + count * esize + " bytes, data_offsets give " + (end - begin));

@@ -40,8 +40,10 @@ public final class WeightsFile {
      */
     public static Contents read(Path file) throws IOException {
         byte[] head;
+        long size;
         try (InputStream in = Files.newInputStream(file)) {
-            head = in.readNBytes(4);
+            head = in.readNBytes(9);
+            size = Files.size(file);
         } catch (NoSuchFileException e) {
             throw new TensorFileException(file, "no such file");
         } catch (IOException e) {
@@ -50,13 +52,31 @@ public final class WeightsFile {
             }
             throw e;
         }
-        boolean zip = head.length == 4 && head[0] == 'P' && head[1] == 'K';
-        boolean legacyPickle = head.length > 0 && (head[0] & 0xff) == 0x80;
-        if (zip || legacyPickle || TorchCheckpoint.isTorchFileName(file)) {
-            return new Contents(TorchCheckpoint.read(file), Map.of());
+        if (!looksLikeSafetensors(head, size)) {
+            boolean zip = head.length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+            boolean legacyPickle = head.length > 0 && (head[0] & 0xff) == 0x80;
+            if (zip || legacyPickle || TorchCheckpoint.isTorchFileName(file)) {
+                return new Contents(TorchCheckpoint.read(file), Map.of());
+            }
         }
         Safetensors.Contents c = Safetensors.read(file);
         return new Contents(c.tensors(), c.metadata());
+    }
+
+    /**
+     * A safetensors file starts with its header length n (8 bytes, little-endian) and then the header's
+     * opening brace; checked first because the low byte of n can be anything, including a zip's 'P' or a
+     * pickle's 0x80.
+     */
+    private static boolean looksLikeSafetensors(byte[] head, long size) {
+        if (head.length < 9 || head[8] != '{') {
+            return false;
+        }
+        long n = 0;
+        for (int i = 7; i >= 0; i--) {
+            n = (n << 8) | (head[i] & 0xff);
+        }
+        return n >= 2 && n <= size - 8;
     }
 
     /**

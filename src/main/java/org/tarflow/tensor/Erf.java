@@ -11,8 +11,9 @@ package org.tarflow.tensor;
  * the modified Lentz method.
  *
  * <p>{@link #erfFast(float)} is the rational approximation A&amp;S 7.1.26 (absolute error below 1.5e-7,
- * about one float32 ulp near 1) that the float32 SIMD GELU evaluates lane-wise; it is exposed so the
- * scalar twin computes the same function.
+ * about one float32 ulp near 1) that the float32 SIMD GELU evaluates lane-wise; the SIMD kernels' scalar
+ * tail loops use it too, so every element of a float32 GELU computes the same function. (The plain-Java
+ * {@code ScalarKernels} use the accurate {@link #erf} throughout.)
  */
 public final class Erf {
     static final double TWO_OVER_SQRT_PI = 1.1283791670955126;

@@ -107,7 +107,8 @@ public final class Checkpoint {
         } catch (IllegalArgumentException e) {
             throw new TensorFileException(file, "bad checkpoint metadata: " + e.getMessage());
         }
-        if (step < 0 || optStep != step || setSize < 0) {
+        // the optimiser falls behind the step count by the steps --on-nonfinite skip skipped
+        if (step < 0 || optStep < 0 || optStep > step || setSize < 0) {
             throw new TensorFileException(file, "bad checkpoint metadata: step " + step + ", optimizer step " + optStep
                     + ", training set size " + setSize);
         }
