@@ -24,15 +24,24 @@ import picocli.CommandLine.Option;
         description = {"Fit TarFlow to a 2-D toy density (points as T = 2 tokens of D = 1) and plot the target, the learned "
                 + "density and samples (toy.png); report the exact test NLL next to the target's entropy."})
 final class ToyCommand implements Callable<Integer> {
-    private static final double LO = -3;
-    private static final double HI = 3;
+    private static final double LO = -3.5;
+    private static final double HI = 3.5;
     private static final int CELLS = 120;
 
     @Option(names = "--target", defaultValue = "gaussians", description = "gaussians, checkerboard or moons. Default: ${DEFAULT-VALUE}")
     String target;
 
-    @Option(names = "--epochs", defaultValue = "6", description = "Passes over 32768 target points (128 steps each). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--epochs", defaultValue = "6", description = "Passes over 32768 target points. Default: ${DEFAULT-VALUE}")
     int epochs;
+
+    @Option(names = "--blocks", defaultValue = "6", description = "Flow blocks. Default: ${DEFAULT-VALUE}")
+    int blocks;
+
+    @Option(names = "--batch-size", defaultValue = "256", description = "Points per step. Default: ${DEFAULT-VALUE}")
+    int batchSize;
+
+    @Option(names = "--lr", defaultValue = "3e-3", description = "Peak learning rate. Default: ${DEFAULT-VALUE}")
+    double lr;
 
     @Option(names = "--out", description = "Output directory. Default: runs/toy-<target>")
     Path out;
@@ -47,14 +56,14 @@ final class ToyCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         runtime.apply();
         ToyDensity t = ToyDensity.parse(target);
-        if (epochs <= 0 || epochs > 1000) {
-            throw new IllegalArgumentException("--epochs must be between 1 and 1000, got " + epochs);
+        if (epochs <= 0 || epochs > 1000 || blocks <= 0 || blocks > 64 || batchSize <= 0 || batchSize > 32768) {
+            throw new IllegalArgumentException("--epochs must be in 1..1000, --blocks in 1..64, --batch-size in 1..32768");
         }
         Path dir = out != null ? out : Path.of("runs", "toy-" + t.name().toLowerCase(Locale.ROOT));
         Files.createDirectories(dir);
         Files.deleteIfExists(dir.resolve(Trainer.LOG)); // a toy run always starts afresh
         ProgressBar[] bar = {null};
-        ToyTraining.Result r = ToyTraining.run(t, epochs, seed, dir, new SimdKernels(), new Trainer.Listener() {
+        ToyTraining.Result r = ToyTraining.run(t, new ToyTraining.Settings(blocks, epochs, batchSize, lr), seed, dir, new SimdKernels(), new Trainer.Listener() {
             @Override
             public void step(Trainer.StepInfo s) {
                 if (bar[0] == null) {

@@ -16,16 +16,24 @@ import org.tarflow.tensor.Tensor;
 
 /**
  * Fits TarFlow to a 2-D {@link ToyDensity} in seconds: points are sequences of T = 2 tokens of D = 1, the
- * model is small (width 64, {@value #BLOCKS} blocks of 1 layer, affine), training uses the project's
+ * model is small (width 64, a few blocks of 1 layer, affine; see {@link Settings}), training uses the project's
  * {@link Trainer} without input noise. Reports the exact test NLL next to the target's entropy, and
  * evaluates the learned density on a grid for plotting.
  */
 public final class ToyTraining {
-    /** Flow blocks of the toy model; with T = 2 each block transforms one coordinate given the other, alternating. */
-    public static final int BLOCKS = 6;
     private static final int TRAIN_POINTS = 32768;
     private static final int TEST_POINTS = 8192;
-    private static final int BATCH = 256;
+
+    /**
+     * The toy model and its training.
+     *
+     * @param blocks flow blocks; with T = 2 each block transforms one coordinate given the other, alternating
+     * @param epochs passes over the {@value #TRAIN_POINTS} training points
+     * @param batch  points per step
+     * @param lr     peak learning rate (one epoch of warm-up at most, then cosine decay)
+     */
+    public record Settings(int blocks, int epochs, int batch, double lr) {
+    }
 
     private ToyTraining() {
     }
@@ -46,13 +54,13 @@ public final class ToyTraining {
     }
 
     /**
-     * Trains for {@code epochs} passes over {@value #TRAIN_POINTS} target points ({@value #BATCH} per step),
-     * writing the checkpoint and log into {@code outDir}, then draws {@code numSamples} samples.
+     * Trains with {@code settings} on {@value #TRAIN_POINTS} target points, writing the checkpoint and log into
+     * {@code outDir}, then draws {@code numSamples} samples.
      * Training and test points come from {@code Seeds.stream(seed, SYNTHETIC_DATA, 0)}, the samples' noise
      * from the {@code SAMPLES} stream.
      *
      * @param target     the density to fit
-     * @param epochs     passes over the training points (the first is warm-up)
+     * @param settings   model size and training schedule
      * @param seed       fixes the data, the initial weights and every draw of training and sampling
      * @param outDir     folder for the checkpoint and the log
      * @param k          the kernels
@@ -61,13 +69,14 @@ public final class ToyTraining {
      * @return the model, its test NLL next to the target's entropy, and the samples
      * @throws IOException if the checkpoint or log cannot be written
      */
-    public static Result run(ToyDensity target, int epochs, long seed, Path outDir, Kernels k, Trainer.Listener listener,
+    public static Result run(ToyDensity target, Settings settings, long seed, Path outDir, Kernels k, Trainer.Listener listener,
                              int numSamples) throws IOException {
         SplittableRandom rng = Seeds.stream(seed, Seeds.SYNTHETIC_DATA, 0);
         SequenceDataset train = new SequenceDataset(target.sample(TRAIN_POINTS, rng), null, 2, 1, 0);
         SequenceDataset test = new SequenceDataset(target.sample(TEST_POINTS, rng), null, 2, 1, 0);
-        ModelConfig mc = ModelConfig.sequence(2, 1, 64, BLOCKS, 1, true, 0);
-        TrainConfig tc = new TrainConfig(epochs, BATCH, 3e-3, Math.min(1, epochs), NoiseAugmentation.none(), 0, 0, seed,
+        ModelConfig mc = ModelConfig.sequence(2, 1, 64, settings.blocks(), 1, true, 0);
+        TrainConfig tc = new TrainConfig(settings.epochs(), settings.batch(), settings.lr(), Math.min(1, settings.epochs()),
+                NoiseAugmentation.none(), 0, 0, seed,
                 DType.F32);
         TarFlowModel model = new TarFlowModel(mc, DType.F32, k).init(seed);
         Checkpoint.State state = new Checkpoint.State(model, AdamW.reference(model.parameters()), tc, 0, null,
@@ -103,15 +112,21 @@ public final class ToyTraining {
      * @return the density values {@code exp(log p)}, per unit area
      */
     public static double[][] densityGrid(TarFlowModel model, double lo, double hi, int cells) {
+        // evaluated in float64: far from the data a float32 latent can overflow and turn a density of ~0 into NaN
+        TarFlowModel m64 = model;
+        if (model.dtype() != DType.F64) {
+            m64 = new TarFlowModel(model.config(), DType.F64, model.kernels());
+            m64.loadStateDict(model.stateDict());
+        }
         double[][] out = new double[cells][cells];
         double step = (hi - lo) / cells;
-        Tensor pts = Tensor.zeros(model.dtype(), cells, 2, 1);
+        Tensor pts = Tensor.zeros(DType.F64, cells, 2, 1);
         for (int i = 0; i < cells; i++) {
             for (int j = 0; j < cells; j++) {
                 pts.set(2 * j, lo + (j + 0.5) * step);
                 pts.set(2 * j + 1, lo + (i + 0.5) * step);
             }
-            Tensor nll = NegativeLogLikelihood.perSample(model.forwardNoGrad(pts, null));
+            Tensor nll = NegativeLogLikelihood.perSample(m64.forwardNoGrad(pts, null));
             for (int j = 0; j < cells; j++) {
                 out[i][j] = Math.exp(-nll.get(j));
             }
