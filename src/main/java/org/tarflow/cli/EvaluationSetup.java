@@ -56,6 +56,9 @@ final class EvaluationSetup {
     static EvaluationSetup load(Path modelFile, ModelFileOptions options, DType dtype, Path data, boolean withTrain,
                                 PrintStream log) throws IOException {
         ModelFiles.Loaded loaded = options.load(modelFile, dtype, new SimdKernels());
+        if (!loaded.model().config().isImage()) {
+            throw new IllegalArgumentException("the model is a sequence model: this evaluation is for image models");
+        }
         Path dir = data.toString().equals(TrainCommand.DEFAULT_DATA) ? FashionMnist.ensure(data, log) : data;
         ImageDataset train = withTrain ? ImageDataset.readMnistSplit(dir, "train", FashionMnist.NUM_CLASSES) : null;
         ImageDataset test = ImageDataset.readMnistSplit(dir, "t10k", FashionMnist.NUM_CLASSES);

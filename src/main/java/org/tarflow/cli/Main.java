@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tarflow", mixinStandardHelpOptions = true, version = "tarflow " + Main.VERSION,
         description = "Pure-Java TarFlow: train, sample and evaluate Transformer autoregressive flows on the CPU.",
         subcommands = {TrainCommand.class, SampleCommand.class, EvaluateCommand.class, SweepCommand.class, BenchCommand.class,
-            ConformanceCommand.class, GenerateCasesCommand.class, ConvertCommand.class,
+            ConformanceCommand.class, GenerateCasesCommand.class, ConvertCommand.class, ToyCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** The project version, as in pom.xml. */
@@ -19,12 +19,21 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Creates the top-level command, which only dispatches to its subcommands ({@link #run(String...)}). */
+    public Main() {
+    }
+
     @Override
     public void run() {
         spec.commandLine().usage(System.err);
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
     }
 
+    /**
+     * The {@code tarflow} launcher: runs the command line and exits the JVM with its exit code.
+     *
+     * @param args the command and its options, e.g. {@code sample --weights model.safetensors}
+     */
     public static void main(String[] args) {
         System.exit(run(args));
     }
@@ -32,7 +41,10 @@ public final class Main implements Runnable {
     /**
      * Runs a command line and returns its exit code: 0 on success, 1 when the command fails, 2 for a
      * usage error. Failures print one line ({@code tarflow <command>: error: ...}), never a stack trace
-     * (set {@code -Dtarflow.debug=true} to see one).
+     * (set {@code -Dtarflow.debug=true} to see one). Unlike {@link #main}, it does not exit, so tests call it.
+     *
+     * @param args the command and its options
+     * @return the exit code
      */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.tarflow.flow.SamplingOptions;
 import org.tarflow.flow.TarFlowModel;
+import org.tarflow.data.SequenceDataset;
 import org.tarflow.io.ImageGrid;
 import org.tarflow.io.ModelFiles;
 import org.tarflow.tensor.DType;
@@ -25,7 +26,8 @@ final class SampleCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Checkpoint or weights file written by 'tarflow train', or a PyTorch .pth.")
     Path model;
 
-    @Option(names = "--out", defaultValue = "samples.png", description = "PNG file to write. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--out", defaultValue = "samples.png",
+            description = "File to write: a .png grid (image models), or .csv / .safetensors (sequence models). Default: ${DEFAULT-VALUE}")
     Path out;
 
     @Option(names = "--num", defaultValue = "100", description = "Number of samples. Default: ${DEFAULT-VALUE}")
@@ -83,11 +85,18 @@ final class SampleCommand implements Callable<Integer> {
         if (num <= 0 || nrow <= 0) {
             throw new IllegalArgumentException("--num and --nrow must be positive");
         }
-        if (!out.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png")) {
-            throw new IllegalArgumentException("--out must name a .png file, got " + out);
+        String suffix = out.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        boolean png = suffix.endsWith(".png");
+        if (!png && !suffix.endsWith(".csv") && !suffix.endsWith(".safetensors")) {
+            throw new IllegalArgumentException("--out must name a .png file (images), or a .csv or .safetensors file "
+                    + "(sequences), got " + out);
         }
         ModelFiles.Loaded loaded = modelFile.load(model, DType.F32, new SimdKernels());
         TarFlowModel m = loaded.model();
+        if (png != m.config().isImage()) {
+            throw new IllegalArgumentException(m.config().isImage() ? "an image model's samples go to a .png grid"
+                    : "a sequence model's samples go to a .csv or .safetensors file, not " + out);
+        }
         double sigma = Samples.denoiseSigma(denoise, loaded.metadata().get(ModelFiles.TRAINING_NOISE));
         SamplingOptions opts = new SamplingOptions(cfg, guide, attnTemp, annealed);
         int classes = m.config().numClasses();
@@ -105,7 +114,11 @@ final class SampleCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Tensor x = Samples.draw(m, num, labels, opts, sigma, denoiseScale, seed);
         double s = (System.nanoTime() - t0) / 1e9;
-        ImageGrid.write(out, x, nrow);
+        if (png) {
+            ImageGrid.write(out, x, nrow);
+        } else {
+            SequenceDataset.write(out, x, labels);
+        }
         System.out.printf(Locale.ROOT, "wrote %d samples to %s (%.1f s, %.1f img/s%s)%n", num, out, s, num / s,
                 sigma > 0 ? String.format(Locale.ROOT, ", denoised for noise %.3g", sigma) : "");
         return 0;

@@ -9,9 +9,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.tarflow.data.Dataset;
 import org.tarflow.data.FashionMnist;
 import org.tarflow.data.ImageDataset;
+import org.tarflow.data.SequenceDataset;
 import org.tarflow.eval.Likelihood;
+import org.tarflow.eval.NegativeLogLikelihood;
 import org.tarflow.flow.ModelConfig;
 import org.tarflow.flow.SamplingOptions;
 import org.tarflow.flow.TarFlowModel;
@@ -37,7 +40,8 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train TarFlow on Fashion-MNIST (or MNIST-format IDX data), sample from it and report test bits/dim.",
             "Writes to --out: checkpoint.safetensors (every epoch; resumable), model.safetensors (final weights),",
-            "samples.png (10x10 grid, one class per row), samples-epoch-N.png, train-log.jsonl."})
+            "samples.png (10x10 grid, one class per row), samples-epoch-N.png, train-log.jsonl.",
+            "With --sequences FILE it trains on (N, T, D) sequences instead (no image front end) and writes samples.csv."})
 final class TrainCommand implements Callable<Integer> {
     static final String DEFAULT_DATA = "/usr/share/datasets/fashion-mnist";
 
@@ -50,6 +54,17 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--out", description = "Output directory. Default: runs/fashion-mnist (or the checkpoint's directory with --resume)")
     Path out;
+
+    @Option(names = "--sequences", paramLabel = "FILE",
+            description = "Train on sequences (N, T, D) from a .safetensors (tensor x, optional labels y) or .csv file "
+                    + "(one sequence per line) instead of images; see docs/ALGORITHM.md.")
+    Path sequences;
+
+    @Option(names = "--sequences-test", paramLabel = "FILE", description = "Held-out sequences to score (NLL in nats/dim).")
+    Path sequencesTest;
+
+    @Option(names = "--token-dim", defaultValue = "1", description = "D, the values per token of a .csv sequence file. Default: ${DEFAULT-VALUE}")
+    int tokenDim;
 
     @Option(names = "--resume", description = "Continue training from this checkpoint.safetensors (settings and data come from it).")
     Path resume;
@@ -82,7 +97,8 @@ final class TrainCommand implements Callable<Integer> {
             description = "Linear warm-up from 1e-6, in epochs (at most --epochs). Default: ${DEFAULT-VALUE}")
     double warmupEpochs;
     @Option(names = "--noise", defaultValue = "gaussian",
-            description = "Input noise: uniform (dequantisation) or gaussian (--noise-std). Default: ${DEFAULT-VALUE}")
+            description = "Input noise: uniform (dequantisation), gaussian (--noise-std) or none. Default: ${DEFAULT-VALUE}"
+                    + " (none for --sequences)")
     String noise;
     @Option(names = "--noise-std", defaultValue = "0.05", description = "Std of gaussian noise on [-1, 1] data. Default: ${DEFAULT-VALUE}")
     double noiseStd;
@@ -117,7 +133,7 @@ final class TrainCommand implements Callable<Integer> {
     /** Options that describe the run and therefore come from the checkpoint when resuming. */
     private static final List<String> RUN_OPTIONS = List.of("--patch-size", "--channels", "--blocks", "--layers-per-block",
             "--vp", "--unconditional", "--epochs", "--batch-size", "--lr", "--warmup-epochs", "--noise", "--noise-std",
-            "--drop-label", "--seed", "--dtype", "--train-images");
+            "--drop-label", "--seed", "--dtype", "--train-images", "--sequences", "--token-dim");
 
     @Override
     public Integer call() throws IOException {
@@ -139,19 +155,31 @@ final class TrainCommand implements Callable<Integer> {
             if (out == null) {
                 out = resume.toAbsolutePath().getParent();
             }
-            if (!spec.commandLine().getParseResult().hasMatchedOption("--data") && state.dataDir() != null) {
+            if (state.dataDir() != null && !state.model().config().isImage()) {
+                sequences = Path.of(state.dataDir());
+            } else if (!spec.commandLine().getParseResult().hasMatchedOption("--data") && state.dataDir() != null) {
                 data = Path.of(state.dataDir());
             }
         }
         if (out == null) {
-            out = Path.of("runs", "fashion-mnist");
+            out = Path.of("runs", sequences != null ? "sequences" : "fashion-mnist");
         }
         prepareOutput();
-        Path dataDir = data.toString().equals(DEFAULT_DATA) ? FashionMnist.ensure(data, log) : data;
-        ImageDataset train = ImageDataset.readMnistSplit(dataDir, "train", FashionMnist.NUM_CLASSES);
-        ImageDataset test = ImageDataset.readMnistSplit(dataDir, "t10k", FashionMnist.NUM_CLASSES);
+        Dataset train;
+        Dataset test;
+        Path dataSource;
+        if (sequences != null) {
+            int d = state != null ? state.model().config().patchDim() : tokenDim;
+            train = SequenceDataset.read(sequences, d);
+            test = sequencesTest == null ? null : SequenceDataset.read(sequencesTest, d);
+            dataSource = sequences;
+        } else {
+            dataSource = data.toString().equals(DEFAULT_DATA) ? FashionMnist.ensure(data, log) : data;
+            train = ImageDataset.readMnistSplit(dataSource, "train", FashionMnist.NUM_CLASSES);
+            test = ImageDataset.readMnistSplit(dataSource, "t10k", FashionMnist.NUM_CLASSES);
+        }
         if (state == null) {
-            state = fresh(kernels, train, dataDir);
+            state = fresh(kernels, train, dataSource);
         }
         TrainConfig tc = state.config();
         if (tc.trainImages() > 0) {
@@ -162,8 +190,8 @@ final class TrainCommand implements Callable<Integer> {
         Trainer trainer = new Trainer(state, train, out, checkpointEvery, policy);
         long params = model.parameters().stream().mapToLong(p -> p.value().size()).sum();
         log.printf(Locale.ROOT, "model %s: %,d parameters, %s, %s%n", describe(model.config()), params, tc.dtype(), kernels.name());
-        log.printf(Locale.ROOT, "training on %,d images from %s: %d epochs x %d steps of %d, lr %.3g, noise %s%s, seed %d%n",
-                train.size(), dataDir, tc.epochs(), trainer.stepsPerEpoch(), tc.batchSize(), tc.lr(), tc.noise(),
+        log.printf(Locale.ROOT, "training on %,d %s from %s: %d epochs x %d steps of %d, lr %.3g, noise %s%s, seed %d%n",
+                train.size(), sequences != null ? "sequences" : "images", dataSource, tc.epochs(), trainer.stepsPerEpoch(), tc.batchSize(), tc.lr(), tc.noise(),
                 conditional ? String.format(Locale.ROOT, ", label drop %.2f", tc.dropLabel()) : "", tc.seed());
         boolean complete = state.step() == trainer.totalSteps();
         if (complete) {
@@ -175,16 +203,20 @@ final class TrainCommand implements Callable<Integer> {
         log.println("output: " + out.toAbsolutePath());
 
         long t0 = System.nanoTime();
-        ImageDataset evalSet = test.head(evalImages);
+        Dataset evalSet = test == null ? null : test.head(evalImages);
         double sigma = tc.noise().type() == NoiseAugmentation.Type.GAUSSIAN ? tc.noise().std() : 0;
         Path outDir = out;
+        boolean images = model.config().isImage();
         Trainer.EpochHook hook = (epoch, m) -> {
             Map<String, Double> extra = new LinkedHashMap<>();
-            if (evalImages > 0) {
-                Likelihood.Result r = Likelihood.bitsPerDim(m, evalSet, 250, true, tc.seed(), null);
-                extra.put("test_bpd_subset", r.mean());
+            if (evalImages > 0 && evalSet != null) {
+                if (images) {
+                    extra.put("test_bpd_subset", Likelihood.bitsPerDim(m, (ImageDataset) evalSet, 250, true, tc.seed(), null).mean());
+                } else {
+                    extra.put("test_nll_subset", NegativeLogLikelihood.perDimension(m, evalSet, 250, true, null).mean());
+                }
             }
-            if (sampleEvery > 0 && epoch % sampleEvery == 0) {
+            if (images && sampleEvery > 0 && epoch % sampleEvery == 0) {
                 writeGrid(m, outDir.resolve(String.format(Locale.ROOT, "samples-epoch-%03d.png", epoch)), gridOptions, sigma, tc.seed());
             }
             return extra;
@@ -224,16 +256,28 @@ final class TrainCommand implements Callable<Integer> {
 
         Path weights = out.resolve("model.safetensors");
         ModelFiles.save(model, weights, tc.noise().toString());
-        Path grid = out.resolve("samples.png");
-        writeGrid(model, grid, gridOptions, sigma, tc.seed());
-        ProgressBar evalBar = new ProgressBar(System.err, "test bits/dim");
-        Likelihood.Result r = Likelihood.bitsPerDim(model, test, 250, true, tc.seed(),
-                done -> evalBar.update(done, test.size(), ""));
-        evalBar.finish();
-        log.printf(Locale.ROOT, "test bits/dim: %.4f ± %.4f (%d images, uniform dequantisation%s)%n", r.mean(),
-                r.stdError(), r.count(), conditional ? ", given the label" : "");
+        Path samples = out.resolve(images ? "samples.png" : "samples.csv");
+        if (images) {
+            writeGrid(model, samples, gridOptions, sigma, tc.seed());
+            ProgressBar evalBar = new ProgressBar(System.err, "test bits/dim");
+            ImageDataset testImages = (ImageDataset) test;
+            Likelihood.Result r = Likelihood.bitsPerDim(model, testImages, 250, true, tc.seed(),
+                    done -> evalBar.update(done, testImages.size(), ""));
+            evalBar.finish();
+            log.printf(Locale.ROOT, "test bits/dim: %.4f ± %.4f (%d images, uniform dequantisation%s)%n", r.mean(),
+                    r.stdError(), r.count(), conditional ? ", given the label" : "");
+        } else {
+            int[] labels = conditional ? Samples.classRows(model.config().numClasses(), 100) : null;
+            Tensor x = Samples.draw(model, labels == null ? 1000 : labels.length, labels,
+                    conditional ? gridOptions : SamplingOptions.PLAIN, 0, 1.0, tc.seed());
+            SequenceDataset.write(samples, x, labels);
+            Dataset scored = test != null ? test : train;
+            Likelihood.Result r = NegativeLogLikelihood.perDimension(model, scored, 250, true, null);
+            log.printf(Locale.ROOT, "%s NLL: %.4f ± %.4f nats/dim (%d sequences%s)%n", test != null ? "test" : "training",
+                    r.mean(), r.stdError(), r.count(), conditional ? ", given the label" : "");
+        }
         log.printf(Locale.ROOT, "%swrote %s%s, %s%n", complete ? "" : "training took " + ProgressBar.duration(trainSeconds) + "; ",
-                complete ? "" : out.resolve(Trainer.CHECKPOINT) + ", ", weights, grid);
+                complete ? "" : out.resolve(Trainer.CHECKPOINT) + ", ", weights, samples);
         return 0;
     }
 
@@ -259,30 +303,42 @@ final class TrainCommand implements Callable<Integer> {
         Files.delete(probe);
     }
 
-    private Checkpoint.State fresh(SimdKernels kernels, ImageDataset train, Path dataDir) {
-        if (train.height() != train.width()) {
-            throw new IllegalArgumentException("TarFlow here needs square images; the data are " + train.height() + "x" + train.width());
-        }
+    private Checkpoint.State fresh(SimdKernels kernels, Dataset train, Path dataSource) {
         DType dt = RuntimeOptions.dtype(dtype);
-        NoiseAugmentation aug = switch (noise) {
+        var given = spec.commandLine().getParseResult();
+        String noiseType = train instanceof SequenceDataset && !given.hasMatchedOption("--noise") ? "none" : noise;
+        NoiseAugmentation aug = switch (noiseType) {
             case "uniform" -> NoiseAugmentation.uniform();
             case "gaussian" -> NoiseAugmentation.gaussian(noiseStd);
-            default -> throw new IllegalArgumentException("--noise must be uniform or gaussian, got " + noise);
+            case "none" -> NoiseAugmentation.none();
+            default -> throw new IllegalArgumentException("--noise must be uniform, gaussian or none, got " + noise);
         };
-        ModelConfig mc = new ModelConfig(train.channels(), train.height(), patchSize, channels, blocks, layersPerBlock, !vp,
-                unconditional ? 0 : train.numClasses());
-        var given = spec.commandLine().getParseResult();
-        if (unconditional && given.hasMatchedOption("--drop-label")) {
+        int classes = unconditional ? 0 : train.numClasses();
+        ModelConfig mc;
+        if (train instanceof ImageDataset img) {
+            if (img.height() != img.width()) {
+                throw new IllegalArgumentException("TarFlow here needs square images; the data are " + img.height() + "x"
+                        + img.width());
+            }
+            mc = new ModelConfig(img.channels(), img.height(), patchSize, channels, blocks, layersPerBlock, !vp, classes);
+        } else {
+            if (given.hasMatchedOption("--patch-size")) {
+                System.err.println("warning: --patch-size has no effect on sequence data (each token is a patch)");
+            }
+            mc = ModelConfig.sequence(train.itemShape()[0], train.itemShape()[1], channels, blocks, layersPerBlock, !vp,
+                    classes);
+        }
+        if ((unconditional || classes == 0) && given.hasMatchedOption("--drop-label")) {
             System.err.println("warning: --drop-label has no effect on an unconditional model");
         }
-        if (aug.type() == NoiseAugmentation.Type.UNIFORM && given.hasMatchedOption("--noise-std")) {
-            System.err.println("warning: --noise-std has no effect with --noise uniform");
+        if (aug.type() != NoiseAugmentation.Type.GAUSSIAN && given.hasMatchedOption("--noise-std")) {
+            System.err.println("warning: --noise-std has no effect with --noise " + noiseType);
         }
         TrainConfig tc = new TrainConfig(epochs, batchSize, lr, warmupEpochs, aug, dropLabel,
                 trainImages == null ? 0 : trainImages, seed, dt);
         TarFlowModel model = new TarFlowModel(mc, dt, kernels).init(seed);
         int used = trainImages == null ? train.size() : Math.min(trainImages, train.size());
-        return new Checkpoint.State(model, AdamW.reference(model.parameters()), tc, 0, dataDir.toString(), used);
+        return new Checkpoint.State(model, AdamW.reference(model.parameters()), tc, 0, dataSource.toString(), used);
     }
 
     /**
@@ -298,6 +354,11 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     static String describe(ModelConfig c) {
+        if (!c.isImage()) {
+            return String.format(Locale.ROOT, "sequences of T=%d tokens x D=%d, width %d, %d blocks x %d layers, %s, %s",
+                    c.numPatches(), c.patchDim(), c.channels(), c.numBlocks(), c.layersPerBlock(),
+                    c.nvp() ? "affine" : "volume-preserving", c.conditional() ? c.numClasses() + " classes" : "unconditional");
+        }
         return String.format(Locale.ROOT, "%dx%dx%d, patch %d (T=%d, D=%d), width %d, %d blocks x %d layers, %s, %s",
                 c.inChannels(), c.imgSize(), c.imgSize(), c.patchSize(), c.numPatches(), c.patchDim(), c.channels(),
                 c.numBlocks(), c.layersPerBlock(), c.nvp() ? "affine" : "volume-preserving",

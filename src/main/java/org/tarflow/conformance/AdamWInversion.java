@@ -17,7 +17,18 @@ public final class AdamWInversion {
     private AdamWInversion() {
     }
 
-    /** The parameters before the steps, from those after (float64 in, float64 out). */
+    /**
+     * {@return the parameters before the steps, from those after (a new tensor)} Computed elementwise in
+     * double; the moments are replayed forward, then the steps are undone last to first.
+     *
+     * @param after     the parameter after all steps (float64)
+     * @param grad      the gradient used at every step (the case's {@code grad.param.<key>})
+     * @param beta1     AdamW's β1
+     * @param beta2     AdamW's β2
+     * @param eps       AdamW's eps
+     * @param wd        the weight decay
+     * @param lrPerStep the learning rate of each step, in order
+     */
     public static Tensor undo(Tensor after, Tensor grad, double beta1, double beta2, double eps, double wd,
                               double[] lrPerStep) {
         int n = lrPerStep.length;

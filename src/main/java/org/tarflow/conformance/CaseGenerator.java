@@ -47,13 +47,24 @@ public final class CaseGenerator {
     private CaseGenerator() {
     }
 
-    /** A case to generate: its name, model, batch, samplings and seed. */
+    /**
+     * A case to generate.
+     *
+     * @param name      the base name of the two files
+     * @param config    the model, an image model
+     * @param batch     N, the number of inputs
+     * @param samplings the sampling settings to record outputs for
+     * @param seed      fixes the parameters and every input
+     */
     public record Spec(String name, ModelConfig config, int batch, List<ReferenceCase.Sampling> samplings, long seed) {
     }
 
     /**
      * The cases shipped in reference-data/tarflow: RGB and grey images, patch sizes 1 to 4, odd and even
      * block counts, affine and volume-preserving, unconditional and 10 classes, every guidance mode.
+     *
+     * @param seed the seed of the first case; case i uses {@code seed + i}
+     * @return the five specs, in file order
      */
     public static List<Spec> standardCases(long seed) {
         List<ReferenceCase.Sampling> guided = List.of(
@@ -78,7 +89,16 @@ public final class CaseGenerator {
         return new ReferenceCase.Sampling(name, o, useLabels);
     }
 
-    /** Writes {@code dir/NAME.json} and {@code dir/NAME.safetensors}; returns the manifest's path. */
+    /**
+     * Generates the case and writes {@code dir/NAME.json} and {@code dir/NAME.safetensors} atomically;
+     * the outputs are computed by {@link CaseRunner#run} from the inputs as read back from the written file.
+     *
+     * @param spec   what to generate
+     * @param dir    the output folder (created if missing)
+     * @param source the manifest's {@code source} text (e.g. the command that generated it)
+     * @return the manifest's path
+     * @throws IOException if a file cannot be written or read back
+     */
     public static Path write(Spec spec, Path dir, String source) throws IOException {
         ModelConfig c = spec.config();
         SplittableRandom rng = new SplittableRandom(spec.seed());

@@ -24,14 +24,27 @@ public final class CaseRunner {
     private CaseRunner() {
     }
 
-    /** The model of a case with the parameters its outputs were computed from (see {@link ReferenceCase#start}). */
+    /**
+     * {@return the model of a case with the parameters its outputs were computed from (see
+     * {@link ReferenceCase#start})}
+     *
+     * @param c     the case
+     * @param dtype the precision to recompute in
+     * @param k     the kernels
+     * @throws IOException (a {@code TensorFileException}) if the starting parameters cannot be recovered
+     * @throws IllegalArgumentException if they do not fit the case's model
+     */
     public static TarFlowModel model(ReferenceCase c, DType dtype, Kernels k) throws IOException {
         return model(c, c.start(null), dtype, k);
     }
 
     /**
-     * The model of a case with the given starting parameters.
+     * {@return the model of a case with the given starting parameters}
      *
+     * @param c     the case, for its configuration
+     * @param start the parameters, from {@link ReferenceCase#start}
+     * @param dtype the precision to recompute in
+     * @param k     the kernels
      * @throws IllegalArgumentException when they do not fit the case's model (listing the keys)
      */
     public static TarFlowModel model(ReferenceCase c, ReferenceCase.Start start, DType dtype, Kernels k) {
@@ -40,6 +53,18 @@ public final class CaseRunner {
         return model;
     }
 
+    /**
+     * Recomputes the case's outputs with {@code model}: forward, loss, bits/dim and backward on
+     * {@code in.x}/{@code in.y}; the denoising step when the case has one; every sampling from
+     * {@code in.noise} (with {@code in.y_sample}, a -1 there meaning the last class as in the reference's
+     * {@code reverse_step}); and the AdamW steps with {@code grad.param} as every step's gradient. The
+     * model's parameters are restored afterwards; its gradients hold {@code grad.param}.
+     *
+     * @param c     the case, for its inputs and settings
+     * @param model the model, from {@link #model}
+     * @return the outputs by key, for {@link Comparison#compare}
+     * @throws IOException (a {@code TensorFileException}) if an input the case needs is missing
+     */
     public static Map<String, Tensor> run(ReferenceCase c, TarFlowModel model) throws IOException {
         DType dtype = model.dtype();
         Map<String, Tensor> out = new LinkedHashMap<>();

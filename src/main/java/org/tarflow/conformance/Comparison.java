@@ -20,27 +20,56 @@ public final class Comparison {
     private Comparison() {
     }
 
-    /** One compared tensor; {@code error} is NaN when it could not be compared ({@code problem} says why). */
+    /**
+     * One compared tensor.
+     *
+     * @param key     the tensor's key in the case
+     * @param shape   the reference tensor's shape
+     * @param error   the relative (or absolute) error; NaN when it could not be compared ({@code problem}
+     *                says why) or a value was NaN
+     * @param pass    whether the error is at most the tolerance
+     * @param problem why the tensor could not be compared, or null
+     */
     public record Row(String key, int[] shape, double error, boolean pass, String problem) {
     }
 
-    /** All rows, in the case's key order, and the tolerance they were held to. */
+    /**
+     * The result of {@link #compare}.
+     *
+     * @param rows      one row per compared tensor, in the case's key order
+     * @param tolerance the largest error that passes
+     */
     public record Report(List<Row> rows, double tolerance) {
+        /** {@return whether there is at least one row and every row passes: the case's PASS} */
         public boolean pass() {
             return rows.stream().allMatch(Row::pass) && !rows.isEmpty();
         }
 
+        /** {@return the number of rows that fail} */
         public long failures() {
             return rows.stream().filter(r -> !r.pass()).count();
         }
 
-        /** The row with the largest error (a row that could not be compared counts as the largest). */
+        /**
+         * {@return the row with the largest error (a row that could not be compared counts as the largest)}
+         *
+         * @throws java.util.NoSuchElementException if there are no rows
+         */
         public Row worst() {
             return rows.stream().max(Comparator.comparingDouble(r -> Double.isNaN(r.error()) ? Double.POSITIVE_INFINITY
                     : r.error())).orElseThrow();
         }
     }
 
+    /**
+     * Compares every output of the case (keys not starting with {@code in.} or {@code param.}) with the
+     * recomputed tensor of the same key, in float64.
+     *
+     * @param reference the case's tensors
+     * @param ours      the recomputed outputs by key ({@link CaseRunner#run})
+     * @param tolerance the largest error that passes: 1e-10 in float64, 1e-4 in float32 by default
+     * @return a row per output
+     */
     public static Report compare(Map<String, StoredTensor> reference, Map<String, Tensor> ours, double tolerance) {
         List<Row> rows = new ArrayList<>();
         for (Map.Entry<String, StoredTensor> e : reference.entrySet()) {
@@ -54,7 +83,7 @@ public final class Comparison {
                 rows.add(new Row(key, ref.shape(), Double.NaN, false, "reference is not a float tensor"));
             } else if (mine == null) {
                 rows.add(new Row(key, ref.shape(), Double.NaN, false, "not computed (unknown output key)"));
-            } else if (mine.size() != ref.floats().size()) {
+            } else if (!Arrays.equals(mine.shape(), ref.shape())) {
                 rows.add(new Row(key, ref.shape(), Double.NaN, false, "shape " + Arrays.toString(mine.shape())
                         + " differs from the reference"));
             } else {
@@ -65,7 +94,14 @@ public final class Comparison {
         return new Report(List.copyOf(rows), tolerance);
     }
 
-    /** {@code ||actual - expected||₂ / ||expected||₂}, or {@code ||actual - expected||₂} for an all-zero expected. */
+    /**
+     * {@return {@code ||actual - expected||₂ / ||expected||₂}, or {@code ||actual - expected||₂} for an
+     * all-zero expected} Over all elements, accumulated in double.
+     *
+     * @param expected the reference values
+     * @param actual   the recomputed values, as many as {@code expected}
+     * @throws IllegalArgumentException if the sizes differ
+     */
     public static double relativeError(Tensor expected, Tensor actual) {
         if (expected.size() != actual.size()) {
             throw new IllegalArgumentException("size " + actual + " vs expected " + expected);

@@ -26,19 +26,41 @@ import org.tarflow.tensor.Tensor;
  * and a safetensors file beside it with the same base name holding the inputs ({@code in.*}), the
  * parameters ({@code param.<state_dict key>}) and the reference outputs ({@code out.*}, {@code grad.*},
  * {@code adamw.param.*}). This is the format of the PyTorch cases in {@code reference-data/torch}.
+ *
+ * @param name        the case's name (the manifest's {@code name}, else the file's base name)
+ * @param config      the model ({@code config}, the reference's {@code Model(...)} arguments)
+ * @param batch       N, the number of inputs
+ * @param samplings   the sampling settings, one per {@code out.sample.<name>}; empty if none
+ * @param denoiseLr   step size of {@code out.denoised} ({@code denoise.lr}); NaN when the case has none
+ * @param betas       AdamW's (β1, β2); (0.9, 0.95) when the case has no {@code adamw}
+ * @param eps         AdamW's eps; 1e-8 by default
+ * @param weightDecay AdamW's weight decay; 1e-4 by default
+ * @param lrPerStep   the learning rate of each AdamW step; empty when the case has no AdamW outputs
+ * @param tensors     every tensor of the safetensors file, by key
+ * @param manifest    the manifest's path, for messages
  */
 public record ReferenceCase(String name, ModelConfig config, int batch, List<Sampling> samplings,
                             double denoiseLr, double[] betas, double eps, double weightDecay, double[] lrPerStep,
                             Map<String, StoredTensor> tensors, Path manifest) {
 
-    /** One entry of the manifest's {@code samplings}: an output name and reverse() settings. */
+    /**
+     * One entry of the manifest's {@code samplings}.
+     *
+     * @param name      the output's name: the case holds {@code out.sample.<name>}
+     * @param options   the {@code reverse()} settings (absent fields take the reference's defaults)
+     * @param useLabels false ({@code "use_y": false}) to sample with no labels, i.e. the mean class embedding
+     */
     public record Sampling(String name, SamplingOptions options, boolean useLabels) {
     }
 
     /**
      * Reads {@code NAME.json} and {@code NAME.safetensors}.
      *
-     * @throws IOException with a message naming the file and the field that is wrong
+     * @param manifest the {@code NAME.json} file
+     * @return the case
+     * @throws TensorFileException with a message naming the file and the field that is wrong, or what is
+     *         wrong with the safetensors file
+     * @throws IOException if a file cannot be read
      */
     public static ReferenceCase read(Path manifest) throws IOException {
         JsonObject m;
@@ -95,7 +117,14 @@ public record ReferenceCase(String name, ModelConfig config, int batch, List<Sam
         }
     }
 
-    /** A float tensor of the case in the given dtype, or an error naming it. */
+    /**
+     * {@return a float tensor of the case in the given dtype} The stored tensor itself when it is already
+     * in that dtype, so callers must copy before modifying it.
+     *
+     * @param key   e.g. {@code in.x} or {@code grad.param.var}
+     * @param dtype the wanted dtype
+     * @throws TensorFileException if the case has no float tensor under {@code key}
+     */
     public Tensor tensor(String key, DType dtype) throws TensorFileException {
         StoredTensor t = tensors.get(key);
         if (t == null || !t.isFloat()) {
@@ -104,13 +133,23 @@ public record ReferenceCase(String name, ModelConfig config, int batch, List<Sam
         return t.toTensor(dtype);
     }
 
-    /** An integer tensor (labels) of the case, or null when absent. */
+    /**
+     * {@return an integer tensor (labels) of the case as {@code int}s, or null when absent}
+     *
+     * @param key {@code in.y} or {@code in.y_sample}
+     * @throws IllegalStateException if the tensor is a float tensor
+     */
     public int[] labels(String key) {
         StoredTensor t = tensors.get(key);
         return t == null ? null : t.toIntArray();
     }
 
-    /** The parameters and buffers as stored, under their state_dict keys (the {@code param.} prefix removed). */
+    /**
+     * {@return the parameters and buffers as stored, under their state_dict keys (the {@code param.} prefix
+     * removed)}
+     *
+     * @param dtype the dtype of the returned tensors
+     */
     public Map<String, Tensor> storedStateDict(DType dtype) {
         Map<String, Tensor> sd = new LinkedHashMap<>();
         tensors.forEach((k, v) -> {
@@ -126,7 +165,9 @@ public record ReferenceCase(String name, ModelConfig config, int batch, List<Sam
      * {@code adamw.param.<key>} is bit-identical to {@code param.<key>} although the steps have a non-zero
      * learning rate and gradient. The PyTorch cases of 2026-11 have this defect (their generator stepped
      * the live tensors before saving them); their forward outputs were computed with the initial
-     * parameters, which {@link #initialStateDict} recovers.
+     * parameters, which {@link #start} recovers.
+     *
+     * @return whether {@code param.*} hold the post-step parameters
      */
     public boolean storesPostStepParameters() {
         if (lrPerStep.length == 0) {
@@ -147,7 +188,12 @@ public record ReferenceCase(String name, ModelConfig config, int batch, List<Sam
         return compared > 0;
     }
 
-    /** The parameters a run starts from, and whether AdamW steps were undone to get them. */
+    /**
+     * The parameters a run starts from.
+     *
+     * @param stateDict   parameters and buffers by state_dict key, float64
+     * @param steppedBack whether AdamW steps were undone to get them
+     */
     public record Start(Map<String, Tensor> stateDict, boolean steppedBack) {
     }
 
@@ -159,6 +205,10 @@ public record ReferenceCase(String name, ModelConfig config, int batch, List<Sam
      * From a separate weights file: its tensors as they are, unless the case has that defect and the file
      * holds the same post-step values (equal after rounding both to float32, so a float32 checkpoint of the
      * stored values is recognised); then its steps are undone in the same way.
+     *
+     * @param weights a state_dict from {@code --weights}, or null to use the case's own {@code param.*}
+     * @return the starting state_dict (float64) and whether steps were undone
+     * @throws TensorFileException if the case lacks a {@code grad.param.*} tensor needed to undo a step
      */
     public Start start(Map<String, Tensor> weights) throws TensorFileException {
         Map<String, Tensor> sd = new LinkedHashMap<>();

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 public final class FashionMnist {
     /** Where Debian's {@code dataset-fashion-mnist} puts the IDX files. */
     public static final Path DEBIAN_DIR = Path.of("/usr/share/datasets/fashion-mnist");
+    /** Number of classes (labels 0..9, named by {@link #CLASSES}). */
     public static final int NUM_CLASSES = 10;
     /** Class names in label order. */
     public static final List<String> CLASSES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -21,7 +22,12 @@ public final class FashionMnist {
     private FashionMnist() {
     }
 
-    /** True if {@code dir} holds the training images (gzipped or not). */
+    /**
+     * {@return true if {@code dir} holds the training images (gzipped or not)} The other files are
+     * checked when they are read.
+     *
+     * @param dir the folder to look in
+     */
     public static boolean present(Path dir) {
         return Files.isRegularFile(dir.resolve("train-images-idx3-ubyte.gz"))
                 || Files.isRegularFile(dir.resolve("train-images-idx3-ubyte"));
@@ -31,6 +37,9 @@ public final class FashionMnist {
      * Returns {@code dir} if it holds the data. If it does not and {@code dir} is the Debian location,
      * installs the package with apt-get (as root, or through passwordless sudo), reporting on {@code log}.
      *
+     * @param dir the folder the data should be in ({@link #DEBIAN_DIR} by default)
+     * @param log where progress and apt-get's output go
+     * @return {@code dir}, now holding the training images
      * @throws IOException saying exactly what to run when the data is missing and cannot be installed
      */
     public static Path ensure(Path dir, java.io.PrintStream log) throws IOException {

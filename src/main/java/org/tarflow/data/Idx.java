@@ -20,13 +20,19 @@ public final class Idx {
     private static final int UBYTE = 0x08;
     /** Generous caps that stop a corrupt length field from allocating gigabytes. */
     private static final long MAX_ITEMS = 100_000_000L;
-    private static final long MAX_BYTES = 1L << 31;
+    private static final long MAX_BYTES = Integer.MAX_VALUE - 8; // the largest Java array
 
     private Idx() {
     }
 
-    /** An unsigned-byte IDX array: its dimensions and values (0..255 stored as bytes). */
+    /**
+     * An unsigned-byte IDX array.
+     *
+     * @param dims the sizes, outermost first (e.g. N, 28, 28 for images)
+     * @param data the values 0..255 stored as (signed) bytes, row-major; read them with {@code & 0xff}
+     */
     public record Array(int[] dims, byte[] data) {
+        /** {@return the number of items, the first dimension} */
         public int count() {
             return dims[0];
         }
@@ -35,8 +41,12 @@ public final class Idx {
     /**
      * Reads a ubyte IDX file with {@code expectedDims} dimensions.
      *
-     * @throws IdxFormatException for a bad magic, a wrong type or rank, impossible sizes, or a file that
-     *                            is shorter or longer than its sizes say
+     * @param file         a plain or gzipped IDX file
+     * @param expectedDims   the rank it must have (3 for images, 1 for labels)
+     * @return its sizes and values
+     * @throws IdxFormatException for a missing file, a bad magic, a wrong type or rank, impossible sizes, a
+     *                            corrupt gzip stream, or a file that is shorter or longer than its sizes say
+     * @throws IOException        if the file cannot be read
      */
     public static Array read(Path file, int expectedDims) throws IOException {
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {

@@ -7,6 +7,12 @@ import org.tarflow.io.TensorFileException;
 public final class IdxFormatException extends TensorFileException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception with the message {@code "<file>: <problem>"}.
+     *
+     * @param file    the IDX file
+     * @param problem what is wrong, e.g. {@code has 2 dimensions, expected 3}
+     */
     public IdxFormatException(Path file, String problem) {
         super(file, problem);
     }

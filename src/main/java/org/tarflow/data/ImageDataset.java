@@ -12,19 +12,41 @@ import org.tarflow.tensor.Tensor;
  *
  * @param pixels     N·C·H·W values 0..255, image-major, row-major within an image
  * @param labels     N class labels
+ * @param channels   C
+ * @param height     H in pixels
+ * @param width      W in pixels
  * @param numClasses number of classes (labels are in [0, numClasses))
  */
-public record ImageDataset(byte[] pixels, int[] labels, int channels, int height, int width, int numClasses) {
+public record ImageDataset(byte[] pixels, int[] labels, int channels, int height, int width, int numClasses)
+        implements Dataset {
 
+    @Override
     public int size() {
         return labels.length;
     }
 
+    /** {@return C·H·W, the values of one image} */
     public int imageSize() {
         return channels * height * width;
     }
 
-    /** Images {@code indices} as (B, C, H, W) in [-1, 1]. */
+    @Override
+    public int[] itemShape() {
+        return new int[] {channels, height, width};
+    }
+
+    @Override
+    public Tensor batch(int[] indices, DType dtype) {
+        return images(indices, dtype);
+    }
+
+    /**
+     * {@return images {@code indices} as a new (B, C, H, W) tensor in [-1, 1]} Each 8-bit value v becomes
+     * {@code (v/255 − 0.5)/0.5}, computed in float for F32 as torchvision does.
+     *
+     * @param indices the images, in batch order
+     * @param dtype   the dtype of the tensor
+     */
     public Tensor images(int[] indices, DType dtype) {
         int n = imageSize();
         Tensor x = Tensor.zeros(dtype, indices.length, channels, height, width);
@@ -38,6 +60,7 @@ public record ImageDataset(byte[] pixels, int[] labels, int channels, int height
         return x;
     }
 
+    @Override
     public int[] labels(int[] indices) {
         int[] y = new int[indices.length];
         for (int b = 0; b < indices.length; b++) {
@@ -47,6 +70,7 @@ public record ImageDataset(byte[] pixels, int[] labels, int channels, int height
     }
 
     /** The first {@code n} examples (or all if fewer). */
+    @Override
     public ImageDataset head(int n) {
         int k = Math.min(n, size());
         return new ImageDataset(java.util.Arrays.copyOf(pixels, k * imageSize()), java.util.Arrays.copyOf(labels, k),
@@ -57,7 +81,12 @@ public record ImageDataset(byte[] pixels, int[] labels, int channels, int height
      * Reads an MNIST-format split from {@code dir}: {@code <split>-images-idx3-ubyte[.gz]} and
      * {@code <split>-labels-idx1-ubyte[.gz]}, with split {@code train} or {@code t10k}.
      *
+     * @param dir        the folder holding the four IDX files
+     * @param split      {@code train} or {@code t10k}
+     * @param numClasses the classes the labels must be below (10 for Fashion-MNIST)
+     * @return the split's grey images (C = 1) and labels
      * @throws IdxFormatException when a file is missing or malformed, or images and labels disagree
+     * @throws IOException        when a file cannot be read
      */
     public static ImageDataset readMnistSplit(Path dir, String split, int numClasses) throws IOException {
         Path images = find(dir, split + "-images-idx3-ubyte");

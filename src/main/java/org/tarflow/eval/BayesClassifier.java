@@ -23,6 +23,8 @@ public final class BayesClassifier {
     @FunctionalInterface
     public interface ConditionalDensity {
         /**
+         * Scores a batch.
+         *
          * @param images (B, C, H, W)
          * @param labels (B) in [0, K)
          * @return (B) log-densities in nats
@@ -31,6 +33,8 @@ public final class BayesClassifier {
     }
 
     /**
+     * The classifier's decisions and their scores.
+     *
      * @param predicted     (N) argmax_y log p(x | y)
      * @param logLikelihood (N, K) log p(x | y) in nats, summed over the image's C·H·W values
      * @param report        accuracy, per-class precision/recall/F1 and confusion matrix against the true labels
@@ -38,15 +42,40 @@ public final class BayesClassifier {
     public record Result(int[] predicted, double[][] logLikelihood, ClassificationReport report) {
     }
 
-    /** The flow's density: a forward pass without gradients, {@link BitsPerDim#logLikelihood}. */
+    /**
+     * {@return the flow's density: {@code −}{@link NegativeLogLikelihood#perSample} of a forward pass without
+     * gradients}
+     *
+     * @param model a class-conditional model
+     * @throws IllegalArgumentException if the model is unconditional
+     */
     public static ConditionalDensity density(TarFlowModel model) {
         if (!model.config().conditional()) {
             throw new IllegalArgumentException("the model is unconditional: a Bayes classifier needs a class-conditional model");
         }
-        return (images, labels) -> BitsPerDim.logLikelihood(model.forwardNoGrad(images, labels));
+        return (images, labels) -> {
+            Tensor nll = NegativeLogLikelihood.perSample(model.forwardNoGrad(images, labels));
+            double[] out = new double[nll.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = -nll.get(i);
+            }
+            return out;
+        };
     }
 
-    /** Classifies every image of {@code data} with the model: see {@link #classify(ConditionalDensity, ImageDataset, List, int, java.util.function.BiFunction, IntConsumer)}. */
+    /**
+     * Classifies every image of {@code data} with the model's density ({@link #density}), each image with the
+     * dequantisation noise of {@link Likelihood}'s first draw.
+     *
+     * @param model      a class-conditional model
+     * @param data       the images and their true labels
+     * @param classNames the K class names in label order
+     * @param batchSize  images × K per forward pass (at least K)
+     * @param seed       seed of the dequantisation noise
+     * @param progress   receives the number of images classified; may be null
+     * @return the predictions, all log-likelihoods and the classification report
+     * @throws IllegalArgumentException if the model is unconditional, the batch is smaller than K or the data are empty
+     */
     public static Result classify(TarFlowModel model, ImageDataset data, List<String> classNames, int batchSize, long seed,
                                   IntConsumer progress) {
         return classify(density(model), data, classNames, batchSize,
@@ -54,9 +83,16 @@ public final class BayesClassifier {
     }
 
     /**
-     * @param batchSize images per forward pass, counted after the K-fold replication (at least K)
-     * @param images    the (dequantised) images {@code idx} of batch number {@code batch}
-     * @param progress  receives the number of images classified
+     * Classifies every image of {@code data} by Bayes' rule under a class-conditional density.
+     *
+     * @param density    log p(x | y)
+     * @param data       the images and their true labels
+     * @param classNames the K class names in label order
+     * @param batchSize  images per call of the density, counted after the K-fold replication (at least K)
+     * @param images     the (dequantised) images {@code idx} of batch number {@code batch}
+     * @param progress   receives the number of images classified; may be null
+     * @return the predictions, all log-likelihoods and the classification report
+     * @throws IllegalArgumentException if the batch is smaller than K or the data are empty
      */
     public static Result classify(ConditionalDensity density, ImageDataset data, List<String> classNames, int batchSize,
                                   java.util.function.BiFunction<int[], Integer, Tensor> images, IntConsumer progress) {

@@ -21,36 +21,28 @@ public final class BitsPerDim {
     private BitsPerDim() {
     }
 
-    /** (B) bits per dimension of each sample of a forward pass. */
-    public static Tensor perSample(ForwardResult r) {
-        double[] logp = logLikelihood(r);
-        int n = r.dims();
-        Tensor bpd = Tensor.zeros(r.z().dtype(), logp.length);
-        for (int i = 0; i < logp.length; i++) {
-            bpd.set(i, (-logp[i] / n + Math.log(HALF_LEVELS)) / Math.log(2));
-        }
-        return bpd;
-    }
-
     /**
-     * (B) log-density of each input of a forward pass in nats, summed over its n = T·D values:
-     * {@code Σ −½(z² + log 2π) + logdetsTotal}, the continuous density of the flow at the (noisy) input,
-     * without the quantisation term. For a conditional model it is {@code log p(x | y)} for the labels the
-     * pass was given; it equals what {@code TarFlowModel.reverse} reports for an unguided sample.
+     * {@return (B) bits per dimension of each sample of a forward pass, by the formula above} The input
+     * should carry the dequantisation noise ({@link Likelihood} adds it); without it the value is that of
+     * the continuous density.
+     *
+     * @param r a forward pass on images in [-1, 1] (its logdets per dimension)
      */
-    public static double[] logLikelihood(ForwardResult r) {
+    public static Tensor perSample(ForwardResult r) {
         Tensor z = r.z();
         int b = z.dim(0);
         int n = r.dims();
-        double[] out = new double[b];
+        Tensor bpd = Tensor.zeros(z.dtype(), b);
         for (int i = 0; i < b; i++) {
             double logp = 0;
             for (int j = i * n; j < (i + 1) * n; j++) {
                 double v = z.get(j);
                 logp += -0.5 * (v * v + LOG_2PI);
             }
-            out[i] = logp + n * r.logdets().get(i);
+            logp -= Math.log(HALF_LEVELS) * n;
+            double nll = -logp / n - r.logdets().get(i);
+            bpd.set(i, nll / Math.log(2));
         }
-        return out;
+        return bpd;
     }
 }

@@ -32,8 +32,12 @@ public record ClassificationReport(List<String> classNames, double accuracy, dou
                                    double[] f1, int[] support, int[][] confusion) {
 
     /**
-     * @param truth     (N) true labels in [0, K)
-     * @param predicted (N) predicted labels in [0, K)
+     * Scores predictions against the truth with Tribuo's {@link LabelConfusionMatrix} and {@link ConfusionMetrics}.
+     *
+     * @param truth      (N) true labels in [0, K)
+     * @param predicted  (N) predicted labels in [0, K)
+     * @param classNames the K class names in label order
+     * @return the report
      * @throws IllegalArgumentException on empty or unequal arrays or a label outside [0, K)
      */
     public static ClassificationReport of(int[] truth, int[] predicted, List<String> classNames) {
@@ -80,7 +84,7 @@ public record ClassificationReport(List<String> classNames, double accuracy, dou
         return label;
     }
 
-    /** Mean of the per-class F1 scores (macro average). */
+    /** {@return the mean of the per-class F1 scores (macro average)} */
     public double macroF1() {
         double s = 0;
         for (double v : f1) {

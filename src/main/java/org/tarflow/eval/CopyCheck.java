@@ -18,6 +18,13 @@ public record CopyCheck(NearestNeighbours.Result samples, NearestNeighbours.Resu
     /** The quantile that sets the threshold. */
     public static final double QUANTILE = 0.01;
 
+    /**
+     * {@return the check of samples against test images}
+     *
+     * @param samples nearest training neighbours of the samples
+     * @param test    nearest training neighbours of real test images, at least one
+     * @throws IllegalArgumentException if there are no test images
+     */
     public static CopyCheck of(NearestNeighbours.Result samples, NearestNeighbours.Result test) {
         double threshold = quantile(test.distance(), QUANTILE);
         int close = 0;
@@ -29,7 +36,7 @@ public record CopyCheck(NearestNeighbours.Result samples, NearestNeighbours.Resu
         return new CopyCheck(samples, test, threshold, close);
     }
 
-    /** The fraction of samples nearer than the threshold. */
+    /** {@return the fraction of samples nearer than the threshold} */
     public double closeFraction() {
         return (double) closeSamples / samples.distance().length;
     }
@@ -44,16 +51,21 @@ public record CopyCheck(NearestNeighbours.Result samples, NearestNeighbours.Resu
         return s[(int) Math.min(s.length - 1, Math.floor(q * s.length))];
     }
 
-    /** Median distance of the samples and of the test images to their nearest training image. */
+    /** {@return the median distance of the samples to their nearest training image} */
     public double medianSample() {
         return quantile(samples.distance(), 0.5);
     }
 
+    /** {@return the median distance of the test images to their nearest training image} */
     public double medianTest() {
         return quantile(test.distance(), 0.5);
     }
 
-    /** Indices of the {@code k} samples nearest to the training set, nearest first. */
+    /**
+     * {@return the indices of the {@code k} samples nearest to the training set, nearest first}
+     *
+     * @param k how many (all samples if fewer)
+     */
     public int[] closest(int k) {
         double[] d = samples.distance();
         return IntStream.range(0, d.length).boxed().sorted((a, b) -> Double.compare(d[a], d[b])).limit(k)

@@ -17,12 +17,21 @@ public final class FrechetDistance {
     private FrechetDistance() {
     }
 
-    /** d² between the Gaussians with the moments of two feature sets (same dimension). */
+    /**
+     * {@return d² between the Gaussians with the moments of two feature sets}
+     *
+     * @param a the first set's moments (at least two vectors)
+     * @param b the second set's, of the same dimension
+     * @throws IllegalArgumentException on different dimensions
+     * @throws IllegalStateException    if a set has fewer than two vectors or the eigendecomposition fails
+     */
     public static double of(Moments a, Moments b) {
         return of(a.mean(), a.covariance(), b.mean(), b.covariance());
     }
 
     /**
+     * The squared Fréchet distance between two Gaussians given by their moments.
+     *
      * @param mu1    (d) mean of the first Gaussian
      * @param sigma1 (d, d) its covariance, symmetric positive semi-definite
      * @param mu2    (d) mean of the second

@@ -29,16 +29,30 @@ public final class GuardedSampler {
     /** Maps prior noise (B, T, D) and labels to images (B, C, H, W), unclipped. */
     @FunctionalInterface
     public interface Flow {
+        /**
+         * {@return images (B, C, H, W), unclipped}
+         *
+         * @param noise  (B, T, D) standard normal
+         * @param labels (B) labels, or null
+         */
         Tensor sample(Tensor noise, int[] labels);
     }
 
     /** Maps raw samples and their labels to denoised samples. */
     @FunctionalInterface
     public interface Denoiser {
+        /**
+         * {@return the denoised images, shaped like {@code x}}
+         *
+         * @param x      (B, C, H, W) raw samples, unclipped
+         * @param labels (B) their labels, or null
+         */
         Tensor apply(Tensor x, int[] labels);
     }
 
     /**
+     * Samples that are all finite.
+     *
      * @param raw      (N, C, H, W) samples clipped to [-1, 1]
      * @param denoised (N, C, H, W) the same samples after the denoising step, clipped; null without denoising
      * @param redrawn  how many draws were thrown away for a non-finite value
@@ -56,9 +70,14 @@ public final class GuardedSampler {
     private final long seed;
 
     /**
+     * A sampler around any flow.
+     *
+     * @param flow     maps prior noise to images
      * @param denoiser null for no denoising
      * @param dtype    of the prior noise (the model's)
-     * @param tokens   T, and {@code tokenDim} D, of the prior noise
+     * @param tokens   T of the prior noise
+     * @param tokenDim D of the prior noise
+     * @param seed     seed of the prior noise ({@code Seeds.EVAL_SAMPLES} stream)
      */
     public GuardedSampler(Flow flow, Denoiser denoiser, DType dtype, int tokens, int tokenDim, long seed) {
         this.flow = flow;
@@ -70,8 +89,14 @@ public final class GuardedSampler {
     }
 
     /**
-     * The model's sampler: {@code reverse} with {@code opts}, then (if {@code denoiseSigma > 0}) the score-based
-     * denoising step for Gaussian training noise of that standard deviation ({@link Denoise#step}, multiplier 1).
+     * {@return the model's sampler: {@code reverse} with {@code opts}, then (if {@code denoiseSigma > 0}) the
+     * score-based denoising step for Gaussian training noise of that standard deviation ({@link Denoise#step},
+     * multiplier 1)}
+     *
+     * @param model        the model
+     * @param opts         guidance settings of the inversion
+     * @param denoiseSigma std of the model's Gaussian training noise, 0 for no denoising
+     * @param seed         seed of the prior noise
      */
     public static GuardedSampler forModel(TarFlowModel model, SamplingOptions opts, double denoiseSigma, long seed) {
         Denoiser d = denoiseSigma > 0 ? (x, y) -> Denoise.step(model, x, y, denoiseSigma, 1.0) : null;
@@ -84,6 +109,8 @@ public final class GuardedSampler {
      *
      * @param labels (N) the label of each sample, or null for an unconditional model
      * @param n      number of samples (the length of {@code labels} when given)
+     * @param first  the stream index of the first sample
+     * @return the finite samples, raw and denoised, and the redraw count
      * @throws IllegalStateException when a sample is still not finite after {@link #MAX_ATTEMPTS} attempts
      */
     public Draw draw(int[] labels, int n, long first) {

@@ -23,19 +23,27 @@ public final class GuidanceSweep {
     /** Samples per sampling call: bounds the memory of the reverse pass and paces the progress reports. */
     private static final int BATCH = 100;
 
-    /** A guidance weight, constant over the sampling steps or ramped up linearly ({@link SamplingOptions}). */
+    /**
+     * A guidance weight, constant over the sampling steps or ramped up linearly ({@link SamplingOptions}).
+     *
+     * @param weight   the classifier-free guidance weight w ≥ 0
+     * @param annealed ramp the weight linearly over the sampling steps
+     */
     public record Setting(double weight, boolean annealed) {
+        /** {@return the sampling options: guidance on a and b, attention temperature 1} */
         public SamplingOptions options() {
             return new SamplingOptions(weight, "ab", 1.0, annealed);
         }
 
-        /** A file-name-safe name, e.g. {@code cfg-2-annealed} or {@code cfg-0.5}. */
+        /** {@return a file-name-safe name, e.g. {@code cfg-2-annealed} or {@code cfg-0.5}} */
         public String name() {
             return String.format(Locale.ROOT, "cfg-%s%s", trim(weight), weight > 0 && annealed ? "-annealed" : "");
         }
     }
 
     /**
+     * One variant's scores.
+     *
      * @param setting        guidance weight and schedule
      * @param denoised       whether the denoising step was applied
      * @param samples        number of samples scored
@@ -46,7 +54,7 @@ public final class GuidanceSweep {
      */
     public record Row(Setting setting, boolean denoised, int samples, int redrawn, ClassificationReport report,
                       double frechet, double seconds) {
-        /** Judge accuracy on the samples, NaN for an unconditional model. */
+        /** {@return the judge's accuracy on the samples, NaN for an unconditional model} */
         public double sampleAccuracy() {
             return report == null ? Double.NaN : report.accuracy();
         }
@@ -55,10 +63,26 @@ public final class GuidanceSweep {
     /** Receives each setting's samples, e.g. to write a grid. */
     @FunctionalInterface
     public interface SampleSink {
+        /**
+         * Takes one variant's samples.
+         *
+         * @param setting  the guidance setting
+         * @param denoised whether the samples were denoised
+         * @param samples  (N, C, H, W) in [-1, 1]
+         * @param labels   (N) their labels, or null
+         * @throws IOException if writing them fails
+         */
         void accept(Setting setting, boolean denoised, Tensor samples, int[] labels) throws IOException;
     }
 
-    /** What the sweep needs besides the model. */
+    /**
+     * What the sweep needs besides the model.
+     *
+     * @param classifier the judge classifier, trained on real images
+     * @param classNames the class names in label order
+     * @param features   the feature map of the Fréchet distance
+     * @param realTest   the real test images' feature moments
+     */
     public record Judges(PixelClassifier classifier, List<String> classNames, PatchFeatures features, Moments realTest) {
     }
 
@@ -69,6 +93,10 @@ public final class GuidanceSweep {
      * The settings for {@code weights}: each positive weight constant and/or annealed; weight 0 (no guidance,
      * where annealing changes nothing) once.
      *
+     * @param weights  the guidance weights, each ≥ 0 and listed once
+     * @param constant include constant guidance
+     * @param annealed include annealed guidance
+     * @return the settings, in the order of the weights
      * @throws IllegalArgumentException if neither schedule is chosen, or a weight is negative or repeated
      */
     public static List<Setting> settings(double[] weights, boolean constant, boolean annealed) {
@@ -101,10 +129,16 @@ public final class GuidanceSweep {
     /**
      * Runs the sweep.
      *
+     * @param model        the model
+     * @param settings     the guidance settings
      * @param n            samples per setting (at least 2, for a covariance)
      * @param denoiseSigma std of the model's Gaussian training noise; 0 gives only the rows without denoising
      * @param progress     receives (samples done, samples in total) over the whole sweep
+     * @param judges       the judge classifier, feature map and reference moments
+     * @param seed         seed of the prior noise
      * @param sink         receives every variant's samples (clipped to [-1, 1]) with their labels; may be null
+     * @return one row per setting and variant (raw, then denoised)
+     * @throws IOException if the sink fails
      */
     public static List<Row> run(TarFlowModel model, List<Setting> settings, int n, double denoiseSigma, Judges judges,
                                 long seed, java.util.function.BiConsumer<Integer, Integer> progress, SampleSink sink)
@@ -183,7 +217,11 @@ public final class GuidanceSweep {
         return all;
     }
 
-    /** A weight as written: 2 rather than 2.0, 0.5 as is. */
+    /**
+     * {@return a weight as written: 2 rather than 2.0, 0.5 as is}
+     *
+     * @param w the weight
+     */
     public static String trim(double w) {
         return w == Math.rint(w) ? Long.toString((long) w) : Double.toString(w);
     }

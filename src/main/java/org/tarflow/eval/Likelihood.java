@@ -24,6 +24,9 @@ public final class Likelihood {
     }
 
     /**
+     * The mean of per-item scores over a test set: bits/dim for {@link Likelihood#bitsPerDim}, nats per
+     * dimension for {@link NegativeLogLikelihood#perDimension}.
+     *
      * @param mean      mean bits/dim over the images
      * @param stdError  standard error of that mean (sample standard deviation / sqrt(n))
      * @param count     number of images
@@ -31,7 +34,22 @@ public final class Likelihood {
     public record Result(double mean, double stdError, int count) {
     }
 
-    /** One dequantisation draw: {@link #bitsPerDim(TarFlowModel, ImageDataset, int, boolean, long, int, IntConsumer)} with K = 1. */
+    /**
+     * One dequantisation draw per image: {@link #bitsPerDim(TarFlowModel, ImageDataset, int, boolean, long, int,
+     * IntConsumer)} with K = 1. The noise of batch i comes from {@code Seeds.stream(seed, EVAL, i)}, so a seed
+     * fixes the result. Runs without keeping activations ({@link TarFlowModel#forwardNoGrad}).
+     *
+     * @param model     the model, in the dtype the images are given in
+     * @param data      the test images
+     * @param batchSize images per forward pass
+     * @param useLabels score a conditional model given each image's label, log p(x | y); false for the mean
+     *                  class embedding, as the reference's script does
+     * @param seed      seed of the dequantisation noise
+     * @param progress  receives the number of images done after each batch; may be null
+     * @return mean bits/dim, its standard error and the image count
+     * @throws IllegalArgumentException if {@code batchSize} is not positive, the data are empty, or the
+     *         images do not fit the model
+     */
     public static Result bitsPerDim(TarFlowModel model, ImageDataset data, int batchSize, boolean useLabels, long seed,
                                     IntConsumer progress) {
         return bitsPerDim(model, data, batchSize, useLabels, seed, 1, progress);
@@ -39,8 +57,20 @@ public final class Likelihood {
 
     /**
      * Scores every image of {@code data} in batches of {@code batchSize} under {@code draws} dequantisation
-     * noises ({@link #dequantized}). {@code progress} receives the number of image scorings done (of
-     * images × draws).
+     * noises (draw k of batch b from {@code Seeds.stream(seed, EVAL, k·2³² + b)}, so draw 0 is the noise of
+     * the one-draw evaluation); each image's bits/dim is the mean over its draws.
+     *
+     * @param model     the model, in the dtype the images are given in
+     * @param data      the test images
+     * @param batchSize images per forward pass
+     * @param useLabels score a conditional model given each image's label, log p(x | y); false for the mean
+     *                  class embedding
+     * @param seed      seed of the dequantisation noise
+     * @param draws     K, the dequantisation draws per image
+     * @param progress  receives the number of image scorings done (of images × K) after each batch; may be null
+     * @return mean over the images of their bits/dim, its standard error and the image count
+     * @throws IllegalArgumentException if {@code batchSize} or {@code draws} is not positive, the data are
+     *         empty, or the images do not fit the model
      */
     public static Result bitsPerDim(TarFlowModel model, ImageDataset data, int batchSize, boolean useLabels, long seed,
                                     int draws, IntConsumer progress) {
@@ -67,14 +97,16 @@ public final class Likelihood {
                 }
             }
         }
-        MeanAndError m = MeanAndError.of(perImage);
-        return new Result(m.mean(), m.stdError(), m.count());
+        RunningMean bits = new RunningMean();
+        for (double v : perImage) {
+            bits.add(v);
+        }
+        return bits.result();
     }
 
     /**
      * Images {@code idx} of {@code data} in the model's dtype with uniform dequantisation noise from
-     * {@code Seeds.stream(seed, EVAL, draw·2³² + batch)}; draw 0 is the noise this project has always used
-     * for batch {@code batch}.
+     * {@code Seeds.stream(seed, EVAL, draw·2³² + batch)}.
      */
     static Tensor dequantized(ImageDataset data, int[] idx, TarFlowModel model, long seed, int draw, int batch) {
         Tensor x = data.images(idx, model.dtype());

@@ -12,6 +12,12 @@ public final class Moments {
     private final double[][] cross;
     private long count;
 
+    /**
+     * An empty accumulator.
+     *
+     * @param dim the length of the feature vectors
+     * @throws IllegalArgumentException if {@code dim} is not positive
+     */
     public Moments(int dim) {
         if (dim <= 0) {
             throw new IllegalArgumentException("feature dimension must be positive, got " + dim);
@@ -22,7 +28,12 @@ public final class Moments {
         this.cross = new double[dim][dim];
     }
 
-    /** Adds one feature vector of length {@code dim}. */
+    /**
+     * Adds one feature vector.
+     *
+     * @param v a vector of length {@code dim}
+     * @throws IllegalArgumentException on another length
+     */
     public void add(double[] v) {
         if (v.length != dim) {
             throw new IllegalArgumentException("expected a feature vector of length " + dim + ", got " + v.length);
@@ -47,15 +58,21 @@ public final class Moments {
         count++;
     }
 
+    /** {@return the number of vectors added} */
     public long count() {
         return count;
     }
 
+    /** {@return the length of the feature vectors} */
     public int dim() {
         return dim;
     }
 
-    /** (dim) the mean vector. */
+    /**
+     * {@return (dim) the mean vector}
+     *
+     * @throws IllegalStateException before the first vector
+     */
     public double[] mean() {
         requireSamples(1);
         double[] m = new double[dim];
@@ -65,7 +82,11 @@ public final class Moments {
         return m;
     }
 
-    /** (dim, dim) the unbiased sample covariance (divisor n − 1), as numpy's {@code np.cov}. */
+    /**
+     * {@return (dim, dim) the unbiased sample covariance (divisor n − 1), as numpy's {@code np.cov}}
+     *
+     * @throws IllegalStateException with fewer than two vectors
+     */
     public double[][] covariance() {
         requireSamples(2);
         double[][] c = new double[dim][dim];

@@ -22,6 +22,8 @@ public final class NearestNeighbours {
     private final int dim;
 
     /**
+     * The search's answer.
+     *
      * @param nearest       (N) index in the training set of each query's nearest image
      * @param distance      (N) RMS distance to it
      * @param secondNearest (N) RMS distance to the second-nearest training image (NaN with one training image)
@@ -29,6 +31,13 @@ public final class NearestNeighbours {
     public record Result(int[] nearest, double[] distance, double[] secondNearest) {
     }
 
+    /**
+     * A search over {@code train}.
+     *
+     * @param train   the training images (at least one)
+     * @param kernels for the matrix products
+     * @throws IllegalArgumentException if there are no training images
+     */
     public NearestNeighbours(ImageDataset train, Kernels kernels) {
         if (train.size() == 0) {
             throw new IllegalArgumentException("no training images to search");
@@ -38,7 +47,12 @@ public final class NearestNeighbours {
         this.dim = train.imageSize();
     }
 
-    /** Searches for queries (N, C, H, W) in [-1, 1] shaped like the training images. */
+    /**
+     * {@return each query's nearest and second-nearest training image}
+     *
+     * @param queries (N, C, H, W) in [-1, 1], shaped like the training images
+     * @throws IllegalArgumentException on another image size
+     */
     public Result search(Tensor queries) {
         int n = queries.dim(0);
         if (queries.size() != n * dim) {

@@ -20,7 +20,12 @@ import org.tarflow.tensor.Tensor;
 public final class PatchFeatures {
     private final int patch;
 
-    /** @throws IllegalArgumentException if {@code patch < 1} */
+    /**
+     * The map for patches of {@code patch}×{@code patch} pixels.
+     *
+     * @param patch the patch side
+     * @throws IllegalArgumentException if {@code patch < 1}
+     */
     public PatchFeatures(int patch) {
         if (patch < 1) {
             throw new IllegalArgumentException("patch size must be positive, got " + patch);
@@ -28,13 +33,22 @@ public final class PatchFeatures {
         this.patch = patch;
     }
 
-    /** Number of features for images (C, H, W). */
+    /**
+     * {@return the number of features for images (C, H, W)}
+     *
+     * @param channels C
+     * @param height   H, divisible by the patch side
+     * @param width    W, divisible by the patch side
+     * @throws IllegalArgumentException if H or W is not divisible by the patch side
+     */
     public int dim(int channels, int height, int width) {
         check(height, width);
         return 2 * channels * (height / patch) * (width / patch);
     }
 
     /**
+     * Computes the features.
+     *
      * @param images (N, C, H, W) with H and W divisible by the patch size
      * @return (N) feature vectors of length {@link #dim}
      */

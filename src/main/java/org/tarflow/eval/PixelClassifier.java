@@ -59,8 +59,14 @@ public final class PixelClassifier {
     }
 
     /**
-     * Trains on every image of {@code train} (labels must be in [0, classNames.size())) for {@code epochs}
-     * passes in the order Tribuo's trainer draws from {@code seed}.
+     * {@return a classifier trained on every image of {@code train} for {@code epochs} passes in the order
+     * Tribuo's trainer draws from {@code seed}}
+     *
+     * @param train      the training images, labels in [0, classNames.size())
+     * @param classNames the class names in label order
+     * @param epochs     passes over the data
+     * @param seed       seed of Tribuo's example order
+     * @throws IllegalArgumentException if {@code epochs} is not positive or there are no images
      */
     public static PixelClassifier train(ImageDataset train, List<String> classNames, int epochs, long seed) {
         if (epochs <= 0) {
@@ -86,7 +92,12 @@ public final class PixelClassifier {
         return new PixelClassifier(trainer.train(data), classNames, train.imageSize());
     }
 
-    /** Predicted labels of images (N, C, H, W) in [-1, 1]. */
+    /**
+     * {@return (N) the predicted labels}
+     *
+     * @param images (N, C, H, W) in [-1, 1], shaped like the training images
+     * @throws IllegalArgumentException on another image size
+     */
     public int[] predict(Tensor images) {
         int n = images.dim(0);
         if (images.size() != n * (names.length - 1)) {
@@ -104,7 +115,11 @@ public final class PixelClassifier {
         return out;
     }
 
-    /** Predicts every image of {@code data} and scores the predictions against its labels. */
+    /**
+     * {@return the classification report of the predictions for every image of {@code data} against its labels}
+     *
+     * @param data labelled images shaped like the training images
+     */
     public ClassificationReport evaluate(ImageDataset data) {
         int[] predicted = new int[data.size()];
         for (int start = 0; start < data.size(); start += BATCH) {

@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * D when volume-preserving) and {@code num_classes} ({@code class_embed} is (classes, 1, channels)).
  * Not determined by them: how D = C·p² splits into channels C and patch size p, which fixes the image size
  * √T·p. That comes from the hints; without hints the split with C = 1 or C = 3 (grey or RGB) is taken,
- * which is always unique.
+ * which is always unique. A T that is not a square number makes a sequence model
+ * ({@link ModelConfig#sequence}).
  */
 public final class ConfigInference {
     private static final Pattern BLOCK = Pattern.compile("blocks\\.(\\d{1,6})\\..*");
@@ -27,21 +28,42 @@ public final class ConfigInference {
     private ConfigInference() {
     }
 
-    /** What the caller knows about the image shape; null fields are unknown. */
+    /**
+     * What the caller knows about the image shape (the command line's {@code --in-channels},
+     * {@code --patch-size}, {@code --img-size}); null fields are unknown.
+     *
+     * @param inChannels image channels C, or null
+     * @param patchSize  patch side p, or null
+     * @param imgSize    image side in pixels, or null
+     */
     public record Hints(Integer inChannels, Integer patchSize, Integer imgSize) {
+        /** Nothing known: the split of D is assumed (C = 1 or 3). */
         public static final Hints NONE = new Hints(null, null, null);
 
+        /** {@return whether any field is given} */
         public boolean any() {
             return inChannels != null || patchSize != null || imgSize != null;
         }
     }
 
-    /** The result and, when the channel/patch split was assumed rather than given, a note saying so. */
+    /**
+     * The result of {@link #infer}.
+     *
+     * @param config     the inferred configuration
+     * @param assumption null when the shapes and hints determined everything; otherwise a note for the
+     *                   user saying what was assumed (the channel/patch split, or that the model is a
+     *                   sequence model)
+     */
     public record Inferred(ModelConfig config, String assumption) {
     }
 
     /**
+     * Infers the configuration from the shapes of {@code blocks.*} tensors, as the class comment describes.
+     * Only block 0's shapes are read; the loader then checks every tensor against the model it builds.
+     *
      * @param shapes tensor shapes by state_dict key
+     * @param hints  what is known of the image shape; {@link Hints#NONE} if nothing
+     * @return the configuration and what was assumed to get it
      * @throws IllegalArgumentException when the keys are not a TarFlow state_dict, or the hints do not fit
      */
     public static Inferred infer(Map<String, int[]> shapes, Hints hints) {
@@ -70,10 +92,19 @@ public final class ConfigInference {
                     + 2 * d + " (affine) or D = " + d + " (volume-preserving)");
         }
         int[] classEmbed = shapes.get("blocks.0.class_embed");
+        if (classEmbed != null && (classEmbed.length != 3 || classEmbed[1] != 1 || classEmbed[2] != channels)) {
+            throw new IllegalArgumentException("not a TarFlow state_dict: blocks.0.class_embed has shape "
+                    + Arrays.toString(classEmbed) + ", expected (classes, 1, " + channels + ")");
+        }
         int classes = classEmbed == null ? 0 : classEmbed[0];
         int side = (int) Math.round(Math.sqrt(t));
         if (side * side != t) {
-            throw new IllegalArgumentException("pos_embed has T = " + t + " patches, not a square number: not an image model");
+            if (hints.any()) {
+                throw new IllegalArgumentException("pos_embed has T = " + t + " patches, not a square number, so this is"
+                        + " not an image model; remove the image options");
+            }
+            return new Inferred(ModelConfig.sequence(t, d, channels, blocks.size(), layers, nvp, classes),
+                    "T = " + t + " is not a square number: a sequence model of " + t + " tokens of " + d + " values");
         }
         String assumption = null;
         int c;

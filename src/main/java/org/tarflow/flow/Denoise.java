@@ -14,6 +14,23 @@ public final class Denoise {
     }
 
     /**
+     * The reference's step size {@code lr = B·C·H·W·σ²} (times {@code multiplier}), for {@code values} =
+     * B·C·H·W: it turns one gradient step on the mean loss into {@code x + σ² ∇ log p(x)}.
+     *
+     * @param values     B·C·H·W, the number of values the loss is averaged over (B·T·D for sequences)
+     * @param sigma      the standard deviation of the training noise, on the [-1, 1] scale
+     * @param multiplier scales the step (1 = the reference's step; {@code sample --denoise-scale})
+     * @return the learning rate of the single gradient step
+     */
+    public static double stepSize(long values, double sigma, double multiplier) {
+        return multiplier * values * sigma * sigma;
+    }
+
+    /**
+     * Denoises samples with one gradient step on the model's loss, {@code x − lr · ∇_x loss} with
+     * {@code lr} from {@link #stepSize} (docs/ALGORITHM.md §10). Runs one forward and one backward pass.
+     *
+     * @param model      the model the samples were drawn from
      * @param x          samples (B, C, H, W), unclipped
      * @param labels     the labels they were drawn for, or null
      * @param sigma      the standard deviation of the training noise
@@ -25,7 +42,7 @@ public final class Denoise {
         ForwardResult r = model.forward(x, labels);
         Tensor grad = model.backward(r);
         model.zeroGrad();
-        double lr = multiplier * x.size() * sigma * sigma;
+        double lr = stepSize(x.size(), sigma, multiplier);
         Tensor out = Tensor.zerosLike(x);
         model.kernels().add(x, grad, -lr, out);
         return out;

@@ -14,12 +14,15 @@ import org.tarflow.tensor.Tensor;
  */
 public record ForwardResult(Tensor z, List<Tensor> blockOutputs, Tensor logdets, int[] inputShape) {
 
-    /** T·D, the number of dimensions of one sample. */
+    /** {@return T·D, the number of dimensions of one sample: the divisor of the per-dimension {@link #logdets}} */
     public int dims() {
         return z.dim(1) * z.dim(2);
     }
 
-    /** (B) the true log|det dz/dx| of each sample: {@code T·D × logdets}. */
+    /**
+     * {@return (B) the true log|det dz/dx| of each sample in nats, {@code T·D × logdets}, a new tensor}
+     * This is the term that enters {@code log p(x) = Σ log N(z; 0, 1) + log|det|} (docs/ALGORITHM.md §5).
+     */
     public Tensor logdetsTotal() {
         Tensor t = logdets.copy();
         for (int i = 0; i < t.size(); i++) {

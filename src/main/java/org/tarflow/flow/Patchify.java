@@ -13,12 +13,19 @@ public final class Patchify {
     private Patchify() {
     }
 
-    /** img (N, C, H, W) → (N, T, C·p²). */
+    /**
+     * {@return a new sequence (N, T, C·p²) with T = (H/p)·(W/p): the image's p×p patches in row-major
+     * order}
+     *
+     * @param img (N, C, H, W) images; H and W must be multiples of {@code p}
+     * @param p   the patch side
+     * @throws IllegalArgumentException if H or W is not a multiple of {@code p}
+     */
     public static Tensor patchify(Tensor img, int p) {
-        int n = img.dim(0), c = img.dim(1), h = img.dim(2), w = img.dim(3);
-        if (img.rank() != 4 || h % p != 0 || w % p != 0) {
+        if (img.rank() != 4 || img.dim(2) % p != 0 || img.dim(3) % p != 0) {
             throw new IllegalArgumentException("cannot cut " + img + " into " + p + "x" + p + " patches");
         }
+        int n = img.dim(0), c = img.dim(1), h = img.dim(2), w = img.dim(3);
         int gw = w / p;
         int t = (h / p) * gw;
         int d = c * p * p;
@@ -40,14 +47,23 @@ public final class Patchify {
         return seq;
     }
 
-    /** seq (N, T, C·p²) → img (N, C, H, W) for an image of side {@code size} and {@code channels} channels. */
+    /**
+     * {@return new images (N, C, size, size) reassembled from the patch sequence: the inverse of
+     * {@link #patchify} for square images}
+     *
+     * @param seq      (N, T, C·p²) patch sequence with T = (size/p)²
+     * @param p        the patch side
+     * @param channels C, the image channels
+     * @param size     the image side H = W in pixels, a multiple of {@code p}
+     * @throws IllegalArgumentException if the sequence's T or D does not fit that image shape
+     */
     public static Tensor unpatchify(Tensor seq, int p, int channels, int size) {
-        int n = seq.dim(0), t = seq.dim(1), d = seq.dim(2);
         int gw = size / p;
-        if (seq.rank() != 3 || d != channels * p * p || t != gw * gw || size % p != 0) {
+        if (seq.rank() != 3 || seq.dim(2) != channels * p * p || seq.dim(1) != gw * gw || size % p != 0) {
             throw new IllegalArgumentException("cannot fold " + seq + " into " + channels + "x" + size + "x" + size
                     + " images with patch " + p);
         }
+        int n = seq.dim(0), t = seq.dim(1), d = seq.dim(2);
         Tensor img = Tensor.zeros(seq.dtype(), n, channels, size, size);
         Object src = seq.array();
         Object dst = img.array();

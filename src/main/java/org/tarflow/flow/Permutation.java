@@ -13,7 +13,11 @@ public enum Permutation {
     /** Patch order reversed ({@code x.flip(dims=[dim])}). */
     FLIP;
 
-    /** The permutation block {@code i} of a model uses. */
+    /**
+     * {@return the permutation block {@code i} of a model uses: {@link #IDENTITY} for even i, {@link #FLIP} for odd}
+     *
+     * @param i the block's index in the model, from 0
+     */
     public static Permutation forBlock(int i) {
         return i % 2 == 0 ? IDENTITY : FLIP;
     }
@@ -21,6 +25,12 @@ public enum Permutation {
     /**
      * Permutes {@code x} along dimension {@code dim}. {@link #IDENTITY} returns {@code x} itself (no
      * copy), so callers must not modify the result in place unless they copied it.
+     *
+     * @param x   the tensor, e.g. a sequence (B, T, D) with {@code dim = 1} or {@code pos_embed} (T, C)
+     *            with {@code dim = 0}
+     * @param dim the dimension whose order is permuted; the others keep theirs
+     * @return {@code x} itself for {@link #IDENTITY}, else a new tensor with the order along {@code dim}
+     *         reversed
      */
     public Tensor apply(Tensor x, int dim) {
         if (this == IDENTITY) {

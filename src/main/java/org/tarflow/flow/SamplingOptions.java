@@ -20,6 +20,12 @@ public record SamplingOptions(double guidance, String guideWhat, double attnTemp
     /** No guidance. */
     public static final SamplingOptions PLAIN = new SamplingOptions(0, "ab", 1.0, false);
 
+    /**
+     * Validates the options.
+     *
+     * @throws IllegalArgumentException if {@code guidance} is negative, NaN or infinite, {@code guideWhat}
+     *         is not "a", "b" or "ab", or {@code attnTemp} is not a finite positive number
+     */
     public SamplingOptions {
         if (!(guidance >= 0) || Double.isInfinite(guidance)) {
             throw new IllegalArgumentException("guidance must be a finite number >= 0, got " + guidance);
@@ -32,9 +38,19 @@ public record SamplingOptions(double guidance, String guideWhat, double attnTemp
         }
     }
 
-    /** Guidance with weight w on both log-scale and shift, no temperature change, not annealed. */
+    /**
+     * {@return guidance with weight w on both log-scale and shift, attention temperature 1, not annealed}
+     * On an unconditional model such options change nothing, since both branches are then the same.
+     *
+     * @param w the CFG weight, finite and &gt;= 0
+     */
     public static SamplingOptions cfg(double w) {
         return new SamplingOptions(w, "ab", 1.0, false);
+    }
+
+    /** The guidance weight g at sampling step i (0..t-2) of a block of t patches. */
+    double weightAt(int i, int t) {
+        return annealed ? (i + 1.0) / (t - 1) * guidance : guidance;
     }
 
     boolean guided() {

@@ -57,10 +57,19 @@ public final class TarFlowBlock {
     private int[] labels;
 
     /**
-     * @param prefix   state_dict prefix, e.g. {@code blocks.0}
-     * @param t        number of patches T
-     * @param d        values per patch D
-     * @param channels Transformer width (multiple of 64)
+     * Creates the block with zero parameters and the causal {@code attn_mask} buffer.
+     *
+     * @param prefix     state_dict prefix, e.g. {@code blocks.0}
+     * @param t          number of patches T
+     * @param d          values per patch D
+     * @param channels   Transformer width (multiple of 64)
+     * @param perm       the patch order this block reads in ({@link Permutation#forBlock})
+     * @param numLayers  Transformer layers ({@code layers_per_block})
+     * @param nvp        true: affine, {@code proj_out} predicts (a, b); false: volume-preserving, only b
+     * @param numClasses classes of the {@code class_embed} (K, 1, C); 0 for none
+     * @param dtype      dtype of the parameters and activations
+     * @param k          the kernels
+     * @throws IllegalArgumentException if {@code channels} is not a positive multiple of 64
      */
     public TarFlowBlock(String prefix, int t, int d, int channels, Permutation perm, int numLayers, boolean nvp,
                         int numClasses, DType dtype, Kernels k) {
@@ -88,7 +97,12 @@ public final class TarFlowBlock {
         }
     }
 
-    /** The reference's initialisation: PyTorch defaults, embeddings N(0, 0.01²), proj_out weight 0. */
+    /**
+     * The reference's initialisation: PyTorch defaults, embeddings N(0, 0.01²), proj_out weight 0 (so a
+     * new block maps every patch after the first by the same affine map, set by proj_out's bias).
+     *
+     * @param rng drawn from in the order proj_in, pos_embed, class_embed, each layer, proj_out
+     */
     public void init(RandomGenerator rng) {
         projIn.init(rng);
         Init.normal(posEmbed.value(), 1e-2, rng);
@@ -102,7 +116,10 @@ public final class TarFlowBlock {
         projOut.weight().value().fill(0.0);
     }
 
-    /** Parameters in the reference's registration order. */
+    /**
+     * {@return the parameters in the reference's registration order: pos_embed, class_embed (if any),
+     * proj_in, the layers, proj_out}
+     */
     public List<Parameter> parameters() {
         List<Parameter> ps = new ArrayList<>();
         ps.add(posEmbed);
@@ -117,23 +134,33 @@ public final class TarFlowBlock {
         return ps;
     }
 
-    /** The {@code attn_mask} buffer (T, T): lower-triangular ones, kept for state_dict compatibility. */
+    /** {@return the {@code attn_mask} buffer (T, T): lower-triangular ones, kept for state_dict compatibility} */
     public Tensor attnMask() {
         return attnMask;
     }
 
+    /** {@return the patch order this block reads in} */
     public Permutation permutation() {
         return perm;
     }
 
-    /** Output of {@link #forward}: the block's output (B, T, D) and its per-sample log-det, per dimension. */
+    /**
+     * Output of {@link #forward}.
+     *
+     * @param out          the block's output z (B, T, D), in the original (unpermuted) patch order
+     * @param logdetPerDim (B) each sample's {@code -mean(a)} over its T·D values: log|det| divided by T·D
+     */
     public record Output(Tensor out, Tensor logdetPerDim) {
     }
 
     /**
-     * x (B, T, D) → z (B, T, D) and {@code -mean(a)} per sample (B). Saves what {@link #backward} needs.
+     * x (B, T, D) → z (B, T, D) and {@code -mean(a)} per sample (B), as the reference's
+     * {@code MetaBlock.forward}. Saves what {@link #backward} needs.
      *
-     * @param labels (B) class labels, -1 for "no label"; null for none at all
+     * @param x      (B, T, D) the block's input, in the model's patch order
+     * @param labels (B) class labels, -1 for "no label"; null for none at all (ignored by an
+     *               unconditional block)
+     * @return the output and its per-dimension log-determinant
      */
     public Output forward(Tensor x, int[] labels) {
         int b = x.dim(0);
@@ -313,8 +340,16 @@ public final class TarFlowBlock {
      * Inverts the block: given its output x (B, T, D), returns its input. Runs T-1 decoding steps with a KV
      * cache per layer (two when guided). See {@link SamplingOptions} for guidance.
      *
+     * <p>Patch 0 (in the block's order) is copied; patch t = 1..T-1 becomes {@code x_t·exp(a_t) + b_t}
+     * with (a_t, b_t) predicted from the already inverted patches 0..t-1, as the reference's
+     * {@code MetaBlock.reverse}. Releases the block's saved activations when done.
+     *
+     * @param x      (B, T, D) the block's output (the latent side), not modified
+     * @param labels (B) labels to condition on, -1 for the mean class embedding; null for none
+     * @param opts   guidance settings; {@link SamplingOptions#PLAIN} for none
      * @param sumA if not null, (B): each sample's sum of the log-scales a used (after guidance) is added,
      *             i.e. log|det| of this inverse step, in the total (not per-dimension) convention
+     * @return (B, T, D) the block's input, a new tensor
      */
     public Tensor reverse(Tensor x, int[] labels, SamplingOptions opts, Tensor sumA) {
         int b = x.dim(0);
@@ -328,7 +363,7 @@ public final class TarFlowBlock {
             Tensor[] ab = decodeStep(xs, i, pos, condClass, 1.0, cond);
             if (opts.guided()) {
                 Tensor[] u = decodeStep(xs, i, pos, uncondClass, opts.attnTemp(), uncond);
-                double g = opts.annealed() ? (i + 1.0) / (t - 1) * opts.guidance() : opts.guidance();
+                double g = opts.weightAt(i, t);
                 if (opts.guidesScale()) {
                     guide(ab[0], u[0], g);
                 }
@@ -354,7 +389,7 @@ public final class TarFlowBlock {
     }
 
     /** {@code c = c + g (c - u)}, the reference's guidance rule, in place. */
-    private static void guide(Tensor c, Tensor u, double g) {
+    static void guide(Tensor c, Tensor u, double g) {
         for (int i = 0; i < c.size(); i++) {
             c.set(i, c.get(i) + g * (c.get(i) - u.get(i)));
         }

@@ -35,6 +35,14 @@ public final class TarFlowModel {
     private final List<TarFlowBlock> blocks = new ArrayList<>();
     private final Tensor var;
 
+    /**
+     * Builds the model with zero parameters ({@link #init} or {@link #loadStateDict} fills them) and
+     * {@code var} at ones.
+     *
+     * @param config the model's shape
+     * @param dtype  F32 for training and sampling, F64 to match the golden cases
+     * @param k      the kernels every layer computes with
+     */
     public TarFlowModel(ModelConfig config, DType dtype, Kernels k) {
         this.config = config;
         this.dtype = dtype;
@@ -47,7 +55,15 @@ public final class TarFlowModel {
         var.fill(1.0);
     }
 
-    /** Initialises all parameters as the reference does, from {@code seed}. */
+    /**
+     * Initialises all parameters as the reference does (PyTorch defaults, embeddings N(0, 0.01²),
+     * {@code proj_out} weight 0) and resets {@code var} to ones. The values follow the reference's
+     * distributions; the random stream is this project's ({@link SplittableRandom}), so the weights are
+     * not PyTorch's for the same seed.
+     *
+     * @param seed fixes every drawn value
+     * @return this model
+     */
     public TarFlowModel init(long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         for (TarFlowBlock b : blocks) {
@@ -57,28 +73,32 @@ public final class TarFlowModel {
         return this;
     }
 
+    /** {@return the model's configuration} */
     public ModelConfig config() {
         return config;
     }
 
+    /** {@return the dtype of the parameters and of the inputs the model accepts} */
     public DType dtype() {
         return dtype;
     }
 
+    /** {@return the kernels the model computes with} */
     public Kernels kernels() {
         return k;
     }
 
+    /** {@return the flow blocks, in forward order (the live list)} */
     public List<TarFlowBlock> blocks() {
         return blocks;
     }
 
-    /** The prior variance buffer {@code var} (T, D). */
+    /** {@return the prior variance buffer {@code var} (T, D), live: ones unless a volume-preserving model learned it} */
     public Tensor priorVar() {
         return var;
     }
 
-    /** All trainable parameters, in state_dict order. */
+    /** {@return all trainable parameters, in state_dict order (no buffers)} */
     public List<Parameter> parameters() {
         List<Parameter> ps = new ArrayList<>();
         for (TarFlowBlock b : blocks) {
@@ -87,7 +107,11 @@ public final class TarFlowModel {
         return ps;
     }
 
-    /** Parameters and buffers by PyTorch state_dict key (the live tensors, not copies). */
+    /**
+     * {@return parameters and buffers by PyTorch state_dict key (the live tensors, not copies)}: each
+     * block's parameters then its {@code attn_mask}, and {@code var} last (PyTorch lists the keys in
+     * another order, which a state_dict's loader does not depend on)
+     */
     public Map<String, Tensor> stateDict() {
         Map<String, Tensor> sd = new LinkedHashMap<>();
         for (int i = 0; i < blocks.size(); i++) {
@@ -106,7 +130,12 @@ public final class TarFlowModel {
      * {@code attn_mask} buffers must be the causal (lower-triangular ones) mask this implementation
      * computes with.
      *
-     * @throws IllegalArgumentException listing every missing, unexpected and mis-shaped key
+     * <p>Of the values only the masks are checked; the caller checks that the others are finite first
+     * ({@code io.ModelFiles}). Nothing is copied unless every check passes.
+     *
+     * @param source tensors by state_dict key, of either dtype
+     * @throws IllegalArgumentException listing every missing, unexpected and mis-shaped key, or naming
+     *         the first {@code attn_mask} that is not causal
      */
     public void loadStateDict(Map<String, Tensor> source) {
         Map<String, Tensor> own = stateDict();
@@ -164,45 +193,77 @@ public final class TarFlowModel {
                 : keys.subList(0, shown) + " and " + (keys.size() - shown) + " more";
     }
 
+    /** Sets every parameter's gradient to zero. */
     public void zeroGrad() {
         for (Parameter p : parameters()) {
             p.zeroGrad();
         }
     }
 
-    /** img (B, C, H, W) → (B, T, D). */
+    /**
+     * {@return the patch sequence (B, T, D) of the images ({@link Patchify#patchify})}
+     *
+     * @param img (B, C, H, W) images of this model's shape and dtype
+     * @throws IllegalArgumentException for a sequence model, or images of another shape or dtype
+     */
     public Tensor patchify(Tensor img) {
         checkImages(img);
         return Patchify.patchify(img, config.patchSize());
     }
 
-    /** (B, T, D) → img (B, C, H, W). */
+    /**
+     * {@return the images (B, C, H, W) the sequence represents; for a sequence model the sequence itself}
+     *
+     * @param seq (B, T, D) a patch sequence
+     * @throws IllegalArgumentException if its T or D does not fit the model's image shape
+     */
     public Tensor unpatchify(Tensor seq) {
-        return Patchify.unpatchify(seq, config.patchSize(), config.inChannels(), config.imgSize());
+        return config.isImage() ? Patchify.unpatchify(seq, config.patchSize(), config.inChannels(), config.imgSize()) : seq;
     }
 
     /**
-     * Forward pass on images (B, C, H, W) in [-1, 1] (plus any noise augmentation).
+     * Forward pass on images (B, C, H, W) in [-1, 1] (plus any noise augmentation), or on sequences
+     * (B, T, D) (see {@link #forwardSequence}).
      *
+     * <p>Runs the blocks in order, summing their per-dimension log-dets, as the reference's
+     * {@code Model.forward}; keeps every block's activations for {@link #backward}.
+     *
+     * @param x      (B, C, H, W) images or (B, T, D) sequences, in the model's dtype
      * @param labels (B) class labels in [0, num_classes) or -1 for "no label"; null for an unconditional
      *               model or to use the mean class embedding for every sample
+     * @return the latent, every block's output, and the log-dets per dimension
+     * @throws IllegalArgumentException if the shape or dtype does not fit the model, labels are given
+     *         to an unconditional model, or a label is out of range or the wrong count
      */
-    public ForwardResult forward(Tensor images, int[] labels) {
-        return forwardSequence(patchify(images), labels, images.shape(), true);
+    public ForwardResult forward(Tensor x, int[] labels) {
+        return x.rank() == 3 ? forwardSequence(x, labels) : forwardSequence(patchify(x), labels, x.shape(), true);
     }
 
-    /** Forward pass on a patch sequence x (B, T, D). */
+    /**
+     * {@return the forward pass on a patch sequence}, as {@link #forward} (images are patchified first
+     * there)
+     *
+     * @param x      (B, T, D) sequence in the model's dtype
+     * @param labels as for {@link #forward}
+     * @throws IllegalArgumentException as for {@link #forward}
+     */
     public ForwardResult forwardSequence(Tensor x, int[] labels) {
         return forwardSequence(x, labels, x.shape(), true);
     }
 
     /**
-     * Forward pass on images that keeps no activations for a backward pass (PyTorch's
+     * Forward pass on images (or sequences) that keeps no activations for a backward pass (PyTorch's
      * {@code torch.no_grad()}): each block's activations are released as soon as the block is done, so
      * likelihood evaluation needs a fraction of the memory. {@link #backward} cannot follow it.
+     *
+     * @param x      (B, C, H, W) images or (B, T, D) sequences
+     * @param labels as for {@link #forward}
+     * @return the same result as {@link #forward}
+     * @throws IllegalArgumentException as for {@link #forward}
      */
-    public ForwardResult forwardNoGrad(Tensor images, int[] labels) {
-        return forwardSequence(patchify(images), labels, images.shape(), false);
+    public ForwardResult forwardNoGrad(Tensor x, int[] labels) {
+        return x.rank() == 3 ? forwardSequence(x, labels, x.shape(), false)
+                : forwardSequence(patchify(x), labels, x.shape(), false);
     }
 
     private ForwardResult forwardSequence(Tensor x, int[] labels, int[] inputShape, boolean keep) {
@@ -223,7 +284,13 @@ public final class TarFlowModel {
         return new ForwardResult(h, List.copyOf(outputs), logdets, inputShape);
     }
 
-    /** The reference's loss {@code 0.5 * mean(z^2) - mean(logdets)}. */
+    /**
+     * {@return the reference's loss {@code 0.5 * mean(z^2) - mean(logdets)}} The negative log-likelihood
+     * in nats per dimension, minus the constant {@code 0.5 log 2π}, averaged over the batch (the reference's
+     * {@code get_loss}; the prior is N(0, 1) even for a model with a learned {@code var}).
+     *
+     * @param r a forward result of this model
+     */
     public double loss(ForwardResult r) {
         return 0.5 * k.sumSquares(r.z()) / r.z().size() - k.sum(r.logdets()) / r.logdets().size();
     }
@@ -231,7 +298,10 @@ public final class TarFlowModel {
     /**
      * Backward of {@link #loss} through the forward pass that produced {@code r} (which must be the most
      * recent forward of this model). Accumulates parameter gradients and returns d loss / d input, shaped
-     * like the forward input.
+     * like the forward input. Releases the blocks' activations.
+     *
+     * @param r the result of this model's most recent {@link #forward} (not {@link #forwardNoGrad})
+     * @return d loss / d x, (B, C, H, W) or (B, T, D) like the input of that forward
      */
     public Tensor backward(ForwardResult r) {
         int b = r.z().dim(0);
@@ -251,6 +321,8 @@ public final class TarFlowModel {
     /**
      * The reference's {@code update_prior}: {@code var ← var + VAR_LR · (mean over the batch of z² − var)}.
      * Used in training of volume-preserving models only.
+     *
+     * @param z (B, T, D) the latent of the current training batch
      */
     public void updatePrior(Tensor z) {
         int b = z.dim(0);
@@ -289,13 +361,23 @@ public final class TarFlowModel {
      *
      * @param noise  (B, T, D) standard normal
      * @param labels (B) labels to condition on, -1 or null for the mean class embedding
+     * @param opts   guidance settings ({@link SamplingOptions#PLAIN} for none)
+     * @return the samples and their log-likelihood in nats
+     * @throws IllegalArgumentException if the noise's shape or dtype does not fit, or the labels are invalid
      */
     public ReverseResult reverse(Tensor noise, int[] labels, SamplingOptions opts) {
         ReverseResult r = reverseSequence(noise, labels, opts);
         return new ReverseResult(unpatchify(r.x()), r.logLikelihood());
     }
 
-    /** As {@link #reverse} but with the patch sequence (B, T, D) as {@code x}. */
+    /**
+     * {@return as {@link #reverse} but with the patch sequence (B, T, D) as {@code x}}
+     *
+     * @param noise  (B, T, D) standard normal noise, not modified
+     * @param labels as for {@link #reverse}
+     * @param opts   guidance settings
+     * @throws IllegalArgumentException as for {@link #reverse}
+     */
     public ReverseResult reverseSequence(Tensor noise, int[] labels, SamplingOptions opts) {
         checkSequence(noise);
         checkLabels(labels, noise.dim(0));
@@ -321,6 +403,10 @@ public final class TarFlowModel {
     }
 
     private void checkImages(Tensor img) {
+        if (!config.isImage()) {
+            throw new IllegalArgumentException("a sequence model takes (B, " + config.numPatches() + ", "
+                    + config.patchDim() + ") sequences, not images " + img);
+        }
         int s = config.imgSize();
         if (img.rank() != 4 || img.dim(1) != config.inChannels() || img.dim(2) != s || img.dim(3) != s) {
             throw new IllegalArgumentException("expected images (B, " + config.inChannels() + ", " + s + ", " + s

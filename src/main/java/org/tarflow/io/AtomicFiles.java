@@ -20,6 +20,12 @@ public final class AtomicFiles {
     /** Writes the content of a file to a stream. */
     @FunctionalInterface
     public interface Writer {
+        /**
+         * Writes the whole content; the stream is buffered, and flushed and closed by the caller.
+         *
+         * @param out the stream into the temporary file
+         * @throws IOException if the content cannot be produced or written; the target is then untouched
+         */
         void write(OutputStream out) throws IOException;
     }
 
@@ -50,7 +56,14 @@ public final class AtomicFiles {
     }
 
     /**
-     * @throws IOException naming {@code target} (not the temporary file) when it cannot be written
+     * Writes {@code target} atomically: into a temporary {@code .<name>.<random>.tmp} beside it (creating
+     * missing directories), forced to disk, given the target's permissions (or rw-r--r-- for a new
+     * file), then renamed over the target (an atomic move where the file system has one).
+     *
+     * @param target the file to create or replace
+     * @param writer produces the content
+     * @throws IOException naming {@code target} (not the temporary file) when it cannot be written,
+     *         including when it is a directory or not a file name
      */
     public static void write(Path target, Writer writer) throws IOException {
         Path abs = target.toAbsolutePath();
@@ -93,19 +106,24 @@ public final class AtomicFiles {
      * Deletes the temporary files that {@link #write} calls on {@code target} left behind when their process
      * was killed mid-write. Only call it when no other process is writing {@code target}.
      *
+     * @param target a file written with {@link #write}; its own temporaries are those named
+     *               {@code .<name>.*.tmp} in its directory
      * @return how many were removed
+     * @throws IOException if the directory cannot be listed or a file cannot be deleted
      */
     public static int removeStale(Path target) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         if (dir == null || !Files.isDirectory(dir)) {
             return 0;
         }
-        String prefix = "." + target.getFileName() + ".";
+        // write() names them "." + name + "." + digits + ".tmp" (Files.createTempFile), and nothing else
+        java.util.regex.Pattern temp = java.util.regex.Pattern.compile(
+                java.util.regex.Pattern.quote("." + target.getFileName() + ".") + "\\d+\\.tmp");
         int removed = 0;
         try (var files = Files.list(dir)) {
             for (Path p : files.toList()) {
                 String n = p.getFileName().toString();
-                if (n.startsWith(prefix) && n.endsWith(".tmp") && Files.isRegularFile(p)) {
+                if (temp.matcher(n).matches() && Files.isRegularFile(p)) {
                     Files.deleteIfExists(p);
                     removed++;
                 }

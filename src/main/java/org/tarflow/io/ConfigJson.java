@@ -13,11 +13,24 @@ public final class ConfigJson {
     private ConfigJson() {
     }
 
+    /**
+     * Image models: the reference's {@code Model(...)} arguments ({@code in_channels}, {@code img_size},
+     * {@code patch_size}, ...). Sequence models: {@code seq_len} and {@code token_dim} in place of the three
+     * image fields.
+     *
+     * @param c the configuration
+     * @return one line of JSON, the {@code model_config} metadata of weights files
+     */
     public static String model(ModelConfig c) {
         JsonObject o = new JsonObject();
-        o.addProperty("in_channels", c.inChannels());
-        o.addProperty("img_size", c.imgSize());
-        o.addProperty("patch_size", c.patchSize());
+        if (c.isImage()) {
+            o.addProperty("in_channels", c.inChannels());
+            o.addProperty("img_size", c.imgSize());
+            o.addProperty("patch_size", c.patchSize());
+        } else {
+            o.addProperty("seq_len", c.numPatches());
+            o.addProperty("token_dim", c.patchDim());
+        }
         o.addProperty("channels", c.channels());
         o.addProperty("num_blocks", c.numBlocks());
         o.addProperty("layers_per_block", c.layersPerBlock());
@@ -36,10 +49,22 @@ public final class ConfigJson {
         }
     }
 
-    /** @throws IllegalArgumentException when the JSON is malformed or a field is missing or invalid */
+    /**
+     * Parses what {@link #model(ModelConfig)} writes: a sequence model when {@code seq_len} is present,
+     * else an image model.
+     *
+     * @param json the {@code model_config} text
+     * @return the validated configuration
+     * @throws IllegalArgumentException when the JSON is malformed or a field is missing or invalid
+     */
     public static ModelConfig model(String json) {
         try {
             JsonObject o = JsonParser.parseString(json).getAsJsonObject();
+            if (o.has("seq_len")) {
+                return ModelConfig.sequence(intField(o, "seq_len"), intField(o, "token_dim"), intField(o, "channels"),
+                        intField(o, "num_blocks"), intField(o, "layers_per_block"), o.get("nvp").getAsBoolean(),
+                        intField(o, "num_classes"));
+            }
             return new ModelConfig(intField(o, "in_channels"), intField(o, "img_size"), intField(o, "patch_size"),
                     intField(o, "channels"), intField(o, "num_blocks"), intField(o, "layers_per_block"),
                     o.get("nvp").getAsBoolean(), intField(o, "num_classes"));
@@ -49,6 +74,12 @@ public final class ConfigJson {
         }
     }
 
+    /**
+     * {@return the training settings as one line of JSON} Stored in checkpoints (metadata
+     * {@code train_config}) so that {@code train --resume} continues with the same settings.
+     *
+     * @param t the settings
+     */
     public static String train(TrainConfig t) {
         JsonObject o = new JsonObject();
         o.addProperty("epochs", t.epochs());
@@ -64,7 +95,13 @@ public final class ConfigJson {
         return o.toString();
     }
 
-    /** @throws IllegalArgumentException when the JSON is malformed or a field is missing or invalid */
+    /**
+     * Parses what {@link #train(TrainConfig)} writes.
+     *
+     * @param json the training settings as JSON
+     * @return the validated settings
+     * @throws IllegalArgumentException when the JSON is malformed or a field is missing or invalid
+     */
     public static TrainConfig train(String json) {
         try {
             JsonObject o = JsonParser.parseString(json).getAsJsonObject();

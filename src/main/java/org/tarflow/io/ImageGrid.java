@@ -18,12 +18,19 @@ public final class ImageGrid {
     private ImageGrid() {
     }
 
-    /** The grid as an image, for x (N, C, H, W) with C = 1 or 3. */
+    /**
+     * {@return the grid as an image: 8-bit grey for one channel, RGB for three} Non-finite values are
+     * left out of the min–max range and drawn as its minimum.
+     *
+     * @param x    (N, C, H, W) images with N &gt; 0 and C = 1 or 3, on any scale
+     * @param nrow images per row of the grid (torchvision's {@code nrow})
+     * @throws IllegalArgumentException for another shape or a non-positive {@code nrow}
+     */
     public static BufferedImage render(Tensor x, int nrow) {
-        int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
-        if (x.rank() != 4 || (c != 1 && c != 3) || n == 0) {
+        if (x.rank() != 4 || (x.dim(1) != 1 && x.dim(1) != 3) || x.dim(0) == 0) {
             throw new IllegalArgumentException("expected (N>0, 1 or 3, H, W) images, got " + x);
         }
+        int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
         if (nrow <= 0) {
             throw new IllegalArgumentException("nrow must be positive, got " + nrow);
         }
@@ -68,12 +75,29 @@ public final class ImageGrid {
         return (int) Math.max(0, Math.min(255, Math.floor(v * 255 + 0.5)));
     }
 
-    /** Renders and writes the grid atomically. */
+    /**
+     * Renders the grid ({@link #render}) and writes it as a PNG, atomically.
+     *
+     * @param file the PNG to create or replace
+     * @param x    (N, C, H, W) images, C = 1 or 3
+     * @param nrow images per row
+     * @throws IOException if the file cannot be written
+     */
     public static void write(Path file, Tensor x, int nrow) throws IOException {
         write(file, x, nrow, 1);
     }
 
-    /** As {@link #write(Path, Tensor, int)}, each pixel drawn as a {@code scale}×{@code scale} block (for small grids in reports). */
+    /**
+     * As {@link #write(Path, Tensor, int)}, each pixel drawn as a {@code scale}×{@code scale} block (for small
+     * grids in reports).
+     *
+     * @param file  the PNG to write
+     * @param x     (N, C, H, W) images with C = 1 or 3
+     * @param nrow  images per row
+     * @param scale pixels per image pixel along each axis, ≥ 1
+     * @throws IOException              if the file cannot be written
+     * @throws IllegalArgumentException on a bad shape, {@code nrow} or {@code scale}
+     */
     public static void write(Path file, Tensor x, int nrow, int scale) throws IOException {
         if (scale < 1) {
             throw new IllegalArgumentException("scale must be positive, got " + scale);

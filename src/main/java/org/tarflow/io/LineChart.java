@@ -35,6 +35,9 @@ public final class LineChart {
     private final List<ValueMarker> references = new ArrayList<>();
 
     /**
+     * An empty chart.
+     *
+     * @param title    the chart's title
      * @param xLabel   x axis label with its unit, e.g. "epoch"
      * @param yLabel   y axis label with its unit, e.g. "loss (nats per dimension)"
      * @param integerX tick the x axis at whole numbers only (epochs)
@@ -46,7 +49,14 @@ public final class LineChart {
         this.integerX = integerX;
     }
 
-    /** Adds a series; points with a non-finite coordinate are left out. */
+    /**
+     * {@return this chart, with a series added; points with a non-finite coordinate are left out}
+     *
+     * @param name the legend entry
+     * @param x    the x values
+     * @param y    the y values, as many
+     * @throws IllegalArgumentException if the lengths differ
+     */
     public LineChart series(String name, double[] x, double[] y) {
         if (x.length != y.length) {
             throw new IllegalArgumentException("series " + name + ": " + x.length + " x values for " + y.length + " y values");
@@ -61,7 +71,12 @@ public final class LineChart {
         return this;
     }
 
-    /** Adds a dashed horizontal line at {@code y}, labelled. */
+    /**
+     * {@return this chart, with a dashed horizontal line at {@code y}}
+     *
+     * @param label the line's label, drawn above its left end
+     * @param y     its height; the y axis is widened to show it
+     */
     public LineChart reference(String label, double y) {
         ValueMarker m = new ValueMarker(y, Color.DARK_GRAY, new BasicStroke(1.2f, BasicStroke.CAP_BUTT,
                 BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
@@ -111,7 +126,12 @@ public final class LineChart {
         return chart;
     }
 
-    /** Writes the chart as a PNG atomically ({@link AtomicFiles}). */
+    /**
+     * Writes the chart as a PNG atomically ({@link AtomicFiles}).
+     *
+     * @param file the PNG to write
+     * @throws IOException if it cannot be written
+     */
     public void writePng(Path file) throws IOException {
         System.setProperty("java.awt.headless", "true");
         JFreeChart chart = build();

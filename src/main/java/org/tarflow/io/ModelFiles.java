@@ -32,6 +32,11 @@ public final class ModelFiles {
     /**
      * Writes the model's state_dict in its own dtype, with its configuration and (if not null) the
      * training noise, atomically.
+     *
+     * @param model         the model to save (its state_dict, including {@code attn_mask} and {@code var})
+     * @param file          the safetensors file to create or replace
+     * @param trainingNoise the {@link #TRAINING_NOISE} metadata, e.g. {@code gaussian(0.05)}; null if unknown
+     * @throws IOException if the file cannot be written
      */
     public static void save(TarFlowModel model, Path file, String trainingNoise) throws IOException {
         save(model, file, trainingNoise, model.dtype() == DType.F64 ? "F64" : "F32");
@@ -40,6 +45,13 @@ public final class ModelFiles {
     /**
      * As {@link #save(TarFlowModel, Path, String)}, with every tensor stored as {@code fileDType} ("F64",
      * "F32", "F16" or "BF16"; narrower types are rounded to nearest-even).
+     *
+     * @param model         the model to save
+     * @param file          the safetensors file to create or replace
+     * @param trainingNoise the {@link #TRAINING_NOISE} metadata; null if unknown
+     * @param fileDType     the dtype every tensor is stored as
+     * @throws IllegalArgumentException for a {@code fileDType} other than the four float types
+     * @throws IOException if the file cannot be written
      */
     public static void save(TarFlowModel model, Path file, String trainingNoise, String fileDType) throws IOException {
         Map<String, StoredTensor> tensors = new LinkedHashMap<>();
@@ -53,7 +65,11 @@ public final class ModelFiles {
         Safetensors.write(file, tensors, meta);
     }
 
-    /** The state_dict as stored tensors (the live tensors, not copies). */
+    /**
+     * {@return the state_dict as stored tensors (the live tensors, not copies), in the model's dtype}
+     *
+     * @param model the model whose {@link TarFlowModel#stateDict()} is wrapped
+     */
     public static Map<String, StoredTensor> tensors(TarFlowModel model) {
         Map<String, StoredTensor> out = new LinkedHashMap<>();
         model.stateDict().forEach((k, v) -> out.put(k, StoredTensor.of(v)));
@@ -61,18 +77,29 @@ public final class ModelFiles {
     }
 
     /**
-     * Loads a weights or checkpoint file into a new model of the given dtype.
+     * Loads a weights or checkpoint file into a new model of the given dtype: {@link #loadWithMetadata}
+     * without hints, keeping only the model.
      *
-     * @throws TensorFileException when the file is malformed, has no model configuration, or its
-     *                             tensors do not fit that configuration
+     * @param file  safetensors (ours or any TarFlow state_dict) or a PyTorch {@code .pth}
+     * @param dtype the dtype of the new model (the file's values are converted)
+     * @param k     the kernels of the new model
+     * @return the model, holding the file's weights and buffers
+     * @throws TensorFileException when the file is malformed, its configuration is invalid or cannot be
+     *                             inferred, or its tensors do not fit that configuration
+     * @throws IOException         when the file cannot be read
      */
     public static TarFlowModel load(Path file, DType dtype, Kernels k) throws IOException {
         return loadWithMetadata(file, dtype, k, ConfigInference.Hints.NONE).model();
     }
 
     /**
-     * A loaded model, its file's metadata, and, for a file without configuration, the assumption made to
-     * infer one (null otherwise).
+     * The result of {@link #loadWithMetadata}.
+     *
+     * @param model      the loaded model
+     * @param metadata   the file's safetensors metadata (empty for a PyTorch file), e.g.
+     *                   {@link #TRAINING_NOISE}
+     * @param assumption for a file without configuration, what {@link ConfigInference} assumed to infer
+     *                   one; null otherwise
      */
     public record Loaded(TarFlowModel model, Map<String, String> metadata, String assumption) {
     }
@@ -83,8 +110,16 @@ public final class ModelFiles {
      * {@link #MODEL_CONFIG}) it is inferred from the tensor shapes ({@link ConfigInference}) with the
      * hints. Hints that disagree with a stored configuration are an error.
      *
-     * @throws TensorFileException when the file is malformed or its tensors do not fit the configuration
-     * @throws IllegalArgumentException when the hints do not fit the file
+     * @param file  safetensors (ours or any TarFlow state_dict) or a PyTorch {@code .pth}
+     * @param dtype the dtype of the new model
+     * @param k     the kernels of the new model
+     * @param hints what the caller knows of the image shape; {@link ConfigInference.Hints#NONE} if nothing
+     * @return the model with the file's metadata and any assumption made
+     * @throws TensorFileException when the file is malformed, a tensor is not a finite float tensor, the
+     *         tensors do not fit the configuration, or (for a file without configuration) the shapes or the
+     *         hints do not let one be inferred
+     * @throws IllegalArgumentException when the hints disagree with a configuration stored in the file
+     * @throws IOException when the file cannot be read
      */
     public static Loaded loadWithMetadata(Path file, DType dtype, Kernels k, ConfigInference.Hints hints)
             throws IOException {

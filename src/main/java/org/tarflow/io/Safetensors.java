@@ -38,9 +38,20 @@ public final class Safetensors {
     private Safetensors() {
     }
 
-    /** A file's tensors (in header order) and metadata. */
+    /**
+     * A file's tensors and metadata.
+     *
+     * @param tensors  the tensors by name, in header order
+     * @param metadata the {@code __metadata__} strings; empty if the file has none
+     */
     public record Contents(Map<String, StoredTensor> tensors, Map<String, String> metadata) {
-        /** The named tensor, or an error listing what the file has. */
+        /**
+         * {@return the named tensor}
+         *
+         * @param file the file the contents came from, for the message
+         * @param name the tensor's key
+         * @throws TensorFileException if the file has no tensor of that name
+         */
         public StoredTensor require(Path file, String name) throws TensorFileException {
             StoredTensor t = tensors.get(name);
             if (t == null) {
@@ -59,6 +70,16 @@ public final class Safetensors {
         };
     }
 
+    /**
+     * Reads and validates a whole safetensors file (see the class comment for what is checked). Float
+     * tensors come back as F64 tensors for F64 and as F32 tensors for F32, F16 and BF16 (which widen
+     * exactly); I64 as {@code long[]}.
+     *
+     * @param file the file
+     * @return its tensors and metadata
+     * @throws TensorFileException if the file is missing, a directory, or not a valid safetensors file
+     * @throws IOException if it cannot be read
+     */
     public static Contents read(Path file) throws IOException {
         if (java.nio.file.Files.isDirectory(file)) {
             throw new TensorFileException(file, "is a directory, not a safetensors file");
@@ -174,6 +195,9 @@ public final class Safetensors {
                 throw new TensorFileException(file, where + "data_offsets [" + begin + ", " + end
                         + "] outside the " + dataSize + " data bytes");
             }
+            if (end - begin > Integer.MAX_VALUE - 8) {
+                throw new TensorFileException(file, where + (end - begin) + " bytes, more than one tensor may hold here (2 GB)");
+            }
             if (end - begin != count * esize) {
                 throw new TensorFileException(file, where + "shape " + java.util.Arrays.toString(shape) + " of " + dtype
                         + " needs " + count * esize + " bytes, data_offsets give " + (end - begin));
@@ -241,6 +265,11 @@ public final class Safetensors {
      * Writes tensors, each in its {@link StoredTensor#fileDType()} (F64, F32, F16 and BF16 rounded to
      * nearest-even from the values held, I64), and string metadata atomically, in the iteration order of
      * {@code tensors}, with the header padded with spaces to a multiple of 8 bytes.
+     *
+     * @param file     the file to create or replace
+     * @param tensors  the tensors by name; the data follow in this order
+     * @param metadata the {@code __metadata__} strings; null or empty for none
+     * @throws IOException if the file cannot be written
      */
     public static void write(Path file, Map<String, StoredTensor> tensors, Map<String, String> metadata)
             throws IOException {

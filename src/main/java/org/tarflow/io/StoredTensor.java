@@ -8,9 +8,19 @@ import org.tarflow.tensor.Tensor;
  * One tensor as stored in a file: its file dtype ("F64", "F32", "F16", "BF16", "I64"), shape and values.
  * Floating-point entries are held as a {@link Tensor} (F64 for F64, F32 for the narrower float types);
  * integer entries as {@code long[]}.
+ *
+ * @param fileDType the dtype in the file (when read) or to write
+ * @param shape     the dimensions
+ * @param floats    the values of a float tensor; null for I64
+ * @param ints      the values of an I64 tensor; null for a float tensor
  */
 public record StoredTensor(String fileDType, int[] shape, Tensor floats, long[] ints) {
 
+    /**
+     * {@return {@code t} (not a copy) to be stored in its own precision: "F64" for F64, "F32" for F32}
+     *
+     * @param t the tensor
+     */
     public static StoredTensor of(Tensor t) {
         return new StoredTensor(t.dtype() == DType.F64 ? "F64" : "F32", t.shape(), t, null);
     }
@@ -19,6 +29,9 @@ public record StoredTensor(String fileDType, int[] shape, Tensor floats, long[] 
      * A float tensor to be written as {@code fileDType}: "F64", "F32", "F16" or "BF16" (narrower types are
      * rounded to nearest-even when written).
      *
+     * @param t         the values (not copied)
+     * @param fileDType the dtype to write
+     * @return the stored tensor
      * @throws IllegalArgumentException for another dtype name
      */
     public static StoredTensor of(Tensor t, String fileDType) {
@@ -31,15 +44,28 @@ public record StoredTensor(String fileDType, int[] shape, Tensor floats, long[] 
     /** The float dtype names of the file formats. */
     public static final java.util.List<String> FLOAT_TYPES = java.util.List.of("F64", "F32", "F16", "BF16");
 
+    /**
+     * {@return an I64 tensor (labels, in the golden cases)}
+     *
+     * @param values the values in row-major order (not copied)
+     * @param shape  the dimensions
+     */
     public static StoredTensor ofInts(long[] values, int... shape) {
         return new StoredTensor("I64", shape.clone(), null, values);
     }
 
+    /** {@return whether this is a float tensor (any dtype but I64)} */
     public boolean isFloat() {
         return floats != null;
     }
 
-    /** The values as a tensor of the given dtype (converted if needed). */
+    /**
+     * {@return the values as a tensor of the given dtype: the held tensor itself when the dtype matches,
+     * else a converted copy}
+     *
+     * @param dtype the wanted dtype
+     * @throws IllegalStateException for an I64 tensor
+     */
     public Tensor toTensor(DType dtype) {
         if (floats == null) {
             throw new IllegalStateException("integer tensor (" + fileDType + ") has no float values");
@@ -47,7 +73,12 @@ public record StoredTensor(String fileDType, int[] shape, Tensor floats, long[] 
         return floats.dtype() == dtype ? floats : floats.to(dtype);
     }
 
-    /** Integer values as int[]; each must fit in an int. */
+    /**
+     * {@return the integer values as a new {@code int[]}}
+     *
+     * @throws IllegalStateException for a float tensor
+     * @throws ArithmeticException if a value does not fit in an int
+     */
     public int[] toIntArray() {
         if (ints == null) {
             throw new IllegalStateException("float tensor (" + fileDType + ") is not an integer tensor");

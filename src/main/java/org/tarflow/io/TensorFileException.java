@@ -7,10 +7,23 @@ import java.nio.file.Path;
 public class TensorFileException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception with the message {@code "<file>: <problem>"}.
+     *
+     * @param file    the file that is wrong
+     * @param problem what is wrong and where, e.g. {@code tensor 'var': bad dimension -1}
+     */
     public TensorFileException(Path file, String problem) {
         super(file + ": " + problem);
     }
 
+    /**
+     * Creates the exception with the message {@code "<file>: <problem>"} and the underlying error.
+     *
+     * @param file    the file that is wrong
+     * @param problem what is wrong and where
+     * @param cause   the error that revealed it
+     */
     public TensorFileException(Path file, String problem, Throwable cause) {
         super(file + ": " + problem, cause);
     }

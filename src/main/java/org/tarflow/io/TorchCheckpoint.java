@@ -42,7 +42,12 @@ public final class TorchCheckpoint {
     private TorchCheckpoint() {
     }
 
-    /** True when the file name ends in {@code .pth}, {@code .pt} or {@code .bin} (PyTorch's usual suffixes). */
+    /**
+     * {@return true when the file name ends in {@code .pth}, {@code .pt} or {@code .bin} (PyTorch's
+     * usual suffixes), in any case}
+     *
+     * @param file the path whose last element is tested
+     */
     public static boolean isTorchFileName(Path file) {
         String n = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
         return n.endsWith(".pth") || n.endsWith(".pt") || n.endsWith(".bin");
@@ -50,7 +55,12 @@ public final class TorchCheckpoint {
 
     /**
      * The checkpoint's tensors under their state_dict keys, in the pickle's order, with file dtypes
-     * "F32", "F64", "F16", "BF16" or "I64".
+     * "F32", "F64", "F16", "BF16" or "I64". F16 and BF16 values are widened to F32 exactly.
+     *
+     * @param file a zip-format PyTorch checkpoint
+     * @return the tensors by key, contiguous
+     * @throws TensorFileException for every problem the class comment lists
+     * @throws IOException if the file cannot be read
      */
     public static Map<String, StoredTensor> read(Path file) throws IOException {
         checkZipMagic(file);

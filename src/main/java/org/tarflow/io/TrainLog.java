@@ -21,6 +21,8 @@ public final class TrainLog {
     }
 
     /**
+     * One epoch's line.
+     *
      * @param epoch   1-based
      * @param loss    mean training loss over the epoch in nats/dim, NaN if not logged
      * @param testBpd test bits/dim on the evaluation subset, NaN if not logged
@@ -29,6 +31,9 @@ public final class TrainLog {
     }
 
     /**
+     * Reads a training log.
+     *
+     * @param file the log
      * @return the epochs in order
      * @throws IOException naming the file and line of anything that is not such a JSON object
      */

@@ -19,14 +19,31 @@ public final class WeightsFile {
     private WeightsFile() {
     }
 
-    /** The file's tensors and (safetensors only) metadata. */
+    /**
+     * The file's tensors and metadata.
+     *
+     * @param tensors  every tensor by key, in file order
+     * @param metadata safetensors metadata; always empty for a PyTorch file
+     */
     public record Contents(Map<String, StoredTensor> tensors, Map<String, String> metadata) {
     }
 
+    /**
+     * Reads a weights file of either format. A file starting with {@code PK} (zip) or byte 0x80 (a
+     * legacy pickle), or named like a PyTorch file, is read by {@link TorchCheckpoint}; any other by
+     * {@link Safetensors}.
+     *
+     * @param file the file
+     * @return its tensors and metadata
+     * @throws TensorFileException if the file is missing, a directory, or malformed for its format
+     * @throws IOException if it cannot be read
+     */
     public static Contents read(Path file) throws IOException {
         byte[] head;
+        long size;
         try (InputStream in = Files.newInputStream(file)) {
-            head = in.readNBytes(4);
+            head = in.readNBytes(9);
+            size = Files.size(file);
         } catch (NoSuchFileException e) {
             throw new TensorFileException(file, "no such file");
         } catch (IOException e) {
@@ -35,13 +52,31 @@ public final class WeightsFile {
             }
             throw e;
         }
-        boolean zip = head.length == 4 && head[0] == 'P' && head[1] == 'K';
-        boolean legacyPickle = head.length > 0 && (head[0] & 0xff) == 0x80;
-        if (zip || legacyPickle || TorchCheckpoint.isTorchFileName(file)) {
-            return new Contents(TorchCheckpoint.read(file), Map.of());
+        if (!looksLikeSafetensors(head, size)) {
+            boolean zip = head.length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+            boolean legacyPickle = head.length > 0 && (head[0] & 0xff) == 0x80;
+            if (zip || legacyPickle || TorchCheckpoint.isTorchFileName(file)) {
+                return new Contents(TorchCheckpoint.read(file), Map.of());
+            }
         }
         Safetensors.Contents c = Safetensors.read(file);
         return new Contents(c.tensors(), c.metadata());
+    }
+
+    /**
+     * A safetensors file starts with its header length n (8 bytes, little-endian) and then the header's
+     * opening brace; checked first because the low byte of n can be anything, including a zip's 'P' or a
+     * pickle's 0x80.
+     */
+    private static boolean looksLikeSafetensors(byte[] head, long size) {
+        if (head.length < 9 || head[8] != '{') {
+            return false;
+        }
+        long n = 0;
+        for (int i = 7; i >= 0; i--) {
+            n = (n << 8) | (head[i] & 0xff);
+        }
+        return n >= 2 && n <= size - 8;
     }
 
     /**
@@ -49,6 +84,9 @@ public final class WeightsFile {
      * ({@link ModelFiles#OPTIMIZER_PREFIX}), with the {@code module.} prefix that
      * {@code DistributedDataParallel} adds removed when every key has it.
      *
+     * @param file the file the contents came from, for messages
+     * @param c    the contents from {@link #read}
+     * @return the state_dict tensors by key (the contents' tensors, not copies), in file order
      * @throws TensorFileException when a tensor is not floating-point or holds NaN or infinity
      */
     public static Map<String, Tensor> stateDict(Path file, Contents c) throws TensorFileException {

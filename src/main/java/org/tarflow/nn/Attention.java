@@ -37,6 +37,15 @@ public final class Attention {
     private Tensor probs;
     private double scale;
 
+    /**
+     * Creates the layer with zero weights (LayerNorm at weight 1, bias 0).
+     *
+     * @param prefix   {@code state_dict} prefix, e.g. {@code blocks.0.attn_blocks.1.attention}
+     * @param channels the width C, split into C/64 heads
+     * @param dtype    dtype of the parameters and of every activation
+     * @param k        the kernels that compute it
+     * @throws IllegalArgumentException if {@code channels} is not a positive multiple of {@link #HEAD_DIM}
+     */
     public Attention(String prefix, int channels, DType dtype, Kernels k) {
         if (channels % HEAD_DIM != 0 || channels == 0) {
             throw new IllegalArgumentException("attention width " + channels + " must be a positive multiple of "
@@ -50,11 +59,18 @@ public final class Attention {
         this.proj = new Linear(prefix + ".proj", channels, channels, dtype, k);
     }
 
+    /**
+     * Initialises {@code qkv} then {@code proj} as PyTorch's {@code Linear} default; the LayerNorm
+     * keeps weight 1, bias 0.
+     *
+     * @param rng the generator the weights are drawn from, in that order
+     */
     public void init(RandomGenerator rng) {
         qkv.init(rng);
         proj.init(rng);
     }
 
+    /** {@return the parameters in {@code state_dict} order: {@code norm}, {@code qkv}, {@code proj}, weight before bias} */
     public List<Parameter> parameters() {
         List<Parameter> ps = new ArrayList<>(norm.parameters());
         ps.addAll(qkv.parameters());
@@ -66,7 +82,14 @@ public final class Attention {
         return 1.0 / Math.sqrt(HEAD_DIM) / temp;
     }
 
-    /** x (B, T, C) → (B, T, C) under the causal mask; {@code temp} divides the attention logits. */
+    /**
+     * {@return the attention output (B, T, C) for a whole sequence under the causal mask} Output t sees
+     * inputs 0..t only (the reference's {@code attn_mask}). Saves q, k, v and the probabilities for
+     * {@link #backward}.
+     *
+     * @param x    (B, T, C) the layer's input (before its LayerNorm)
+     * @param temp attention temperature: the logits are scaled by {@code 1/(√64·temp)}; 1 in training
+     */
     public Tensor forward(Tensor x, double temp) {
         int b = x.dim(0);
         int t = x.dim(1);
@@ -97,7 +120,14 @@ public final class Attention {
         probs = null;
     }
 
-    /** dy (B, T, C) → dx (B, T, C); accumulates parameter gradients. */
+    /**
+     * {@return the gradient (B, T, C) with respect to the input of the last {@link #forward}} Accumulates
+     * the parameter gradients, except the key part of the {@code qkv} bias, whose exact gradient is 0
+     * (softmax ignores a constant added to a row of logits) and which is left as it was (see
+     * docs/CONFORMANCE.md, "Pitfalls").
+     *
+     * @param dy (B, T, C) gradient of the loss with respect to the output
+     */
     public Tensor backward(Tensor dy) {
         int b = dy.dim(0);
         int t = dy.dim(1);
@@ -133,14 +163,28 @@ public final class Attention {
         return dx;
     }
 
-    /** A cache sized for this layer. */
+    /**
+     * {@return an empty KV cache with this layer's C/64 heads of dimension 64}
+     *
+     * @param dtype    dtype of the cached keys and values (that of the activations)
+     * @param batch    number of sequences decoded together, B
+     * @param capacity positions it can hold: the sequence length T
+     */
     public KVCache newCache(DType dtype, int batch, int capacity) {
         return new KVCache(dtype, batch, heads, capacity, HEAD_DIM);
     }
 
     /**
      * One sampling step: x (B, 1, C) is the next position; its key and value are appended to
-     * {@code cache} and its query attends to every cached position. Returns (B, 1, C).
+     * {@code cache} and its query attends to every cached position including itself, which is what row
+     * {@code cache.length()} of {@link #forward} computes. It is not differentiable: it replaces the activations the LayerNorm
+     * and linear layers saved, so no {@link #backward} may follow it.
+     *
+     * @param x     (B, 1, C) the new position's input (before the LayerNorm)
+     * @param cache this layer's cache for this branch, extended by one position
+     * @param temp  attention temperature; the guidance branch's {@code attn_temp}, else 1
+     * @return (B, 1, C) the attention output for the new position
+     * @throws IllegalStateException if the cache is already full
      */
     public Tensor decode(Tensor x, KVCache cache, double temp) {
         int b = x.dim(0);

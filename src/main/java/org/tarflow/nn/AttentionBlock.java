@@ -17,28 +17,51 @@ public final class AttentionBlock {
     private final Attention attention;
     private final Mlp mlp;
 
+    /**
+     * Creates the layer with zero weights.
+     *
+     * @param prefix   {@code state_dict} prefix, e.g. {@code blocks.0.attn_blocks.1}
+     * @param channels the width C, a positive multiple of 64
+     * @param dtype    dtype of the parameters and activations
+     * @param k        the kernels for both branches
+     * @throws IllegalArgumentException if {@code channels} is not a positive multiple of 64
+     */
     public AttentionBlock(String prefix, int channels, DType dtype, Kernels k) {
         this.k = k;
         this.attention = new Attention(prefix + ".attention", channels, dtype, k);
         this.mlp = new Mlp(prefix + ".mlp", channels, dtype, k);
     }
 
+    /**
+     * Initialises the attention branch, then the MLP, as PyTorch's defaults.
+     *
+     * @param rng the generator, drawn from in that order
+     */
     public void init(RandomGenerator rng) {
         attention.init(rng);
         mlp.init(rng);
     }
 
+    /** {@return the attention branch, whose {@link Attention#newCache} sizes this layer's KV cache} */
     public Attention attention() {
         return attention;
     }
 
+    /** {@return the attention parameters followed by the MLP's, in {@code state_dict} order} */
     public List<Parameter> parameters() {
         List<Parameter> ps = new ArrayList<>(attention.parameters());
         ps.addAll(mlp.parameters());
         return ps;
     }
 
-    /** Whole sequence under the causal mask. */
+    /**
+     * {@return the layer's output (B, T, C) for a whole sequence under the causal mask}
+     * {@code h = x + attention(x, temp)}, then {@code h + mlp(h)}, as the reference's
+     * {@code AttentionBlock.forward}.
+     *
+     * @param x        (B, T, C) the layer's input
+     * @param attnTemp attention temperature (1 except for the guidance branch)
+     */
     public Tensor forward(Tensor x, double attnTemp) {
         Tensor h = attention.forward(x, attnTemp);
         k.add(h, x, 1.0, h);
@@ -53,7 +76,12 @@ public final class AttentionBlock {
         mlp.release();
     }
 
-    /** dy → dx: the residual paths add the identity to each branch's input gradient. */
+    /**
+     * {@return the gradient (B, T, C) with respect to the input of the last {@link #forward}} The
+     * residual paths add the identity to each branch's input gradient. Accumulates the parameter gradients.
+     *
+     * @param dy (B, T, C) gradient of the loss with respect to the output
+     */
     public Tensor backward(Tensor dy) {
         Tensor dh = mlp.backward(dy);
         k.add(dh, dy, 1.0, dh);
@@ -62,7 +90,14 @@ public final class AttentionBlock {
         return dx;
     }
 
-    /** One position against the layer's KV cache (sampling). */
+    /**
+     * {@return the layer's output (B, 1, C) for one new position} The same residual layer as
+     * {@link #forward}, with the attention read from and appended to {@code cache} (sampling).
+     *
+     * @param x        (B, 1, C) the new position's input
+     * @param cache    this layer's cache for the current branch
+     * @param attnTemp attention temperature of the branch
+     */
     public Tensor decode(Tensor x, KVCache cache, double attnTemp) {
         Tensor h = attention.decode(x, cache, attnTemp);
         k.add(h, x, 1.0, h);

@@ -13,12 +13,21 @@ public final class KVCache {
     private final Tensor values;
     private int length;
 
+    /**
+     * Allocates an empty cache of zeros; {@link Attention#newCache} gives one sized for a layer.
+     *
+     * @param dtype    dtype of the keys and values
+     * @param batch    B, the sequences decoded together
+     * @param heads    H, the layer's attention heads
+     * @param capacity the most positions it can hold (the sequence length T)
+     * @param headDim  d, the head dimension (64)
+     */
     public KVCache(DType dtype, int batch, int heads, int capacity, int headDim) {
         this.keys = Tensor.zeros(dtype, batch, heads, capacity, headDim);
         this.values = Tensor.zeros(dtype, batch, heads, capacity, headDim);
     }
 
-    /** Number of positions stored. */
+    /** {@return the number of positions appended so far, 0..capacity} */
     public int length() {
         return length;
     }

@@ -20,6 +20,15 @@ public final class LayerNorm {
     private Tensor mean;
     private Tensor rstd;
 
+    /**
+     * Creates the normalisation at its PyTorch initial state (weight 1, bias 0), which no
+     * {@code init} changes.
+     *
+     * @param prefix   {@code state_dict} prefix, e.g. {@code blocks.0.attn_blocks.1.mlp.norm}
+     * @param channels C, the normalised (last) dimension
+     * @param dtype    dtype of weight, bias and activations
+     * @param k        the kernels
+     */
     public LayerNorm(String prefix, int channels, DType dtype, Kernels k) {
         this.k = k;
         this.weight = new Parameter(prefix + ".weight", Tensor.zeros(dtype, channels));
@@ -27,10 +36,19 @@ public final class LayerNorm {
         weight.value().fill(1.0);
     }
 
+    /** {@return weight then bias} */
     public List<Parameter> parameters() {
         return List.of(weight, bias);
     }
 
+    /**
+     * {@return the normalised input, the shape of {@code x}} Each row of C values is normalised by its
+     * own mean and biased variance (eps {@link #EPS}), then scaled and shifted. Saves x and the row
+     * statistics for {@link #backward}. Unlike the reference, which upcasts to float32 here, it computes
+     * in the dtype of {@code x}.
+     *
+     * @param x (..., C) input
+     */
     public Tensor forward(Tensor x) {
         int rows = x.size() / weight.value().size();
         Tensor y = Tensor.zerosLike(x);
@@ -48,7 +66,12 @@ public final class LayerNorm {
         rstd = null;
     }
 
-    /** dy (..., C) → dx (..., C); accumulates the weight and bias gradients. */
+    /**
+     * {@return the gradient (..., C) with respect to the input of the last {@link #forward}}
+     * Accumulates the weight and bias gradients ({@link org.tarflow.tensor.Kernels#layerNormBackward}).
+     *
+     * @param dy (..., C) gradient of the loss with respect to the output
+     */
     public Tensor backward(Tensor dy) {
         Tensor dx = Tensor.zerosLike(input);
         k.layerNormBackward(dy, input, weight.value(), mean, rstd, dx, weight.grad(), bias.grad());

@@ -21,6 +21,15 @@ public final class Linear {
     private final Parameter bias;
     private Tensor input;
 
+    /**
+     * Creates the map with zero weight and bias.
+     *
+     * @param prefix {@code state_dict} prefix, e.g. {@code blocks.0.proj_in}
+     * @param in     input features (the weight's second dimension)
+     * @param out    output features (its first dimension)
+     * @param dtype  dtype of the parameters and activations
+     * @param k      the kernels
+     */
     public Linear(String prefix, int in, int out, DType dtype, Kernels k) {
         this.k = k;
         this.in = in;
@@ -29,26 +38,39 @@ public final class Linear {
         this.bias = new Parameter(prefix + ".bias", Tensor.zeros(dtype, out));
     }
 
-    /** PyTorch's default: weight and bias uniform on ±1/sqrt(in). */
+    /**
+     * PyTorch's default: weight and bias uniform on ±1/sqrt(in).
+     *
+     * @param rng the generator; the weight is drawn first (row-major), then the bias
+     */
     public void init(RandomGenerator rng) {
         double bound = 1.0 / Math.sqrt(in);
         Init.uniform(weight.value(), bound, rng);
         Init.uniform(bias.value(), bound, rng);
     }
 
+    /** {@return the weight, shape (out, in)} */
     public Parameter weight() {
         return weight;
     }
 
+    /** {@return the bias, shape (out)} */
     public Parameter bias() {
         return bias;
     }
 
+    /** {@return weight then bias, the {@code state_dict} order} */
     public List<Parameter> parameters() {
         return List.of(weight, bias);
     }
 
-    /** x (..., in) → (..., out). */
+    /**
+     * {@return {@code x W^T + b}, shape (..., out)} Keeps a reference to {@code x} (not a copy) for
+     * {@link #backward}, so x must not be modified before then.
+     *
+     * @param x (..., in) input; any leading dimensions are treated as rows
+     * @throws IllegalArgumentException if the last dimension of {@code x} is not {@code in}
+     */
     public Tensor forward(Tensor x) {
         if (x.dim(-1) != in) {
             throw new IllegalArgumentException(weight.name() + ": expected last dimension " + in + ", got " + x);
@@ -71,6 +93,9 @@ public final class Linear {
     /**
      * dy (..., out) → dx (..., in): {@code dx = dy W}; accumulates {@code dW += dy^T x} and
      * {@code db += sum over rows of dy}.
+     *
+     * @param dy (..., out) gradient of the loss with respect to the output of the last {@link #forward}
+     * @return (..., in) the gradient with respect to that call's input
      */
     public Tensor backward(Tensor dy) {
         int rows = input.size() / in;

@@ -22,6 +22,14 @@ public final class Mlp {
     private final Linear fc2;
     private Tensor preActivation;
 
+    /**
+     * Creates the MLP with zero weights.
+     *
+     * @param prefix   {@code state_dict} prefix, e.g. {@code blocks.0.attn_blocks.1.mlp}
+     * @param channels C; the hidden width is {@link #EXPANSION}·C
+     * @param dtype    dtype of the parameters and activations
+     * @param k        the kernels
+     */
     public Mlp(String prefix, int channels, DType dtype, Kernels k) {
         this.k = k;
         this.norm = new LayerNorm(prefix + ".norm", channels, dtype, k);
@@ -29,11 +37,17 @@ public final class Mlp {
         this.fc2 = new Linear(prefix + ".main.2", channels * EXPANSION, channels, dtype, k);
     }
 
+    /**
+     * Initialises {@code main.0}, then {@code main.2}, as PyTorch's {@code Linear} default.
+     *
+     * @param rng the generator
+     */
     public void init(RandomGenerator rng) {
         fc1.init(rng);
         fc2.init(rng);
     }
 
+    /** {@return the parameters of {@code norm}, {@code main.0} and {@code main.2}, in that order} */
     public List<Parameter> parameters() {
         List<Parameter> ps = new ArrayList<>(norm.parameters());
         ps.addAll(fc1.parameters());
@@ -41,6 +55,11 @@ public final class Mlp {
         return ps;
     }
 
+    /**
+     * {@return {@code main(norm(x))}, shape (..., C)} Saves the pre-activation for {@link #backward}.
+     *
+     * @param x (..., C) the branch input (the residual is added by {@link AttentionBlock})
+     */
     public Tensor forward(Tensor x) {
         preActivation = fc1.forward(norm.forward(x));
         Tensor h = Tensor.zerosLike(preActivation);
@@ -56,6 +75,12 @@ public final class Mlp {
         preActivation = null;
     }
 
+    /**
+     * {@return the gradient (..., C) with respect to the input of the last {@link #forward}}
+     * Accumulates the gradients of both linear layers and the LayerNorm.
+     *
+     * @param dy (..., C) gradient of the loss with respect to the branch output
+     */
     public Tensor backward(Tensor dy) {
         Tensor dh = fc2.backward(dy);
         k.geluBackward(preActivation, dh, dh);

@@ -14,27 +14,34 @@ public final class Parameter {
     private final Tensor value;
     private final Tensor grad;
 
+    /**
+     * Wraps {@code value} (not a copy) with a zero gradient of the same dtype and shape.
+     *
+     * @param name  the {@code state_dict} key
+     * @param value the parameter tensor, owned by the new parameter from now on
+     */
     public Parameter(String name, Tensor value) {
         this.name = name;
         this.value = value;
         this.grad = Tensor.zerosLike(value);
     }
 
-    /** The {@code state_dict} key. */
+    /** {@return the {@code state_dict} key} */
     public String name() {
         return name;
     }
 
-    /** The parameter values (updated in place by the optimiser and by weight loading). */
+    /** {@return the parameter values (updated in place by the optimiser and by weight loading)} */
     public Tensor value() {
         return value;
     }
 
-    /** The accumulated gradient, same shape and dtype as {@link #value()}. */
+    /** {@return the accumulated gradient, same shape and dtype as {@link #value()}} */
     public Tensor grad() {
         return grad;
     }
 
+    /** Sets the gradient to zero, as {@code optimizer.zero_grad()} before a backward pass. */
     public void zeroGrad() {
         grad.fill(0);
     }

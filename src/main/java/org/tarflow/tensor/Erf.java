@@ -11,8 +11,9 @@ package org.tarflow.tensor;
  * the modified Lentz method.
  *
  * <p>{@link #erfFast(float)} is the rational approximation A&amp;S 7.1.26 (absolute error below 1.5e-7,
- * about one float32 ulp near 1) that the float32 SIMD GELU evaluates lane-wise; it is exposed so the
- * scalar twin computes the same function.
+ * about one float32 ulp near 1) that the float32 SIMD GELU evaluates lane-wise; the SIMD kernels' scalar
+ * tail loops use it too, so every element of a float32 GELU computes the same function. (The plain-Java
+ * {@code ScalarKernels} use the accurate {@link #erf} throughout.)
  */
 public final class Erf {
     static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
@@ -30,7 +31,12 @@ public final class Erf {
     private Erf() {
     }
 
-    /** erf(x) to a few ulp; odd, erf(±inf) = ±1, erf(NaN) = NaN. */
+    /**
+     * {@return erf(x) to a few ulp} Odd; erf(±inf) = ±1, erf(NaN) = NaN. Used by the exact GELU of
+     * {@link ScalarKernels} and by every float64 computation.
+     *
+     * @param x any double
+     */
     public static double erf(double x) {
         if (Double.isNaN(x)) {
             return x;
@@ -79,7 +85,13 @@ public final class Erf {
         return ONE_OVER_SQRT_PI * Math.exp(-x * x) / f;
     }
 
-    /** A&amp;S 7.1.26 in float: |error| &lt; 1.5e-7 (plus float rounding). */
+    /**
+     * {@return erf(x) by A&amp;S 7.1.26 in float, |error| &lt; 1.5e-7 (plus float rounding)} This is the
+     * function {@link SimdKernels}' float32 GELU computes, both in its vector lanes and in the scalar
+     * tail loop that does not fill a vector.
+     *
+     * @param x any float
+     */
     public static float erfFast(float x) {
         float ax = Math.abs(x);
         float t = 1f / (1f + AS_P * ax);

@@ -16,7 +16,7 @@ package org.tarflow.tensor;
  */
 public interface Kernels {
 
-    /** A short name for logs and benchmarks. */
+    /** {@return a short name for logs and benchmarks: {@code scalar}, or the SIMD species and thread count} */
     String name();
 
     /**
@@ -28,28 +28,77 @@ public interface Kernels {
      * when {@code transB}; C is {@code (batch, m, n)}. Only the sizes are checked, so callers may pass
      * tensors of any shape with the right number of elements (e.g. a (B, T, C) activation as an
      * (B·T) × C matrix). With {@code beta == 0} C is overwritten and its old contents ignored.
+     *
+     * @param batch  number of independent products (1 for a plain matrix product)
+     * @param transA whether each A matrix is stored transposed, as (k, m)
+     * @param transB whether each B matrix is stored transposed, as (n, k) — e.g. a PyTorch
+     *               {@code Linear} weight (out, in) in {@code x · Wᵀ}
+     * @param m      rows of op(A) and of C
+     * @param n      columns of op(B) and of C
+     * @param k      the contracted dimension
+     * @param alpha  scale of the product
+     * @param a      the A operand, {@code batch·m·k} elements
+     * @param b      the B operand, {@code batch·k·n} elements
+     * @param beta   scale of the old C that is added ({@code 0}: overwrite, {@code 1}: accumulate)
+     * @param c      the output, {@code batch·m·n} elements; must not alias {@code a} or {@code b}
      */
     void gemm(int batch, boolean transA, boolean transB, int m, int n, int k,
               double alpha, Tensor a, Tensor b, double beta, Tensor c);
 
-    /** {@code out = a + beta * b}, b broadcast as a suffix of a. {@code out} may alias {@code a}. */
+    /**
+     * {@code out = a + beta * b}, b broadcast as a suffix of a. {@code out} may alias {@code a}.
+     *
+     * @param a    the larger operand
+     * @param b    the addend, a's shape or a suffix of it (a bias (C) against an (R, C) activation)
+     * @param beta scale of {@code b} ({@code -1} subtracts)
+     * @param out  receives the result, the size of {@code a}
+     */
     void add(Tensor a, Tensor b, double beta, Tensor out);
 
-    /** {@code out = a * b} elementwise, b broadcast as a suffix of a. {@code out} may alias {@code a}. */
+    /**
+     * {@code out = a * b} elementwise, b broadcast as a suffix of a. {@code out} may alias {@code a}.
+     *
+     * @param a   the larger operand
+     * @param b   the factor, a's shape or a suffix of it
+     * @param out receives the product, the size of {@code a}
+     */
     void mul(Tensor a, Tensor b, Tensor out);
 
-    /** {@code out = exp(alpha * a)} elementwise. {@code out} may alias {@code a}. */
+    /**
+     * {@code out = exp(alpha * a)} elementwise. {@code out} may alias {@code a}. The flow blocks use it
+     * with {@code alpha = -1} for the scale {@code exp(-a)} of the forward map and {@code +1} for the
+     * inverse.
+     *
+     * @param a     the exponents before scaling
+     * @param alpha factor applied to every element of {@code a} before the exponential
+     * @param out   receives the result, the size of {@code a}
+     */
     void exp(Tensor a, double alpha, Tensor out);
 
-    /** Sum of all elements, accumulated in double. */
+    /**
+     * {@return the sum of all elements of {@code a}, accumulated in double} The SIMD float32 path adds
+     * blocks in float lanes first, so its result may differ from {@link ScalarKernels}' in the last
+     * float bits, but not between runs.
+     *
+     * @param a the tensor to sum, any shape
+     */
     double sum(Tensor a);
 
-    /** Sum of squares of all elements, accumulated in double. */
+    /**
+     * {@return the sum of the squares of all elements of {@code a}, accumulated in double as in
+     * {@link #sum}} Used for {@code mean(z²)} in the loss and the prior-variance update.
+     *
+     * @param a the tensor, any shape
+     */
     double sumSquares(Tensor a);
 
     /**
      * Reduces over leading dimensions: {@code out[j] += sum_r x[r * out.size() + j]}, the gradient of
      * a broadcast add (bias, positional embedding). {@code out} is accumulated into, not overwritten.
+     * Each column is summed in row order by one thread, so the result does not depend on the thread count.
+     *
+     * @param x   (R, ..., C) the upstream gradient; {@code out}'s shape must be a suffix of its shape
+     * @param out (..., C) the gradient being accumulated
      */
     void sumLeading(Tensor x, Tensor out);
 
@@ -57,34 +106,71 @@ public interface Kernels {
      * LayerNorm over the last dimension C (PyTorch {@code torch.nn.LayerNorm}, biased variance):
      * {@code y = (x - mean) * rstd * weight + bias} with {@code rstd = 1 / sqrt(var + eps)}.
      *
-     * @param x    (R, C) input (any shape whose last dimension is C)
-     * @param mean (R) output: per-row mean, saved for the backward pass
-     * @param rstd (R) output: per-row reciprocal standard deviation
+     * @param x      (R, C) input (any shape whose last dimension is C)
+     * @param weight (C) the elementwise scale (PyTorch's {@code weight}, gamma)
+     * @param bias   (C) the elementwise shift (beta)
+     * @param eps    added to the variance; the reference's LayerNorm uses 1e-5
+     * @param y      output, the shape of {@code x}
+     * @param mean   (R) output: per-row mean, saved for the backward pass
+     * @param rstd   (R) output: per-row reciprocal standard deviation
      */
     void layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd);
 
     /**
      * Backward of {@link #layerNorm}: writes {@code dx} and accumulates {@code dweight}, {@code dbias}.
      * With {@code xhat = (x - mean) * rstd} and {@code g = dy * weight}:
-     * {@code dx = rstd * (g - mean_C(g) - xhat * mean_C(g * xhat))}.
+     * {@code dx = rstd * (g - mean_C(g) - xhat * mean_C(g * xhat))},
+     * {@code dweight += sum_R(dy * xhat)}, {@code dbias += sum_R(dy)}.
+     *
+     * @param dy      (R, C) gradient of the loss with respect to the output {@code y}
+     * @param x       (R, C) the input of the forward call
+     * @param weight  (C) the scale of the forward call
+     * @param mean    (R) the per-row means the forward call saved
+     * @param rstd    (R) the per-row reciprocal standard deviations the forward call saved
+     * @param dx      (R, C) output: gradient with respect to {@code x} (overwritten)
+     * @param dweight (C) gradient with respect to {@code weight}, accumulated into
+     * @param dbias   (C) gradient with respect to {@code bias}, accumulated into
      */
     void layerNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd,
                            Tensor dx, Tensor dweight, Tensor dbias);
 
-    /** Exact GELU {@code y = x/2 * (1 + erf(x / sqrt 2))} (PyTorch's default, not the tanh form). */
+    /**
+     * Exact GELU {@code y = x/2 * (1 + erf(x / sqrt 2))} (PyTorch's default, not the tanh form), the
+     * activation of the reference's MLP. float64 uses {@link Erf#erf}; the SIMD float32 path uses
+     * {@link Erf#erfFast} (absolute error below 1.5e-7).
+     *
+     * @param x the pre-activations, any shape
+     * @param y receives GELU(x), the size of {@code x}
+     */
     void gelu(Tensor x, Tensor y);
 
-    /** {@code dx = dy * gelu'(x)} with {@code gelu'(x) = Phi(x) + x * phi(x)}. {@code dx} may alias {@code dy}. */
+    /**
+     * {@code dx = dy * gelu'(x)} with {@code gelu'(x) = Phi(x) + x * phi(x)} (standard normal CDF and
+     * density). {@code dx} may alias {@code dy}.
+     *
+     * @param x  the pre-activations of the forward call
+     * @param dy gradient of the loss with respect to GELU(x)
+     * @param dx receives the gradient with respect to {@code x}
+     */
     void geluBackward(Tensor x, Tensor dy, Tensor dx);
 
     /**
      * Row softmax under a causal mask over a batch of square (T, T) score matrices: row i is the
      * softmax of {@code s[i, 0..i]} and {@code p[i, j] = 0} for {@code j > i}, which is what
      * {@code masked_fill(mask == 0, -inf).softmax(-1)} with a lower-triangular mask gives.
+     *
+     * @param s (..., T, T) attention logits (already scaled); entries above the diagonal are not read
+     * @param p receives the probabilities, the shape of {@code s}, with exact zeros above the diagonal
      */
     void softmaxCausal(Tensor s, Tensor p);
 
-    /** Backward of {@link #softmaxCausal}: {@code ds = p * (dp - sum_j(dp * p))} on the causal part, 0 above. */
+    /**
+     * Backward of {@link #softmaxCausal}: {@code ds = p * (dp - sum_j(dp * p))} on the causal part, 0 above.
+     *
+     * @param p  (..., T, T) the probabilities the forward call produced
+     * @param dp gradient of the loss with respect to {@code p}, the shape of {@code p}
+     * @param ds receives the gradient with respect to the logits {@code s}
+     */
     void softmaxCausalBackward(Tensor p, Tensor dp, Tensor ds);
 
     /**
@@ -94,7 +180,12 @@ public interface Kernels {
      * @param q      (R, d) queries, one per (batch, head) row r
      * @param kCache (R, capacity, d) keys; only the first {@code length} positions are read
      * @param vCache (R, capacity, d) values
-     * @param out    (R, d)
+     * @param length number of cached positions to attend over, {@code 1..capacity}
+     * @param scale  factor on the logits: {@code 1/√d} for the model, divided by the attention
+     *               temperature for the guidance branch ({@code Attention.decode})
+     * @param out    (R, d) receives the attention output
+     * @throws IllegalArgumentException if the shapes disagree or {@code length} is outside
+     *         {@code 1..capacity}
      */
     void attendCached(Tensor q, Tensor kCache, Tensor vCache, int length, double scale, Tensor out);
 }

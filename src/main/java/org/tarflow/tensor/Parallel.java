@@ -23,6 +23,12 @@ public final class Parallel {
     /** Body of a parallel loop over the half-open index range {@code [lo, hi)}. */
     @FunctionalInterface
     public interface RangeBody {
+        /**
+         * Processes the indices {@code lo..hi-1}; it must write only outputs owned by that range.
+         *
+         * @param lo first index of the range
+         * @param hi one past the last index of the range
+         */
         void run(int lo, int hi);
     }
 
@@ -42,12 +48,18 @@ public final class Parallel {
         return n;
     }
 
-    /** Number of threads (including the caller) that parallel loops use. */
+    /** {@return the number of threads (including the caller) that parallel loops use} */
     public static int threads() {
         return threads;
     }
 
-    /** Sets the number of threads used by parallel loops; {@code n >= 1}. */
+    /**
+     * Sets the number of threads used by parallel loops (the command line's {@code --threads}). A
+     * different count replaces the worker pool on the next parallel loop.
+     *
+     * @param n the thread count, including the calling thread
+     * @throws IllegalArgumentException if {@code n < 1}
+     */
     public static synchronized void setThreads(int n) {
         if (n < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + n);
@@ -77,7 +89,16 @@ public final class Parallel {
     /**
      * Runs {@code body} over {@code [0, n)} split into at most {@link #threads()} contiguous ranges,
      * the first on the calling thread. Runs serially when {@code parallel} is false, when there is
-     * one thread, or when called from a worker.
+     * one thread, or when called from a worker. Range p of P covers {@code [n·p/P, n·(p+1)/P)}.
+     *
+     * <p>An exception thrown by any range is rethrown here after every range has finished (the first
+     * one, with the calling thread's range first); an interruption while waiting becomes an
+     * {@link IllegalStateException} with the interrupt flag set again.
+     *
+     * @param n        the number of indices; nothing runs when {@code n <= 0}
+     * @param parallel false to run on the calling thread (the caller's judgement that the work is too
+     *                 small to pay for a hand-off)
+     * @param body     the loop body, called once per range
      */
     public static void forRange(int n, boolean parallel, RangeBody body) {
         int parts = Math.min(threads, n);

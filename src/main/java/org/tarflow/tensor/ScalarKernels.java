@@ -10,6 +10,10 @@ package org.tarflow.tensor;
  */
 public final class ScalarKernels implements Kernels {
 
+    /** Creates the plain kernels; they hold no state, so one instance can serve every thread. */
+    public ScalarKernels() {
+    }
+
     @Override
     public String name() {
         return "scalar";

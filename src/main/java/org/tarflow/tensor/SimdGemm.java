@@ -31,6 +31,12 @@ final class SimdGemm {
     private static final int NC = 512;
     /** Below this many multiply-adds a product runs on the calling thread alone. */
     private static final long PARALLEL_MACS = 1L << 19;
+    /**
+     * Products of at most this many multiply-adds per batch item, or with fewer than FL/2 columns, skip the
+     * packing and the register tiles, whose fixed costs (and masked edges) would dominate: e.g. attention
+     * over two tokens, or proj_out with 2 outputs.
+     */
+    private static final long SMALL_MACS = 1L << 12;
 
     private static final ThreadLocal<float[][]> F_BUF =
             ThreadLocal.withInitial(() -> new float[][] {new float[MC * KC], new float[KC * roundUp(NC, FNR)]});
@@ -45,6 +51,19 @@ final class SimdGemm {
         Shapes.gemm(batch, m, n, k, a, b, c);
         boolean parallel = (long) batch * m * n * k >= PARALLEL_MACS;
         boolean f32 = a.dtype() == DType.F32;
+        if ((long) m * n * k <= SMALL_MACS || n < FL / 2) {
+            Parallel.forRange(batch, parallel && batch > 1, (lo, hi) -> {
+                for (int p = lo; p < hi; p++) {
+                    if (f32) {
+                        smallF32(tA, tB, m, n, k, (float) alpha, a.f32(), p * m * k, b.f32(), p * k * n, (float) beta,
+                                c.f32(), p * m * n);
+                    } else {
+                        smallF64(tA, tB, m, n, k, alpha, a.f64(), p * m * k, b.f64(), p * k * n, beta, c.f64(), p * m * n);
+                    }
+                }
+            });
+            return;
+        }
         if (batch >= Parallel.threads() && batch > 1) {
             Parallel.forRange(batch, parallel, (lo, hi) -> {
                 for (int p = lo; p < hi; p++) {
@@ -74,6 +93,32 @@ final class SimdGemm {
     }
 
     // ---------------------------------------------------------------- float32
+
+    /** A small product by plain loops: each C row accumulates over k in order, as the tiled path does. */
+    private static void smallF32(boolean tA, boolean tB, int m, int n, int k, float alpha, float[] a, int ao, float[] b,
+                                 int bo, float beta, float[] c, int co) {
+        float[] row = new float[n];
+        for (int i = 0; i < m; i++) {
+            java.util.Arrays.fill(row, 0f);
+            for (int p = 0; p < k; p++) {
+                float av = tA ? a[ao + p * m + i] : a[ao + i * k + p];
+                if (tB) {
+                    for (int j = 0; j < n; j++) {
+                        row[j] += av * b[bo + j * k + p];
+                    }
+                } else {
+                    int bi = bo + p * n;
+                    for (int j = 0; j < n; j++) {
+                        row[j] += av * b[bi + j];
+                    }
+                }
+            }
+            int ci = co + i * n;
+            for (int j = 0; j < n; j++) {
+                c[ci + j] = alpha * row[j] + (beta == 0 ? 0f : beta * c[ci + j]);
+            }
+        }
+    }
 
     private static void sgemmRows(boolean tA, boolean tB, int m, int n, int k, float alpha, float[] a, int ao,
                                   float[] b, int bo, float beta, float[] c, int co, int i0, int i1) {
@@ -258,6 +303,32 @@ final class SimdGemm {
     }
 
     // ---------------------------------------------------------------- float64 (same structure)
+
+    /** The float64 twin of {@link #smallF32}. */
+    private static void smallF64(boolean tA, boolean tB, int m, int n, int k, double alpha, double[] a, int ao,
+                                 double[] b, int bo, double beta, double[] c, int co) {
+        double[] row = new double[n];
+        for (int i = 0; i < m; i++) {
+            java.util.Arrays.fill(row, 0.0);
+            for (int p = 0; p < k; p++) {
+                double av = tA ? a[ao + p * m + i] : a[ao + i * k + p];
+                if (tB) {
+                    for (int j = 0; j < n; j++) {
+                        row[j] += av * b[bo + j * k + p];
+                    }
+                } else {
+                    int bi = bo + p * n;
+                    for (int j = 0; j < n; j++) {
+                        row[j] += av * b[bi + j];
+                    }
+                }
+            }
+            int ci = co + i * n;
+            for (int j = 0; j < n; j++) {
+                c[ci + j] = alpha * row[j] + (beta == 0 ? 0.0 : beta * c[ci + j]);
+            }
+        }
+    }
 
     private static void dgemmRows(boolean tA, boolean tB, int m, int n, int k, double alpha, double[] a, int ao,
                                   double[] b, int bo, double beta, double[] c, int co, int i0, int i1) {

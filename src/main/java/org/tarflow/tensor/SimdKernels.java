@@ -28,6 +28,13 @@ public final class SimdKernels implements Kernels {
 
     private final ScalarKernels f64 = new ScalarKernels();
 
+    /**
+     * Creates the SIMD kernels. They hold no state of their own: the vector species is the machine's
+     * preferred one and the threads are the process-wide {@link Parallel} pool.
+     */
+    public SimdKernels() {
+    }
+
     @Override
     public String name() {
         return "simd(" + S + ", threads=" + Parallel.threads() + ")";

@@ -27,7 +27,13 @@ public final class Tensor {
         this.d = d;
     }
 
-    /** A tensor of zeros. */
+    /**
+     * {@return a new tensor of zeros}
+     *
+     * @param dtype element type of the new tensor
+     * @param shape its dimensions; none for a scalar
+     * @throws IllegalArgumentException if a dimension is negative or the size exceeds an array's limit
+     */
     public static Tensor zeros(DType dtype, int... shape) {
         int n = checkedSize(shape);
         return dtype == DType.F32
@@ -35,24 +41,48 @@ public final class Tensor {
                 : new Tensor(dtype, shape.clone(), null, new double[n]);
     }
 
-    /** A zero tensor with the same dtype and shape as {@code like}. */
+    /**
+     * {@return a new zero tensor with the same dtype and shape as {@code like}}
+     *
+     * @param like the tensor whose dtype and shape are copied (its values are not)
+     */
     public static Tensor zerosLike(Tensor like) {
         return zeros(like.dtype, like.shape);
     }
 
-    /** Wraps (does not copy) a {@code double[]} as an F64 tensor. */
+    /**
+     * {@return an F64 tensor backed by {@code data} itself (not a copy)}
+     *
+     * @param data  the elements in row-major order; later writes to the array show in the tensor
+     * @param shape the dimensions, whose product must equal {@code data.length}
+     * @throws IllegalArgumentException if the shape does not hold exactly {@code data.length} elements
+     */
     public static Tensor wrap(double[] data, int... shape) {
         requireSize(data.length, shape);
         return new Tensor(DType.F64, shape.clone(), null, data);
     }
 
-    /** Wraps (does not copy) a {@code float[]} as an F32 tensor. */
+    /**
+     * {@return an F32 tensor backed by {@code data} itself (not a copy)}
+     *
+     * @param data  the elements in row-major order; later writes to the array show in the tensor
+     * @param shape the dimensions, whose product must equal {@code data.length}
+     * @throws IllegalArgumentException if the shape does not hold exactly {@code data.length} elements
+     */
     public static Tensor wrap(float[] data, int... shape) {
         requireSize(data.length, shape);
         return new Tensor(DType.F32, shape.clone(), data, null);
     }
 
-    /** Copies {@code values} into a new tensor of the given dtype (rounding to float for F32). */
+    /**
+     * {@return a new tensor of the given dtype holding a copy of {@code values}} For F32 each value is
+     * rounded to the nearest float.
+     *
+     * @param dtype  element type of the new tensor
+     * @param values the elements in row-major order
+     * @param shape  the dimensions, whose product must equal {@code values.length}
+     * @throws IllegalArgumentException if the shape does not hold exactly {@code values.length} elements
+     */
     public static Tensor of(DType dtype, double[] values, int... shape) {
         requireSize(values.length, shape);
         Tensor t = zeros(dtype, shape);
@@ -62,37 +92,53 @@ public final class Tensor {
         return t;
     }
 
-    /** A scalar (rank-0) tensor. */
+    /**
+     * {@return a new rank-0 tensor (shape {@code []}, one element)}, like PyTorch's 0-d loss tensors
+     *
+     * @param dtype element type
+     * @param value the element (rounded to float for F32)
+     */
     public static Tensor scalar(DType dtype, double value) {
         Tensor t = zeros(dtype);
         t.set(0, value);
         return t;
     }
 
+    /** {@return the element type} */
     public DType dtype() {
         return dtype;
     }
 
-    /** A copy of the shape. */
+    /** {@return a copy of the shape (empty for a scalar)} */
     public int[] shape() {
         return shape.clone();
     }
 
+    /** {@return the number of dimensions (0 for a scalar)} */
     public int rank() {
         return shape.length;
     }
 
-    /** Size of dimension {@code i}; negative {@code i} counts from the end as in PyTorch. */
+    /**
+     * {@return the size of dimension {@code i}}
+     *
+     * @param i the dimension; negative values count from the end as in PyTorch ({@code -1} is the last)
+     * @throws ArrayIndexOutOfBoundsException if {@code i} is outside {@code -rank()..rank()-1}
+     */
     public int dim(int i) {
         return shape[i < 0 ? shape.length + i : i];
     }
 
-    /** Number of elements. */
+    /** {@return the number of elements (1 for a scalar)} */
     public int size() {
         return f != null ? f.length : d.length;
     }
 
-    /** The backing array of an F32 tensor. */
+    /**
+     * {@return the backing array of an F32 tensor itself (writes go to the tensor)}
+     *
+     * @throws IllegalStateException if the tensor is F64
+     */
     public float[] f32() {
         if (f == null) {
             throw new IllegalStateException("tensor is " + dtype + ", not F32");
@@ -100,7 +146,11 @@ public final class Tensor {
         return f;
     }
 
-    /** The backing array of an F64 tensor. */
+    /**
+     * {@return the backing array of an F64 tensor itself (writes go to the tensor)}
+     *
+     * @throws IllegalStateException if the tensor is F32
+     */
     public double[] f64() {
         if (d == null) {
             throw new IllegalStateException("tensor is " + dtype + ", not F64");
@@ -108,15 +158,26 @@ public final class Tensor {
         return d;
     }
 
-    /** The backing array ({@code float[]} or {@code double[]}), for {@link System#arraycopy}. */
+    /** {@return the backing array ({@code float[]} or {@code double[]}), for {@link System#arraycopy}} */
     public Object array() {
         return f != null ? f : d;
     }
 
+    /**
+     * {@return element {@code i} of the flat row-major data, widened to double}
+     *
+     * @param i flat index, {@code 0..size()-1}
+     */
     public double get(int i) {
         return f != null ? f[i] : d[i];
     }
 
+    /**
+     * Sets element {@code i} of the flat row-major data.
+     *
+     * @param i flat index, {@code 0..size()-1}
+     * @param v the value, rounded to the nearest float for an F32 tensor
+     */
     public void set(int i, double v) {
         if (f != null) {
             f[i] = (float) v;
@@ -125,24 +186,42 @@ public final class Tensor {
         }
     }
 
-    /** Element at a multi-index (slow; for tests and diagnostics). */
+    /**
+     * {@return the element at a multi-index} Slow; for tests and diagnostics.
+     *
+     * @param index one index per dimension, each within its dimension
+     * @throws IllegalArgumentException if the number of indices is not the rank
+     * @throws IndexOutOfBoundsException if an index is outside its dimension
+     */
     public double at(int... index) {
         return get(flatIndex(index));
     }
 
-    /** A tensor of another shape sharing this tensor's data (the sizes must agree). */
+    /**
+     * {@return a tensor of another shape that shares this tensor's data} Like PyTorch's {@code view} on
+     * a contiguous tensor: writes through either are seen by both.
+     *
+     * @param newShape the new dimensions, with the same number of elements
+     * @throws IllegalArgumentException if the number of elements differs
+     */
     public Tensor reshape(int... newShape) {
         requireSize(size(), newShape);
         return new Tensor(dtype, newShape.clone(), f, d);
     }
 
+    /** {@return a deep copy: same dtype and shape, its own data} */
     public Tensor copy() {
         return f != null
                 ? new Tensor(dtype, shape.clone(), f.clone(), null)
                 : new Tensor(dtype, shape.clone(), null, d.clone());
     }
 
-    /** This tensor converted to {@code target} (a copy even when the dtype is the same). */
+    /**
+     * {@return this tensor converted to {@code target}, always a copy (even when the dtype is the same)}
+     * F64 to F32 rounds each element to the nearest float.
+     *
+     * @param target the element type of the result
+     */
     public Tensor to(DType target) {
         if (target == dtype) {
             return copy();
@@ -154,6 +233,11 @@ public final class Tensor {
         return t;
     }
 
+    /**
+     * Sets every element to {@code v}.
+     *
+     * @param v the value, rounded to float for an F32 tensor
+     */
     public void fill(double v) {
         if (f != null) {
             Arrays.fill(f, (float) v);
@@ -162,7 +246,12 @@ public final class Tensor {
         }
     }
 
-    /** Copies all elements of {@code src} (same dtype and size) into this tensor. */
+    /**
+     * Copies all elements of {@code src} into this tensor, in flat order (the shapes may differ).
+     *
+     * @param src a tensor of the same dtype and size
+     * @throws IllegalArgumentException if the dtype or the size differs
+     */
     public void copyFrom(Tensor src) {
         if (src.dtype != dtype || src.size() != size()) {
             throw new IllegalArgumentException("copyFrom: " + src.describe() + " into " + describe());
@@ -170,7 +259,7 @@ public final class Tensor {
         System.arraycopy(src.array(), 0, array(), 0, size());
     }
 
-    /** All elements as doubles (a copy). */
+    /** {@return all elements in flat order as a new {@code double[]}} */
     public double[] toDoubleArray() {
         double[] out = new double[size()];
         for (int i = 0; i < out.length; i++) {
@@ -179,11 +268,16 @@ public final class Tensor {
         return out;
     }
 
+    /**
+     * {@return whether {@code o} has exactly this tensor's dimensions (the dtype is not compared)}
+     *
+     * @param o the tensor to compare with
+     */
     public boolean sameShape(Tensor o) {
         return Arrays.equals(shape, o.shape);
     }
 
-    /** e.g. {@code F32[3, 4, 16]}. */
+    /** {@return the dtype and shape, e.g. {@code F32[3, 4, 16]}, for error messages} */
     public String describe() {
         return dtype + Arrays.toString(shape);
     }
@@ -207,7 +301,14 @@ public final class Tensor {
         return flat;
     }
 
-    /** Product of the dimensions, rejecting negative sizes and int overflow. */
+    /**
+     * {@return the product of the dimensions} Files from outside pass their shapes through this before
+     * anything is allocated.
+     *
+     * @param shape the dimensions (none: a scalar, size 1)
+     * @throws IllegalArgumentException if a dimension is negative or the product exceeds
+     *         {@code Integer.MAX_VALUE - 8} (the largest Java array)
+     */
     public static int checkedSize(int... shape) {
         long n = 1;
         for (int s : shape) {

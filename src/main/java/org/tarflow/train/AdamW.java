@@ -27,6 +27,15 @@ public final class AdamW {
     private final Map<String, Tensor> expAvgSq = new LinkedHashMap<>();
     private long step;
 
+    /**
+     * Creates the optimiser with zero moments, in each parameter's dtype, and step count 0.
+     *
+     * @param params      the parameters to update, with unique names (the moments are keyed by name)
+     * @param beta1       decay of the first moment (PyTorch's {@code betas[0]})
+     * @param beta2       decay of the second moment ({@code betas[1]})
+     * @param eps         added to the bias-corrected √v in the denominator
+     * @param weightDecay decoupled decay: each step multiplies every parameter by {@code 1 − lr·weightDecay}
+     */
     public AdamW(List<Parameter> params, double beta1, double beta2, double eps, double weightDecay) {
         this.params = List.copyOf(params);
         this.beta1 = beta1;
@@ -39,27 +48,36 @@ public final class AdamW {
         }
     }
 
-    /** The reference's settings: β = (0.9, 0.95), eps 1e-8, weight decay 1e-4. */
+    /**
+     * {@return an optimiser with the reference's settings: β = (0.9, 0.95), eps 1e-8, weight decay 1e-4}
+     *
+     * @param params the parameters to update
+     */
     public static AdamW reference(List<Parameter> params) {
         return new AdamW(params, 0.9, 0.95, 1e-8, 1e-4);
     }
 
-    /** Number of steps taken. */
+    /** {@return the number of steps taken, t in the bias corrections (restored from checkpoints)} */
     public long stepCount() {
         return step;
     }
 
-    /** First moments by parameter name (live tensors, for checkpoints). */
+    /** {@return the first moments m by parameter name (live tensors, for checkpoints)} */
     public Map<String, Tensor> expAvg() {
         return expAvg;
     }
 
-    /** Second moments by parameter name (live tensors, for checkpoints). */
+    /** {@return the second moments v by parameter name (live tensors, for checkpoints)} */
     public Map<String, Tensor> expAvgSq() {
         return expAvgSq;
     }
 
-    /** Restores the step count (with the moments restored through {@link #expAvg()}/{@link #expAvgSq()}). */
+    /**
+     * Restores the step count (with the moments restored through {@link #expAvg()}/{@link #expAvgSq()}).
+     *
+     * @param steps the number of steps the saved optimiser had taken
+     * @throws IllegalArgumentException if {@code steps < 0}
+     */
     public void setStepCount(long steps) {
         if (steps < 0) {
             throw new IllegalArgumentException("step count must be >= 0");
@@ -67,7 +85,12 @@ public final class AdamW {
         this.step = steps;
     }
 
-    /** One update of every parameter from its current gradient, with learning rate {@code lr}. */
+    /**
+     * One update of every parameter from its current gradient ({@link Parameter#grad()}, not cleared),
+     * by the formula above with t = the step count after incrementing it.
+     *
+     * @param lr the learning rate of this step (from {@link CosineSchedule#lrAt})
+     */
     public void step(double lr) {
         step++;
         double bc1 = 1 - Math.pow(beta1, step);

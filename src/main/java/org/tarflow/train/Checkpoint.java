@@ -33,17 +33,32 @@ public final class Checkpoint {
     /**
      * What a checkpoint restores.
      *
+     * @param model        the model, with the state_dict of the file
+     * @param optimizer    AdamW over the model's parameters, with its moments and step count
+     * @param config       the run's training settings
+     * @param step         optimiser steps taken in the run so far
      * @param dataDir      where the training data came from (informational; may be null)
      * @param trainSetSize number of training images the run uses, which fixes its schedule (0 if unknown)
      */
     public record State(TarFlowModel model, AdamW optimizer, TrainConfig config, long step, String dataDir,
                         int trainSetSize) {
-        /** The same state at another step (for saving during training). */
+        /**
+         * {@return the same state (sharing the model and optimiser) at another step, for saving during training}
+         *
+         * @param newStep the step count to record
+         */
         public State at(long newStep) {
             return new State(model, optimizer, config, newStep, dataDir, trainSetSize);
         }
     }
 
+    /**
+     * Writes the state atomically (see the class comment for the layout).
+     *
+     * @param file the checkpoint to create or replace, normally {@link Trainer#CHECKPOINT} in the run's folder
+     * @param s    the state to save
+     * @throws IOException if the file cannot be written
+     */
     public static void save(Path file, State s) throws IOException {
         Map<String, StoredTensor> tensors = new LinkedHashMap<>(ModelFiles.tensors(s.model()));
         s.optimizer().expAvg().forEach((k, v) -> tensors.put(ModelFiles.OPTIMIZER_PREFIX + "exp_avg." + k, StoredTensor.of(v)));
@@ -63,7 +78,15 @@ public final class Checkpoint {
     }
 
     /**
-     * @throws TensorFileException when the file is not a complete tarflow checkpoint
+     * Reads a checkpoint written by {@link #save}: the model in the training dtype recorded in it, and the
+     * optimiser with its moments and step count.
+     *
+     * @param file the checkpoint
+     * @param k    the kernels of the restored model
+     * @return the state to resume from
+     * @throws TensorFileException when the file is not a complete tarflow checkpoint: no training
+     *         metadata (a weights file), bad step counts, or missing or mis-shaped optimiser state
+     * @throws IOException when it cannot be read
      */
     public static State load(Path file, Kernels k) throws IOException {
         Safetensors.Contents c = Safetensors.read(file);
@@ -84,7 +107,8 @@ public final class Checkpoint {
         } catch (IllegalArgumentException e) {
             throw new TensorFileException(file, "bad checkpoint metadata: " + e.getMessage());
         }
-        if (step < 0 || optStep != step || setSize < 0) {
+        // the optimiser falls behind the step count by the steps --on-nonfinite skip skipped
+        if (step < 0 || optStep < 0 || optStep > step || setSize < 0) {
             throw new TensorFileException(file, "bad checkpoint metadata: step " + step + ", optimizer step " + optStep
                     + ", training set size " + setSize);
         }

@@ -12,9 +12,19 @@ package org.tarflow.train;
  *   c &lt;= warmup: min + c/warmup · (max − min)
  *   otherwise:   min + ½(1 + cos(π (c − warmup)/(total − warmup))) · (max − min)
  * </pre>
+ *
+ * @param warmupSteps steps of linear warm-up, 0..totalSteps
+ * @param totalSteps  optimiser steps of the whole run, &gt; 0
+ * @param minLr       the rate at the start of warm-up and the end of the cosine, &gt; 0
+ * @param maxLr       the peak rate, at least {@code minLr}
  */
 public record CosineSchedule(long warmupSteps, long totalSteps, double minLr, double maxLr) {
 
+    /**
+     * Validates the schedule.
+     *
+     * @throws IllegalArgumentException if the steps or the rates are out of those ranges
+     */
     public CosineSchedule {
         if (warmupSteps < 0 || totalSteps < warmupSteps || totalSteps <= 0) {
             throw new IllegalArgumentException("need 0 <= warmup steps (" + warmupSteps + ") <= total steps (" + totalSteps
@@ -25,7 +35,12 @@ public record CosineSchedule(long warmupSteps, long totalSteps, double minLr, do
         }
     }
 
-    /** Learning rate for the optimiser step taken when the counter is {@code counter} (0 for the first step). */
+    /**
+     * {@return the learning rate for the optimiser step taken when the counter is {@code counter}},
+     * clamped to [minLr, maxLr]
+     *
+     * @param counter optimiser steps already taken, 0 for the first step, below {@code totalSteps}
+     */
     public double lrAt(long counter) {
         double lr;
         if (counter <= warmupSteps) {

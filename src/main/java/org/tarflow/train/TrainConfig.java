@@ -21,6 +21,13 @@ public record TrainConfig(int epochs, int batchSize, double lr, double warmupEpo
     /** Smallest learning rate of the schedule (start of warm-up and end of the cosine), as the reference. */
     public static final double MIN_LR = 1e-6;
 
+    /**
+     * Validates the settings.
+     *
+     * @throws IllegalArgumentException if epochs or batch size is not positive, lr is below
+     *         {@link #MIN_LR} or infinite, warm-up is outside [0, epochs], {@code trainImages} is negative,
+     *         or {@code dropLabel} is outside [0, 1]
+     */
     public TrainConfig {
         if (epochs <= 0) {
             throw new IllegalArgumentException("epochs must be positive, got " + epochs);
@@ -42,7 +49,13 @@ public record TrainConfig(int epochs, int batchSize, double lr, double warmupEpo
         }
     }
 
-    /** The learning-rate schedule for {@code stepsPerEpoch} steps per epoch. */
+    /**
+     * {@return the learning-rate schedule: warm-up over {@code round(warmupEpochs·stepsPerEpoch)} steps
+     * from {@link #MIN_LR} to {@code lr}, cosine down to {@link #MIN_LR} at {@code epochs·stepsPerEpoch}}
+     *
+     * @param stepsPerEpoch optimiser steps per epoch (training set size / batch size, rounded down)
+     * @throws IllegalArgumentException if {@code stepsPerEpoch} is not positive
+     */
     public CosineSchedule schedule(int stepsPerEpoch) {
         return new CosineSchedule(Math.round(warmupEpochs * stepsPerEpoch), (long) epochs * stepsPerEpoch, MIN_LR, lr);
     }

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.tarflow.data.ImageDataset;
+import org.tarflow.data.Dataset;
 import org.tarflow.flow.ForwardResult;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.io.AtomicFiles;
@@ -30,22 +30,47 @@ public final class Trainer {
 
     /** Progress of the loop, for a progress bar. */
     public interface Listener {
+        /**
+         * Called after every step, skipped or not.
+         *
+         * @param info where the run is and what the step gave
+         */
         void step(StepInfo info);
 
+        /**
+         * Called at the end of every epoch, after the checkpoint, the hook and the log line.
+         *
+         * @param summary the epoch's means
+         */
         void epoch(EpochSummary summary);
     }
 
     /** Extra per-epoch work (test likelihood, sample grids); returns metrics to log. */
     @FunctionalInterface
     public interface EpochHook {
+        /**
+         * Runs after the end-of-epoch checkpoint.
+         *
+         * @param epoch the epoch just finished, 1-based
+         * @param model the model being trained (its parameters must not be changed)
+         * @return metrics to add to the epoch's log line, by name
+         * @throws IOException if the work writes files and fails; the run stops
+         */
         Map<String, Double> afterEpoch(int epoch, TarFlowModel model) throws IOException;
     }
 
     /**
-     * @param step         steps taken so far (1-based after the step), out of {@code totalSteps}
-     * @param epoch        current epoch, 1-based
-     * @param stepInEpoch  steps taken in this epoch, 1-based
-     * @param imagesPerSec throughput since the loop (re)started
+     * One step's progress.
+     *
+     * @param step          steps taken so far (1-based after the step), out of {@code totalSteps}
+     * @param totalSteps    steps of the whole run
+     * @param epoch         current epoch, 1-based
+     * @param epochs        epochs of the run
+     * @param stepInEpoch   steps taken in this epoch, 1-based
+     * @param stepsPerEpoch steps per epoch
+     * @param loss          the step's loss {@code ½·mean(z²) − mean(logdets)}; NaN for a skipped step
+     * @param lr            the learning rate the step used
+     * @param imagesPerSec  throughput since the loop (re)started
      */
     public record StepInfo(long step, long totalSteps, int epoch, int epochs, int stepInEpoch, int stepsPerEpoch,
                            double loss, double lr, double imagesPerSec) {
@@ -53,17 +78,30 @@ public final class Trainer {
 
     /**
      * Means over the steps of one epoch that this process ran: all of them, or after a resume only those
-     * since the checkpoint ({@code steps} says how many).
+     * since the checkpoint ({@code steps} says how many). The means are NaN when every step was skipped.
+     *
+     * @param epoch        the epoch, 1-based
+     * @param epochs       epochs of the run
+     * @param steps        steps averaged (skipped steps are not)
+     * @param loss         mean loss {@code ½·mean(z²) − mean(logdets)}
+     * @param mseZ         mean of {@code ½·mean(z²)}, the prior term
+     * @param logdet       mean of {@code mean(logdets)}, the per-dimension log-determinant
+     * @param lr           the learning rate of the epoch's last step
+     * @param seconds      wall time of the epoch in this process
+     * @param imagesPerSec images per second over the epoch, skipped steps included
+     * @param extra        the hook's metrics, and {@code skipped_steps} if any
      */
     public record EpochSummary(int epoch, int epochs, int steps, double loss, double mseZ, double logdet, double lr,
                                double seconds, double imagesPerSec, Map<String, Double> extra) {
     }
 
+    /** File name of the run's checkpoint in the output folder. */
     public static final String CHECKPOINT = "checkpoint.safetensors";
+    /** File name of the run's log in the output folder: one JSON object per epoch. */
     public static final String LOG = "train-log.jsonl";
 
     private final Checkpoint.State state;
-    private final ImageDataset data;
+    private final Dataset data;
     private final Path outDir;
     private final long checkpointEvery;
     private final NonFinitePolicy onNonFinite;
@@ -81,12 +119,21 @@ public final class Trainer {
     }
 
     /**
+     * Prepares a run (new, or resumed from {@code state.step()}) and checks that the data fit it.
+     *
+     * @param state           model, optimiser, settings and step to start from
+     * @param data            the training set; each epoch cuts a fresh random permutation of all its items
+     *                        into {@code stepsPerEpoch} batches and drops the remainder
+     * @param outDir          where the checkpoint and the log are written
      * @param checkpointEvery also checkpoint every this many steps (0: only at the end of epochs)
      * @param onNonFinite     what a non-finite loss or gradient does; the check runs before the optimiser
      *                        step, so the parameters (and the last checkpoint) stay finite either way
-     * @throws IllegalArgumentException when the batch size exceeds the dataset
+     * @throws IllegalArgumentException when the batch size exceeds the dataset, the items do not have the
+     *         model's shape, a conditional model gets unlabelled data or more classes than it has, the
+     *         training set's size differs from the one the run started with, or the state is past the
+     *         run's last step
      */
-    public Trainer(Checkpoint.State state, ImageDataset data, Path outDir, long checkpointEvery,
+    public Trainer(Checkpoint.State state, Dataset data, Path outDir, long checkpointEvery,
                    NonFinitePolicy onNonFinite) {
         TrainConfig cfg = state.config();
         this.state = state;
@@ -100,9 +147,14 @@ public final class Trainer {
                     + " training images");
         }
         var m = state.model().config();
-        if (data.channels() != m.inChannels() || data.height() != m.imgSize() || data.width() != m.imgSize()) {
-            throw new IllegalArgumentException("the data are " + data.channels() + "x" + data.height() + "x" + data.width()
-                    + " images but the model expects " + m.inChannels() + "x" + m.imgSize() + "x" + m.imgSize());
+        int[] expected = m.isImage() ? new int[] {m.inChannels(), m.imgSize(), m.imgSize()}
+                : new int[] {m.numPatches(), m.patchDim()};
+        if (!java.util.Arrays.equals(data.itemShape(), expected)) {
+            throw new IllegalArgumentException("the data items are " + shape(data.itemShape()) + " but the model expects "
+                    + shape(expected) + (m.isImage() ? " images" : " sequences (T x D)"));
+        }
+        if (m.conditional() && data.numClasses() == 0) {
+            throw new IllegalArgumentException("the model is class-conditional but the data have no labels");
         }
         if (m.conditional() && data.numClasses() > m.numClasses()) {
             throw new IllegalArgumentException("the data have " + data.numClasses() + " classes, the model " + m.numClasses());
@@ -119,10 +171,16 @@ public final class Trainer {
         }
     }
 
+    private static String shape(int[] s) {
+        return java.util.Arrays.stream(s).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining("x"));
+    }
+
+    /** {@return optimiser steps per epoch: training set size / batch size, rounded down} */
     public int stepsPerEpoch() {
         return stepsPerEpoch;
     }
 
+    /** {@return optimiser steps of the whole run: epochs × {@link #stepsPerEpoch()}} */
     public long totalSteps() {
         return schedule.totalSteps();
     }
@@ -130,6 +188,12 @@ public final class Trainer {
     /**
      * Runs from the state's step to the end of the last epoch. First removes the temporary checkpoint files
      * a killed run may have left in the output directory.
+     *
+     * @param listener receives every step and epoch
+     * @param hook     extra work after each epoch's checkpoint; null for none
+     * @throws IOException if a checkpoint, the log or the hook's output cannot be written
+     * @throws TrainingDivergedException with {@link NonFinitePolicy#STOP}, at the first non-finite loss or
+     *         gradient
      */
     public void run(Listener listener, EpochHook hook) throws IOException {
         AtomicFiles.removeStale(outDir.resolve(CHECKPOINT));
@@ -197,7 +261,7 @@ public final class Trainer {
     private double[] trainStep(TarFlowModel model, int[] idx, double lr) {
         TrainConfig cfg = state.config();
         SplittableRandom rng = Seeds.stream(cfg.seed(), Seeds.STEP, step);
-        Tensor x = data.images(idx, cfg.dtype());
+        Tensor x = data.batch(idx, cfg.dtype());
         cfg.noise().apply(x, rng);
         int[] y = null;
         if (model.config().conditional()) {

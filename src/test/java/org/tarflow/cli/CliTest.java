@@ -99,7 +99,7 @@ class CliTest {
         assertOneLineError(run("train", "--data", data.toString(), "--patch-size", "3"), "not divisible by patch_size");
         assertOneLineError(run("train", "--data", data.toString(), "--channels", "100"), "multiple of 64");
         assertOneLineError(run("train", "--data", data.toString(), "--patch-size", "4", "--channels", "64",
-                "--noise", "salt"), "--noise must be uniform or gaussian");
+                "--noise", "salt"), "--noise must be uniform, gaussian or none");
         assertOneLineError(run("train", "--resume", junk.toString(), "--lr", "1"), "settings come from the checkpoint");
         assertOneLineError(run("sample", dir.toString()), "is a directory");
         assertOneLineError(run("train", "--data", data.toString(), "--cfg", "-3"), "guidance must be");

@@ -9,14 +9,6 @@ import org.tarflow.flow.ModelConfig;
 import org.tarflow.flow.TarFlowModel;
 
 class LikelihoodTest {
-    @Test
-    void meanAndStandardErrorOfAHandCountedSet() {
-        MeanAndError m = MeanAndError.of(new double[] {1, 2, 3, 4});
-        assertEquals(2.5, m.mean());
-        assertEquals(Math.sqrt(5.0 / 3) / 2, m.stdError(), 1e-15); // s² = (2.25 + 0.25 + 0.25 + 2.25) / 3
-        assertEquals(0, MeanAndError.of(new double[] {7}).stdError());
-    }
-
     /**
      * For the identity flow (proj_out zero: z = x, log|det| = 0) a pixel of byte value v dequantises to
      * w = (v + u)/128 − 1, so E_u[bits/dim] = Σ (½E[w²] + ½log 2π + log 128) / (n log 2) with

@@ -166,22 +166,30 @@ class TrainerTest {
         assertArrayEquals(before, Files.readAllBytes(ckpt), "the last good checkpoint is untouched");
     }
 
+    /** Volume-preserving with a NaN weight, and affine with an overflowing one (finite, so it can be resumed). */
     @Test
     void skippedStepsLeaveTheParametersAloneAndAreCounted() throws IOException {
         ImageDataset data = toyData();
-        Path out = Files.createDirectories(dir.resolve("run"));
-        Checkpoint.State s = fresh(false, NoiseAugmentation.uniform(), 1);
-        poison(s.model(), Double.NaN);
-        List<double[]> before = s.model().parameters().stream().map(p -> p.value().toDoubleArray()).toList();
-        double[] var = s.model().priorVar().toDoubleArray();
-        new Trainer(s, data, out, 0, Trainer.NonFinitePolicy.SKIP).run(QUIET, null);
-        for (int i = 0; i < before.size(); i++) {
-            assertArrayEquals(before.get(i), s.model().parameters().get(i).value().toDoubleArray(), 0.0);
+        for (boolean nvp : new boolean[] {false, true}) {
+            Path out = Files.createDirectories(dir.resolve("run" + nvp));
+            Checkpoint.State s = fresh(nvp, NoiseAugmentation.uniform(), 1);
+            poison(s.model(), nvp ? -1e6 : Double.NaN);
+            List<double[]> before = s.model().parameters().stream().map(p -> p.value().toDoubleArray()).toList();
+            double[] var = s.model().priorVar().toDoubleArray();
+            new Trainer(s, data, out, 0, Trainer.NonFinitePolicy.SKIP).run(QUIET, null);
+            for (int i = 0; i < before.size(); i++) {
+                assertArrayEquals(before.get(i), s.model().parameters().get(i).value().toDoubleArray(), 0.0);
+            }
+            assertArrayEquals(var, s.model().priorVar().toDoubleArray(), 0.0, "no prior update on a skipped step");
+            String log = Files.readString(out.resolve(Trainer.LOG));
+            assertTrue(log.contains("\"steps_averaged\":0") && log.contains("\"skipped_steps\":6.0")
+                    && !log.contains("NaN"), log);
+            if (nvp) {
+                Checkpoint.State back = Checkpoint.load(out.resolve(Trainer.CHECKPOINT), K);
+                assertEquals(6, back.step(), "a run with skipped steps can be resumed");
+                assertEquals(0, back.optimizer().stepCount(), "the optimiser took no step");
+            }
         }
-        assertArrayEquals(var, s.model().priorVar().toDoubleArray(), 0.0, "no prior update on a skipped step");
-        String log = Files.readString(out.resolve(Trainer.LOG));
-        assertTrue(log.contains("\"steps_averaged\":0") && log.contains("\"skipped_steps\":6.0")
-                && !log.contains("NaN"), log);
     }
 
     @Test

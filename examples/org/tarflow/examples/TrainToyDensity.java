@@ -1,0 +1,70 @@
+package org.tarflow.examples;
+
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import org.tarflow.data.ToyDensity;
+import org.tarflow.flow.ForwardResult;
+import org.tarflow.flow.ModelConfig;
+import org.tarflow.flow.SamplingOptions;
+import org.tarflow.flow.TarFlowModel;
+import org.tarflow.io.DensityPlot;
+import org.tarflow.tensor.DType;
+import org.tarflow.tensor.SimdKernels;
+import org.tarflow.tensor.Tensor;
+import org.tarflow.train.AdamW;
+
+/**
+ * The whole TarFlow training loop by hand, on the two-moons density: 2-D points as sequences of T = 2
+ * tokens of D = 1, forward, loss, backward, AdamW, then sampling by inverting the flow.
+ *
+ * <pre>java ... org.tarflow.examples.TrainToyDensity [steps] [out.png]</pre>
+ */
+public final class TrainToyDensity {
+    private TrainToyDensity() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int steps = args.length > 0 ? Integer.parseInt(args[0]) : 600;
+        Path png = Path.of(args.length > 1 ? args[1] : "moons.png");
+
+        // a small model of (B, 2, 1) sequences: width 64, 6 flow blocks of one Transformer layer, affine, no classes
+        ModelConfig config = ModelConfig.sequence(2, 1, 64, 6, 1, true, 0);
+        TarFlowModel model = new TarFlowModel(config, DType.F32, new SimdKernels()).init(42);
+        AdamW optimizer = AdamW.reference(model.parameters());
+        SplittableRandom rng = new SplittableRandom(7);
+
+        for (int step = 1; step <= steps; step++) {
+            Tensor x = Tensor.wrap(toFloat(ToyDensity.MOONS.sample(256, rng)), 256, 2, 1);
+            model.zeroGrad();
+            ForwardResult r = model.forward(x, null);        // z = f(x), per-dimension log-dets
+            double loss = model.loss(r);                     // 0.5·mean(z²) − mean(logdets)
+            model.backward(r);                               // gradients of the loss into every parameter
+            optimizer.step(2e-3 * Math.min(1.0, step / 100.0)); // short linear warm-up
+            if (step % 100 == 0) {
+                System.out.printf("step %d: loss %.4f (≈ NLL − 0.919 nats per value)%n", step, loss);
+            }
+        }
+
+        // sample: invert the flow from standard normal noise; the inverse also gives each sample's log p
+        Tensor noise = Tensor.zeros(DType.F32, 2000, 2, 1);
+        for (int i = 0; i < noise.size(); i++) {
+            noise.set(i, rng.nextGaussian());
+        }
+        TarFlowModel.ReverseResult samples = model.reverseSequence(noise, null, SamplingOptions.PLAIN);
+        double meanLogLik = 0;
+        for (int i = 0; i < 2000; i++) {
+            meanLogLik += samples.logLikelihood().get(i) / 2000;
+        }
+        System.out.printf("samples' mean log-likelihood: %.3f nats per point%n", meanLogLik);
+        new DensityPlot(-3.5, 3.5).scatter("samples after " + steps + " steps", samples.x().toDoubleArray()).write(png);
+        System.out.println("wrote " + png);
+    }
+
+    private static float[] toFloat(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return f;
+    }
+}
