@@ -67,12 +67,12 @@ final class Sweep {
                 images for %d epochs (%.0f s): %.2f%% accuracy on the %,d real test images. Fréchet distance: on the \
                 %d-value patch features (docs/EVALUATION.md), against all %,d test images; %,d real training images \
                 score %.3f (the floor of the estimate at this sample count). Samples whose values are not all finite \
-                are redrawn with fresh noise ("redrawn"). Sweep time %s.
+                are redrawn with fresh noise ("redrawn"). Sweep time %.1f s.
                 """, o.samples, r.denoiseSigma() > 0 ? String.format(Locale.ROOT, "for Gaussian noise σ = %.3g", r.denoiseSigma())
                         : "off (no Gaussian training noise recorded, or --denoise 0)",
                 Math.min(o.classifierImages, setup.train.size()), o.classifierEpochs, r.judgeSeconds(),
                 100 * r.realTest().accuracy(), setup.test.size(),
                 setup.features.dim(setup.test.channels(), setup.test.height(), setup.test.width()), setup.test.size(),
-                Math.min(o.samples, setup.train.size()), r.frechetFloor(), ProgressBar.duration(r.seconds()));
+                Math.min(o.samples, setup.train.size()), r.frechetFloor(), r.seconds());
     }
 }

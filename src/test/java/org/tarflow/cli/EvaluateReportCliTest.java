@@ -78,6 +78,24 @@ class EvaluateReportCliTest {
     }
 
     @Test
+    void anUnconditionalModelGetsAReportWithoutClassesOrGuidance() throws IOException {
+        Path out = dir.resolve("uncond");
+        Run t = run("train", "--data", data.toString(), "--out", out.toString(), "--patch-size", "4", "--channels", "64",
+                "--blocks", "1", "--layers-per-block", "1", "--epochs", "1", "--batch-size", "16", "--eval-images", "0",
+                "--sample-every", "0", "--unconditional", "--noise", "uniform");
+        assertEquals(0, t.code(), t.err());
+        Path report = dir.resolve("uncond-report");
+        Run r = run(Cli.concat(SMALL, "evaluate", out.resolve("model.safetensors").toString(), "--data", data.toString(),
+                "--report", report.toString(), "--limit", "8"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("sweeping weight 0 only"), r.err());
+        String md = Files.readString(report.resolve("report.md"));
+        assertTrue(md.contains("The model is unconditional: no Bayes classifier.") && md.contains("| 0 | – | no |")
+                && !md.contains("| 0 | – | yes |"), "uniform noise: no denoised rows\n" + md);
+        assertTrue(!Files.exists(report.resolve("sweep-accuracy.png")) && Files.isRegularFile(report.resolve("sweep-frechet.png")));
+    }
+
+    @Test
     void badSweepOptionsGiveOneLineErrors() {
         String m = model.toString();
         assertOneLineError(run("sweep", m, "--data", data.toString(), "--schedule", "sometimes"), "--schedule must be");
