@@ -13,7 +13,8 @@ final class Samples {
     }
 
     /**
-     * {@code n} samples (n, C, H, W) in [-1, 1] from the noise stream of {@code seed}.
+     * {@code n} samples from the noise stream of {@code seed}: images (n, C, H, W) clipped to [-1, 1], or
+     * sequences (n, T, D) as they are. Samples with NaN or infinite values are kept and counted in a warning.
      *
      * @param labels       (n) labels, -1 for none; null for an unconditional model or no labels at all
      * @param denoiseSigma standard deviation of the Gaussian training noise to denoise for, 0 for none
@@ -31,8 +32,22 @@ final class Samples {
         if (denoiseSigma > 0) {
             x = Denoise.step(model, x, labels, denoiseSigma, denoiseScale);
         }
-        for (int i = 0; i < x.size(); i++) {
-            x.set(i, Math.max(-1, Math.min(1, x.get(i))));
+        int perSample = x.size() / n;
+        int bad = 0;
+        for (int s = 0; s < n; s++) {
+            boolean finite = true;
+            for (int i = s * perSample; i < (s + 1) * perSample; i++) {
+                finite &= Double.isFinite(x.get(i));
+                if (c.isImage()) {
+                    x.set(i, Math.max(-1, Math.min(1, x.get(i))));
+                }
+            }
+            bad += finite ? 0 : 1;
+        }
+        if (bad > 0) {
+            // kept, not redrawn, so that a grid shows the seed's samples; 'evaluate' redraws them (GuardedSampler)
+            System.err.printf("warning: %d of %d samples hold NaN or infinite values (a grid shows them as flat"
+                    + " squares)%n", bad, n);
         }
         return x;
     }

@@ -88,6 +88,21 @@ class CliTest {
     }
 
     @Test
+    void nonFiniteSamplesAreCountedInAWarning() throws IOException {
+        var model = org.tarflow.io.ModelFiles.load(Path.of("reference-data/torch/uncond_nvp_c1_p2.pth"),
+                org.tarflow.tensor.DType.F32, new org.tarflow.tensor.SimdKernels());
+        var bias = model.parameters().stream().filter(p -> p.name().equals("blocks.1.proj_out.bias")).findFirst().orElseThrow();
+        for (int i = 0; i < 4; i++) {
+            bias.value().set(i, 100.0); // a = 100: exp(a) overflows float32 in sampling
+        }
+        Path weights = dir.resolve("overflow.safetensors");
+        org.tarflow.io.ModelFiles.save(model, weights, null);
+        Run r = run("sample", weights.toString(), "--out", dir.resolve("o.png").toString(), "--num", "4");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("warning: 4 of 4 samples hold NaN or infinite values"), r.err());
+    }
+
+    @Test
     void badInputGivesOneLineErrorsAndExitCodeOne() throws IOException {
         Path junk = Files.writeString(dir.resolve("junk.safetensors"), "not a tensor file");
         assertOneLineError(run("sample", junk.toString()), "header length");
