@@ -11,7 +11,10 @@ final class ProgressBar {
     private final PrintStream out;
     private final String label;
     private final boolean terminal;
-    private final long start = System.nanoTime();
+    private long firstDone = -1;
+    private long firstTime;
+    private long lastDone;
+    private long lastTotal;
     private long lastDraw;
     private int lastDecile = -1;
     private int width;
@@ -26,7 +29,13 @@ final class ProgressBar {
     /** Reports {@code done} of {@code total}; {@code status} is appended (loss, speed, ...). */
     void update(long done, long total, String status) {
         long now = System.nanoTime();
+        if (firstDone < 0) { // the rate is measured from the first report on: work before it may be warm-up
+            firstDone = done;
+            firstTime = now;
+        }
         double frac = total == 0 ? 1 : (double) done / total;
+        lastDone = done;
+        lastTotal = total;
         boolean last = done >= total;
         if (terminal) {
             if (!last && now - lastDraw < 100_000_000L) {
@@ -58,11 +67,14 @@ final class ProgressBar {
     }
 
     private String eta(long now, double frac) {
-        if (frac <= 0) {
+        if (frac >= 1) {
+            return duration(0);
+        }
+        if (lastDone <= firstDone || now == firstTime) {
             return "?";
         }
-        double elapsed = (now - start) / 1e9;
-        return duration(elapsed / frac - elapsed);
+        double perUnit = (now - firstTime) / 1e9 / (lastDone - firstDone);
+        return duration(perUnit * (lastTotal - lastDone));
     }
 
     static String duration(double seconds) {

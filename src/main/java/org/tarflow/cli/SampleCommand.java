@@ -82,6 +82,9 @@ final class SampleCommand implements Callable<Integer> {
         if (!(denoiseScale >= 0) || Double.isInfinite(denoiseScale)) {
             throw new IllegalArgumentException("--denoise-scale must be a finite number >= 0, got " + denoiseScale);
         }
+        if (!guide.equals("a") && !guide.equals("b") && !guide.equals("ab")) {
+            throw new IllegalArgumentException("--guide must be a, b or ab, got '" + guide + "'");
+        }
         if (num <= 0 || nrow <= 0) {
             throw new IllegalArgumentException("--num and --nrow must be positive");
         }

@@ -46,6 +46,9 @@ final class ToyCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Output directory. Default: runs/toy-<target>")
     Path out;
 
+    @Option(names = "--overwrite", description = "Replace a toy run already in the output directory.")
+    boolean overwrite;
+
     @Option(names = "--seed", defaultValue = "0", description = "Seed of data, initialisation and samples. Default: ${DEFAULT-VALUE}")
     long seed;
 
@@ -60,6 +63,9 @@ final class ToyCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--epochs must be in 1..1000, --blocks in 1..64, --batch-size in 1..32768");
         }
         Path dir = out != null ? out : Path.of("runs", "toy-" + t.name().toLowerCase(Locale.ROOT));
+        if (Files.exists(dir.resolve(Trainer.CHECKPOINT)) && !overwrite) {
+            throw new IllegalArgumentException(dir + " already holds a toy run: choose another --out or pass --overwrite");
+        }
         Files.createDirectories(dir);
         Files.deleteIfExists(dir.resolve(Trainer.LOG)); // a toy run always starts afresh
         ProgressBar[] bar = {null};

@@ -164,6 +164,7 @@ final class TrainCommand implements Callable<Integer> {
         if (out == null) {
             out = Path.of("runs", sequences != null ? "sequences" : "fashion-mnist");
         }
+        TrainConfig settings = state == null ? trainConfig(sequences != null) : null; // checked before any output
         prepareOutput();
         Dataset train;
         Dataset test;
@@ -179,7 +180,7 @@ final class TrainCommand implements Callable<Integer> {
             test = ImageDataset.readMnistSplit(dataSource, "t10k", FashionMnist.NUM_CLASSES);
         }
         if (state == null) {
-            state = fresh(kernels, train, dataSource);
+            state = fresh(kernels, train, dataSource, settings);
         }
         TrainConfig tc = state.config();
         if (tc.trainImages() > 0) {
@@ -303,16 +304,29 @@ final class TrainCommand implements Callable<Integer> {
         Files.delete(probe);
     }
 
-    private Checkpoint.State fresh(SimdKernels kernels, Dataset train, Path dataSource) {
+    /**
+     * The training settings of a new run from the options, validated before anything is read or written;
+     * sequence data train without input noise unless --noise is given.
+     */
+    private TrainConfig trainConfig(boolean sequenceData) {
         DType dt = RuntimeOptions.dtype(dtype);
         var given = spec.commandLine().getParseResult();
-        String noiseType = train instanceof SequenceDataset && !given.hasMatchedOption("--noise") ? "none" : noise;
+        String noiseType = sequenceData && !given.hasMatchedOption("--noise") ? "none" : noise;
         NoiseAugmentation aug = switch (noiseType) {
             case "uniform" -> NoiseAugmentation.uniform();
             case "gaussian" -> NoiseAugmentation.gaussian(noiseStd);
             case "none" -> NoiseAugmentation.none();
             default -> throw new IllegalArgumentException("--noise must be uniform, gaussian or none, got " + noise);
         };
+        if (aug.type() != NoiseAugmentation.Type.GAUSSIAN && given.hasMatchedOption("--noise-std")) {
+            System.err.println("warning: --noise-std has no effect with --noise " + noiseType);
+        }
+        return new TrainConfig(epochs, batchSize, lr, warmupEpochs, aug, dropLabel, trainImages == null ? 0 : trainImages,
+                seed, dt);
+    }
+
+    private Checkpoint.State fresh(SimdKernels kernels, Dataset train, Path dataSource, TrainConfig tc) {
+        var given = spec.commandLine().getParseResult();
         int classes = unconditional ? 0 : train.numClasses();
         ModelConfig mc;
         if (train instanceof ImageDataset img) {
@@ -331,12 +345,7 @@ final class TrainCommand implements Callable<Integer> {
         if ((unconditional || classes == 0) && given.hasMatchedOption("--drop-label")) {
             System.err.println("warning: --drop-label has no effect on an unconditional model");
         }
-        if (aug.type() != NoiseAugmentation.Type.GAUSSIAN && given.hasMatchedOption("--noise-std")) {
-            System.err.println("warning: --noise-std has no effect with --noise " + noiseType);
-        }
-        TrainConfig tc = new TrainConfig(epochs, batchSize, lr, warmupEpochs, aug, dropLabel,
-                trainImages == null ? 0 : trainImages, seed, dt);
-        TarFlowModel model = new TarFlowModel(mc, dt, kernels).init(seed);
+        TarFlowModel model = new TarFlowModel(mc, tc.dtype(), kernels).init(seed);
         int used = trainImages == null ? train.size() : Math.min(trainImages, train.size());
         return new Checkpoint.State(model, AdamW.reference(model.parameters()), tc, 0, dataSource.toString(), used);
     }

@@ -64,6 +64,14 @@ public record ReferenceCase(String name, ModelConfig config, int batch, List<Sam
      */
     public static ReferenceCase read(Path manifest) throws IOException {
         JsonObject m;
+        String caseFiles = "a case manifest (NAME.json beside NAME.safetensors, see docs/CONFORMANCE.md)";
+        String notACase = "is not " + caseFiles;
+        if (Files.isDirectory(manifest)) {
+            throw new TensorFileException(manifest, "is a directory, not " + caseFiles);
+        }
+        if (!manifest.getFileName().toString().endsWith(".json")) {
+            throw new TensorFileException(manifest, notACase);
+        }
         try {
             JsonElement e = JsonParser.parseString(Files.readString(manifest));
             if (!e.isJsonObject()) {
@@ -72,8 +80,15 @@ public record ReferenceCase(String name, ModelConfig config, int batch, List<Sam
             m = e.getAsJsonObject();
         } catch (NoSuchFileException e) {
             throw new TensorFileException(manifest, "no such file");
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new TensorFileException(manifest, "is not UTF-8 text, so it " + notACase);
         } catch (JsonParseException e) {
-            throw new TensorFileException(manifest, "manifest is not valid JSON: " + e.getMessage());
+            String problem = e.getMessage() == null ? "malformed" : e.getMessage();
+            int cut = problem.indexOf("\nSee ");
+            problem = cut >= 0 ? problem.substring(0, cut) : problem;
+            int advice = problem.indexOf("Use JsonReader.setStrictness");
+            problem = advice >= 0 ? problem.substring(0, advice).trim() : problem;
+            throw new TensorFileException(manifest, "manifest is not valid JSON (" + problem + ")");
         }
         String base = manifest.getFileName().toString().replaceFirst("\\.json$", "");
         Path data = manifest.resolveSibling(base + ".safetensors");

@@ -36,8 +36,10 @@ public final class AtomicFiles {
         if (e instanceof java.nio.file.AccessDeniedException) {
             return "permission denied";
         }
-        if (e instanceof java.nio.file.NoSuchFileException) {
-            return "no such directory";
+        if (e instanceof java.nio.file.NoSuchFileException n) {
+            // a directory that exists but cannot hold files (e.g. /proc) also reports "no such file"
+            Path p = n.getFile() == null ? null : Path.of(n.getFile()).getParent();
+            return p != null && Files.isDirectory(p) ? "files cannot be created in " + p : "no such directory";
         }
         if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
             return f.getReason();

@@ -102,6 +102,26 @@ class CliTest {
         assertTrue(r.err().contains("warning: 4 of 4 samples hold NaN or infinite values"), r.err());
     }
 
+    /** Problems a fresh user hit: each is one clear line, and a refused run leaves nothing behind. */
+    @Test
+    void freshUserMistakes() throws IOException {
+        assertOneLineError(run("conformance", "reference-data/torch/cond_nvp_c1_p4.safetensors"), "is not a case manifest");
+        assertOneLineError(run("conformance", "reference-data/torch"), "is a directory, not a case manifest");
+        Path junk = Files.writeString(dir.resolve("junk.json"), "{\"a\": ");
+        Run j = run("conformance", junk.toString());
+        assertOneLineError(j, "manifest is not valid JSON");
+        assertTrue(!j.err().contains("setStrictness") && !j.err().contains("github"), j.err());
+        assertOneLineError(run("sample", "reference-data/torch/uncond_nvp_c1_p2.pth", "--guide", "c"), "--guide must be a, b or ab");
+        Path out = dir.resolve("never");
+        assertOneLineError(run("train", "--epochs", "0", "--out", out.toString()), "epochs must be positive");
+        assertTrue(!Files.exists(out), "a refused run creates no output directory");
+        Path toy = dir.resolve("toy");
+        Run first = run("toy", "--target", "gaussians", "--epochs", "1", "--blocks", "1", "--batch-size", "4096", "--out",
+                toy.toString());
+        assertEquals(0, first.code(), first.err());
+        assertOneLineError(run("toy", "--epochs", "1", "--out", toy.toString()), "already holds a toy run");
+    }
+
     @Test
     void badInputGivesOneLineErrorsAndExitCodeOne() throws IOException {
         Path junk = Files.writeString(dir.resolve("junk.safetensors"), "not a tensor file");
