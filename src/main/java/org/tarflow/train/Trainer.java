@@ -30,6 +30,17 @@ public final class Trainer {
 
     /** Progress of the loop, for a progress bar. */
     public interface Listener {
+        /** A listener that ignores everything (tests, batch jobs). */
+        Listener SILENT = new Listener() {
+            @Override
+            public void step(StepInfo info) {
+            }
+
+            @Override
+            public void epoch(EpochSummary summary) {
+            }
+        };
+
         /**
          * Called after every step, skipped or not.
          *

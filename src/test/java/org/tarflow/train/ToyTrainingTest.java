@@ -21,20 +21,10 @@ class ToyTrainingTest {
     @TempDir
     Path dir;
 
-    private static final Trainer.Listener QUIET = new Trainer.Listener() {
-        @Override
-        public void step(Trainer.StepInfo info) {
-        }
-
-        @Override
-        public void epoch(Trainer.EpochSummary summary) {
-        }
-    };
-
     @Test
     void aFewSecondsOfTrainingLearnTheMixture() throws IOException {
         ToyTraining.Result r = ToyTraining.run(ToyDensity.GAUSSIANS, new ToyTraining.Settings(6, 4, 256, 3e-3), 0, dir,
-                new SimdKernels(), QUIET, 500);
+                new SimdKernels(), Trainer.Listener.SILENT, 500);
         assertEquals(1.698, r.entropy(), 0.01);
         double gap = r.testNll() - r.entropy();
         System.out.printf("toy mixture: test NLL %.4f, entropy %.4f, gap %.4f nats per point, %.1f s%n", r.testNll(),
@@ -48,7 +38,7 @@ class ToyTrainingTest {
     @Test
     void theLearnedDensityIsADensity() throws IOException {
         ToyTraining.Result r = ToyTraining.run(ToyDensity.CHECKERBOARD, new ToyTraining.Settings(2, 1, 1024, 3e-3), 1, dir,
-                new SimdKernels(), QUIET, 10);
+                new SimdKernels(), Trainer.Listener.SILENT, 10);
         double[][] grid = ToyTraining.densityGrid(r.model(), -6, 6, 120);
         double mass = 0;
         for (double[] row : grid) {

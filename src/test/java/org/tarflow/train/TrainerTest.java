@@ -41,16 +41,6 @@ class TrainerTest {
         return new Checkpoint.State(m, AdamW.reference(m.parameters()), tc, 0, null, 0);
     }
 
-    private static final Trainer.Listener QUIET = new Trainer.Listener() {
-        @Override
-        public void step(Trainer.StepInfo info) {
-        }
-
-        @Override
-        public void epoch(Trainer.EpochSummary summary) {
-        }
-    };
-
     @Test
     void lossDecreasesAndEveryEpochIsLoggedAndCheckpointed() throws IOException {
         ImageDataset data = toyData();
@@ -86,7 +76,7 @@ class TrainerTest {
             NoiseAugmentation noise = NoiseAugmentation.gaussian(0.05);
             Path a = Files.createDirectories(dir.resolve("a" + nvp));
             Checkpoint.State full = fresh(nvp, noise, 3);
-            new Trainer(full, data, a, 0, Trainer.NonFinitePolicy.STOP).run(QUIET, null);
+            new Trainer(full, data, a, 0, Trainer.NonFinitePolicy.STOP).run(Trainer.Listener.SILENT, null);
 
             Path b = Files.createDirectories(dir.resolve("b" + nvp));
             Checkpoint.State part = fresh(nvp, noise, 3);
@@ -107,7 +97,7 @@ class TrainerTest {
             assertTrue(crash.getMessage().contains("simulated"));
             Checkpoint.State resumed = Checkpoint.load(b.resolve(Trainer.CHECKPOINT), K);
             assertEquals(8, resumed.step(), "last checkpoint before the crash");
-            new Trainer(resumed, data, b, 4, Trainer.NonFinitePolicy.STOP).run(QUIET, null);
+            new Trainer(resumed, data, b, 4, Trainer.NonFinitePolicy.STOP).run(Trainer.Listener.SILENT, null);
             assertParametersEqual(full.model(), resumed.model());
             assertArrayEquals(full.model().priorVar().toDoubleArray(), resumed.model().priorVar().toDoubleArray(), 0.0);
         }
@@ -151,7 +141,7 @@ class TrainerTest {
         ImageDataset data = toyData();
         Path out = Files.createDirectories(dir.resolve("run"));
         Checkpoint.State s = fresh(true, NoiseAugmentation.uniform(), 2);
-        new Trainer(s, data, out, 0, Trainer.NonFinitePolicy.STOP).run(QUIET, null); // 2 epochs of 6 steps
+        new Trainer(s, data, out, 0, Trainer.NonFinitePolicy.STOP).run(Trainer.Listener.SILENT, null); // 2 epochs of 6 steps
         Path ckpt = out.resolve(Trainer.CHECKPOINT);
         Checkpoint.State back = Checkpoint.load(ckpt, K);
         TrainConfig longer = new TrainConfig(3, 16, 3e-3, 1, NoiseAugmentation.uniform(), 0.2, 0, 42, DType.F32);
@@ -159,7 +149,7 @@ class TrainerTest {
         poison(resumed.model(), -1e6);
         byte[] before = Files.readAllBytes(ckpt);
         TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-                () -> new Trainer(resumed, data, out, 0, Trainer.NonFinitePolicy.STOP).run(QUIET, null));
+                () -> new Trainer(resumed, data, out, 0, Trainer.NonFinitePolicy.STOP).run(Trainer.Listener.SILENT, null));
         assertTrue(e.getMessage().startsWith("non-finite loss (Infinity), first in the output of flow block 1")
                 && e.getMessage().contains("at step 13 (epoch 3)") && e.getMessage().contains("the last checkpoint is "
                 + ckpt), e.getMessage());
@@ -176,7 +166,7 @@ class TrainerTest {
             poison(s.model(), nvp ? -1e6 : Double.NaN);
             List<double[]> before = s.model().parameters().stream().map(p -> p.value().toDoubleArray()).toList();
             double[] var = s.model().priorVar().toDoubleArray();
-            new Trainer(s, data, out, 0, Trainer.NonFinitePolicy.SKIP).run(QUIET, null);
+            new Trainer(s, data, out, 0, Trainer.NonFinitePolicy.SKIP).run(Trainer.Listener.SILENT, null);
             for (int i = 0; i < before.size(); i++) {
                 assertArrayEquals(before.get(i), s.model().parameters().get(i).value().toDoubleArray(), 0.0);
             }
@@ -212,7 +202,7 @@ class TrainerTest {
                 org.tarflow.tensor.Parallel.setThreads(threads);
                 Checkpoint.State s = fresh(true, NoiseAugmentation.gaussian(0.05), 2);
                 new Trainer(s, data, Files.createDirectories(dir.resolve("t" + threads)), 0, Trainer.NonFinitePolicy.STOP)
-                        .run(QUIET, null);
+                        .run(Trainer.Listener.SILENT, null);
                 models.add(s.model());
             }
         } finally {
