@@ -10,6 +10,7 @@ import org.tarflow.nn.Linear;
 import org.tarflow.nn.Parameter;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Kernels;
+import org.tarflow.tensor.Parallel;
 import org.tarflow.tensor.Tensor;
 
 /**
@@ -355,83 +356,104 @@ public final class TarFlowBlock {
         int b = x.dim(0);
         Tensor xs = perm == Permutation.IDENTITY ? x.copy() : perm.apply(x, 1);
         Tensor pos = perm.apply(posEmbed.value(), 0);
-        List<KVCache> cond = newCaches(b);
-        List<KVCache> uncond = opts.guided() ? newCaches(b) : null;
         Tensor condClass = classEmbed == null ? null : classRows(labels, b);
-        Tensor uncondClass = classEmbed == null ? null : classRows(null, b);
-        for (int i = 0; i < t - 1; i++) {
-            Tensor[] ab = decodeStep(xs, i, pos, condClass, 1.0, cond);
-            if (opts.guided()) {
-                Tensor[] u = decodeStep(xs, i, pos, uncondClass, opts.attnTemp(), uncond);
-                double g = opts.weightAt(i, t);
-                if (opts.guidesScale()) {
-                    guide(ab[0], u[0], g);
-                }
-                if (opts.guidesShift()) {
-                    guide(ab[1], u[1], g);
-                }
-            }
-            for (int bi = 0; bi < b; bi++) {
-                double s = 0;
-                for (int j = 0; j < d; j++) {
-                    int idx = (bi * t + i + 1) * d + j;
-                    double a = ab[0].get(bi * d + j);
-                    xs.set(idx, xs.get(idx) * Math.exp(a) + ab[1].get(bi * d + j));
-                    s += a;
-                }
-                if (sumA != null) {
-                    sumA.set(bi, sumA.get(bi) + s);
-                }
-            }
+        Tensor meanClass = classEmbed == null ? null : classRows(null, 1);
+        // Samples are independent, so each thread decodes its own contiguous part of the batch with its own
+        // caches and serial kernels: one patch per step is too little work per operation to share. Every
+        // kernel computes a row the same way whatever the rows around it, so the split changes no bit.
+        projIn.cacheTransposedWeight();
+        projOut.cacheTransposedWeight();
+        for (AttentionBlock layer : layers) {
+            layer.cacheTransposedWeights();
         }
-        release();
+        try {
+            Parallel.forRange(b, b > 1, (lo, hi) -> reverseRows(xs, lo, hi, pos, condClass, meanClass, opts, sumA));
+        } finally {
+            release();
+        }
         return perm.apply(xs, 1);
     }
 
-    /** {@code c = c + g (c - u)}, the reference's guidance rule, in place. */
-    static void guide(Tensor c, Tensor u, double g) {
-        for (int i = 0; i < c.size(); i++) {
-            c.set(i, c.get(i) + g * (c.get(i) - u.get(i)));
-        }
-    }
-
-    private List<KVCache> newCaches(int b) {
+    /**
+     * Inverts rows [lo, hi) of xs in place, patch by patch. With guidance the decoded batch holds each row
+     * twice, conditional then unconditional (mean class embedding, attention temperature
+     * {@code attn_temp}), so both branches run in one pass.
+     */
+    private void reverseRows(Tensor xs, int lo, int hi, Tensor pos, Tensor condClass, Tensor meanClass,
+                             SamplingOptions opts, Tensor sumA) {
+        int n = hi - lo;
+        boolean guided = opts.guided();
+        int rows = guided ? 2 * n : n;
+        double[] temps = guided ? new double[] {1.0, opts.attnTemp()} : new double[] {1.0};
         List<KVCache> caches = new ArrayList<>();
         for (AttentionBlock layer : layers) {
-            caches.add(layer.attention().newCache(dtype, b, t));
+            caches.add(layer.attention().newCache(dtype, rows, t));
         }
-        return caches;
+        Tensor cls = null;
+        if (condClass != null) {
+            cls = Tensor.zeros(dtype, rows, 1, channels);
+            System.arraycopy(condClass.array(), lo * channels, cls.array(), 0, n * channels);
+            for (int r = n; r < rows; r++) {
+                System.arraycopy(meanClass.array(), 0, cls.array(), r * channels, channels);
+            }
+        }
+        Tensor token = Tensor.zeros(dtype, rows, 1, d);
+        for (int i = 0; i < t - 1; i++) {
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(xs.array(), ((lo + r % n) * t + i) * d, token.array(), r * d, d);
+            }
+            Tensor o = decodeStep(token, i, pos, cls, temps, caches);
+            int outDim = o.dim(2);
+            int shift = nvp ? d : 0;
+            double g = guided ? opts.weightAt(i, t) : 0;
+            for (int r = 0; r < n; r++) {
+                double sum = 0;
+                for (int j = 0; j < d; j++) {
+                    double a = nvp ? o.get(r * outDim + j) : 0;
+                    double sh = o.get(r * outDim + shift + j);
+                    if (guided && nvp && opts.guidesScale()) {
+                        a = round(guide(a, o.get((r + n) * outDim + j), g));
+                    }
+                    if (guided && opts.guidesShift()) {
+                        sh = round(guide(sh, o.get((r + n) * outDim + shift + j), g));
+                    }
+                    int idx = ((lo + r) * t + i + 1) * d + j;
+                    xs.set(idx, xs.get(idx) * Math.exp(a) + sh);
+                    sum += a;
+                }
+                if (sumA != null) {
+                    sumA.set(lo + r, sumA.get(lo + r) + sum);
+                }
+            }
+        }
     }
 
-    /** Runs patch i of xs (B, T, D) through the network; returns (a, b) for patch i+1, each (B, D). */
-    private Tensor[] decodeStep(Tensor xs, int i, Tensor pos, Tensor classRows, double temp, List<KVCache> caches) {
-        int b = xs.dim(0);
-        Tensor token = Tensor.zeros(dtype, b, 1, d);
-        for (int bi = 0; bi < b; bi++) {
-            System.arraycopy(xs.array(), (bi * t + i) * d, token.array(), bi * d, d);
-        }
-        Tensor h = projIn.forward(token);
+    /** {@return the reference's guidance rule {@code c + g (c - u)}} for conditional c and unconditional u. */
+    static double guide(double c, double u, double g) {
+        return c + g * (c - u);
+    }
+
+    /** Guided values are rounded to the activations' dtype, as the reference computes them in tensors. */
+    private double round(double v) {
+        return dtype == DType.F32 ? (float) v : v;
+    }
+
+    /**
+     * Runs one patch per row through the network: token (R, 1, D) → (R, 1, 2D) or (R, 1, D), the
+     * (a, b) or b predicted for the next patch. {@code temps} gives the attention temperature per equal
+     * group of rows.
+     */
+    private Tensor decodeStep(Tensor token, int i, Tensor pos, Tensor cls, double[] temps, List<KVCache> caches) {
+        Tensor h = projIn.forwardNoGrad(token);
         Tensor posRow = Tensor.zeros(dtype, channels);
         System.arraycopy(pos.array(), i * channels, posRow.array(), 0, channels);
         k.add(h, posRow, 1.0, h);
-        if (classRows != null) {
-            k.add(h, classRows.reshape(b, 1, channels), 1.0, h);
+        if (cls != null) {
+            k.add(h, cls, 1.0, h);
         }
         for (int l = 0; l < layers.size(); l++) {
-            h = layers.get(l).decode(h, caches.get(l), temp);
+            h = layers.get(l).decode(h, caches.get(l), temps);
         }
-        Tensor o = projOut.forward(h);
-        Tensor za = Tensor.zeros(dtype, b, d);
-        Tensor zb = Tensor.zeros(dtype, b, d);
-        int outDim = o.dim(2);
-        for (int bi = 0; bi < b; bi++) {
-            if (nvp) {
-                System.arraycopy(o.array(), bi * outDim, za.array(), bi * d, d);
-                System.arraycopy(o.array(), bi * outDim + d, zb.array(), bi * d, d);
-            } else {
-                System.arraycopy(o.array(), bi * outDim, zb.array(), bi * d, d);
-            }
-        }
-        return new Tensor[] {za, zb};
+        return projOut.forwardNoGrad(h);
     }
 }

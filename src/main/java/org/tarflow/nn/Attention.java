@@ -109,6 +109,12 @@ public final class Attention {
         return proj.forward(merged);
     }
 
+    /** {@link Linear#cacheTransposedWeight} for {@code qkv} and {@code proj}, before decoding; {@link #release} drops them. */
+    public void cacheTransposedWeights() {
+        qkv.cacheTransposedWeight();
+        proj.cacheTransposedWeight();
+    }
+
     /** Drops the activations saved by {@link #forward}. */
     public void release() {
         norm.release();
@@ -177,27 +183,34 @@ public final class Attention {
     /**
      * One sampling step: x (B, 1, C) is the next position; its key and value are appended to
      * {@code cache} and its query attends to every cached position including itself, which is what row
-     * {@code cache.length()} of {@link #forward} computes. It is not differentiable: it replaces the activations the LayerNorm
-     * and linear layers saved, so no {@link #backward} may follow it.
+     * {@code cache.length()} of {@link #forward} computes. Saves nothing and writes no field of the layer,
+     * so threads may decode disjoint parts of a batch at once, each with its own cache.
+     *
+     * <p>The rows are split into {@code temps.length} equal groups, group g attending at temperature
+     * {@code temps[g]}: guided sampling decodes its conditional and unconditional branches as one batch.
      *
      * @param x     (B, 1, C) the new position's input (before the LayerNorm)
-     * @param cache this layer's cache for this branch, extended by one position
-     * @param temp  attention temperature; the guidance branch's {@code attn_temp}, else 1
+     * @param cache this layer's cache for these rows, extended by one position
+     * @param temps attention temperature per group of rows: the guidance branch's {@code attn_temp}, else 1
      * @return (B, 1, C) the attention output for the new position
      * @throws IllegalStateException if the cache is already full
+     * @throws IllegalArgumentException if B is not a multiple of {@code temps.length}
      */
-    public Tensor decode(Tensor x, KVCache cache, double temp) {
+    public Tensor decode(Tensor x, KVCache cache, double[] temps) {
         int b = x.dim(0);
-        Tensor h = qkv.forward(norm.forward(x));
+        Tensor h = qkv.forwardNoGrad(norm.forwardNoGrad(x));
         Tensor qs = Heads.split(h, 0, heads, HEAD_DIM);
-        cache.append(Heads.split(h, channels, heads, HEAD_DIM), Heads.split(h, 2 * channels, heads, HEAD_DIM));
-        int cap = cache.keys().dim(2);
-        Tensor o = Tensor.zeros(x.dtype(), b, heads, 1, HEAD_DIM);
-        k.attendCached(qs.reshape(b * heads, HEAD_DIM), cache.keys().reshape(b * heads, cap, HEAD_DIM),
-                cache.values().reshape(b * heads, cap, HEAD_DIM), cache.length(), scale(temp),
+        cache.appendFromQkv(h);
+        int cap = cache.values().dim(2);
+        double[] scales = new double[temps.length];
+        for (int g = 0; g < temps.length; g++) {
+            scales[g] = scale(temps[g]);
+        }
+        // (B, H, 1, d) is laid out as (B, 1, C): the heads merge without a copy
+        Tensor o = Tensor.zeros(x.dtype(), b, 1, channels);
+        k.attendCached(qs.reshape(b * heads, HEAD_DIM), cache.keys().reshape(b * heads, HEAD_DIM, cap),
+                cache.values().reshape(b * heads, cap, HEAD_DIM), cache.length(), scales,
                 o.reshape(b * heads, HEAD_DIM));
-        Tensor merged = Tensor.zeros(x.dtype(), b, 1, channels);
-        Heads.merge(o, merged, 0);
-        return proj.forward(merged);
+        return proj.forwardNoGrad(o);
     }
 }

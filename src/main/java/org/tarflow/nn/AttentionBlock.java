@@ -70,7 +70,13 @@ public final class AttentionBlock {
         return y;
     }
 
-    /** Drops the activations saved by {@link #forward} (or {@link #decode}). */
+    /** Prepares for many {@link #decode} calls: {@link Linear#cacheTransposedWeight} everywhere; {@link #release} undoes it. */
+    public void cacheTransposedWeights() {
+        attention.cacheTransposedWeights();
+        mlp.cacheTransposedWeights();
+    }
+
+    /** Drops the activations saved by {@link #forward} and the weight copies of {@link #cacheTransposedWeights}. */
     public void release() {
         attention.release();
         mlp.release();
@@ -93,15 +99,16 @@ public final class AttentionBlock {
     /**
      * {@return the layer's output (B, 1, C) for one new position} The same residual layer as
      * {@link #forward}, with the attention read from and appended to {@code cache} (sampling).
+     * Saves nothing, so threads may decode disjoint rows at once.
      *
-     * @param x        (B, 1, C) the new position's input
-     * @param cache    this layer's cache for the current branch
-     * @param attnTemp attention temperature of the branch
+     * @param x     (B, 1, C) the new position's input
+     * @param cache this layer's cache for these rows
+     * @param temps attention temperature per equal group of rows ({@link Attention#decode})
      */
-    public Tensor decode(Tensor x, KVCache cache, double attnTemp) {
-        Tensor h = attention.decode(x, cache, attnTemp);
+    public Tensor decode(Tensor x, KVCache cache, double[] temps) {
+        Tensor h = attention.decode(x, cache, temps);
         k.add(h, x, 1.0, h);
-        Tensor y = mlp.forward(h);
+        Tensor y = mlp.forwardNoGrad(h);
         k.add(y, h, 1.0, y);
         return y;
     }

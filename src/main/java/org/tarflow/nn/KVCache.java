@@ -1,16 +1,19 @@
 package org.tarflow.nn;
 
 import org.tarflow.tensor.DType;
+import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.Tensor;
 
 /**
  * Keys and values of one attention layer for the positions decoded so far, so that sampling runs each
  * position through the Transformer once (the reference's {@code k_cache}/{@code v_cache} lists, here
- * preallocated). Shapes: keys and values (B, H, capacity, d).
+ * preallocated). Shapes: keys (B, H, d, S), transposed for {@link Kernels#attendCached}, and values
+ * (B, H, S, d), where S is the capacity rounded up to a multiple of 16.
  */
 public final class KVCache {
     private final Tensor keys;
     private final Tensor values;
+    private final int capacity;
     private int length;
 
     /**
@@ -23,8 +26,12 @@ public final class KVCache {
      * @param headDim  d, the head dimension (64)
      */
     public KVCache(DType dtype, int batch, int heads, int capacity, int headDim) {
-        this.keys = Tensor.zeros(dtype, batch, heads, capacity, headDim);
-        this.values = Tensor.zeros(dtype, batch, heads, capacity, headDim);
+        // Stored capacity is rounded up to a multiple of 16 positions, so that the attention kernel reads
+        // whole vectors of keys (the unused positions are zeros and masked out of the softmax).
+        int stored = (capacity + 15) / 16 * 16;
+        this.capacity = capacity;
+        this.keys = Tensor.zeros(dtype, batch, heads, headDim, stored);
+        this.values = Tensor.zeros(dtype, batch, heads, stored, headDim);
     }
 
     /** {@return the number of positions appended so far, 0..capacity} */
@@ -41,21 +48,30 @@ public final class KVCache {
     }
 
     /**
-     * Appends one position: k and v are (B, H, 1, d) and go to position {@link #length()}.
+     * Appends one position straight from the qkv projection: {@code qkv} is (B, 1, 3·H·d) with the keys in
+     * columns [H·d, 2·H·d) and the values in [2·H·d, 3·H·d), head h at offset h·d (as {@link Attention}
+     * splits it); they go to position {@link #length()}.
      *
      * @throws IllegalStateException when the cache is full
      */
-    void append(Tensor k, Tensor v) {
-        int b = keys.dim(0);
-        int h = keys.dim(1);
-        int cap = keys.dim(2);
-        int d = keys.dim(3);
-        if (length == cap) {
-            throw new IllegalStateException("KV cache full (" + cap + " positions)");
+    void appendFromQkv(Tensor qkv) {
+        int b = values.dim(0);
+        int h = values.dim(1);
+        int cap = values.dim(2);
+        int d = values.dim(3);
+        if (length == capacity) {
+            throw new IllegalStateException("KV cache full (" + capacity + " positions)");
         }
-        for (int r = 0; r < b * h; r++) {
-            System.arraycopy(k.array(), r * d, keys.array(), (r * cap + length) * d, d);
-            System.arraycopy(v.array(), r * d, values.array(), (r * cap + length) * d, d);
+        int width = h * d;
+        for (int bi = 0; bi < b; bi++) {
+            for (int hi = 0; hi < h; hi++) {
+                int src = bi * 3 * width + hi * d;
+                int row = bi * h + hi;
+                for (int e = 0; e < d; e++) {
+                    keys.set((row * d + e) * cap + length, qkv.get(src + width + e));
+                }
+                System.arraycopy(qkv.array(), src + 2 * width, values.array(), (row * cap + length) * d, d);
+            }
         }
         length++;
     }

@@ -51,11 +51,26 @@ public final class LayerNorm {
      */
     public Tensor forward(Tensor x) {
         int rows = x.size() / weight.value().size();
-        Tensor y = Tensor.zerosLike(x);
         mean = Tensor.zeros(x.dtype(), rows);
         rstd = Tensor.zeros(x.dtype(), rows);
-        k.layerNorm(x, weight.value(), bias.value(), EPS, y, mean, rstd);
         input = x;
+        return normalise(x, mean, rstd);
+    }
+
+    /**
+     * {@return {@link #forward} without saving anything for a backward pass} Writes no field of the layer,
+     * so several threads may call it at once (sampling runs parts of its batch in parallel).
+     *
+     * @param x (..., C) input
+     */
+    public Tensor forwardNoGrad(Tensor x) {
+        int rows = x.size() / weight.value().size();
+        return normalise(x, Tensor.zeros(x.dtype(), rows), Tensor.zeros(x.dtype(), rows));
+    }
+
+    private Tensor normalise(Tensor x, Tensor rowMean, Tensor rowRstd) {
+        Tensor y = Tensor.zerosLike(x);
+        k.layerNorm(x, weight.value(), bias.value(), EPS, y, rowMean, rowRstd);
         return y;
     }
 

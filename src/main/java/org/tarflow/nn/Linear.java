@@ -20,6 +20,8 @@ public final class Linear {
     private final Parameter weight;
     private final Parameter bias;
     private Tensor input;
+    // W^T (in, out) from cacheTransposedWeight() until release()
+    private Tensor weightT;
 
     /**
      * Creates the map with zero weight and bias.
@@ -72,6 +74,19 @@ public final class Linear {
      * @throws IllegalArgumentException if the last dimension of {@code x} is not {@code in}
      */
     public Tensor forward(Tensor x) {
+        Tensor y = forwardNoGrad(x);
+        input = x;
+        return y;
+    }
+
+    /**
+     * {@return {@link #forward} without keeping the input for a backward pass} Writes no field of the
+     * layer, so several threads may call it at once.
+     *
+     * @param x (..., in) input
+     * @throws IllegalArgumentException if the last dimension of {@code x} is not {@code in}
+     */
+    public Tensor forwardNoGrad(Tensor x) {
         if (x.dim(-1) != in) {
             throw new IllegalArgumentException(weight.name() + ": expected last dimension " + in + ", got " + x);
         }
@@ -79,15 +94,36 @@ public final class Linear {
         int[] shape = x.shape();
         shape[shape.length - 1] = out;
         Tensor y = Tensor.zeros(x.dtype(), shape);
-        k.gemm(1, false, true, rows, out, in, 1.0, x, weight.value(), 0.0, y);
+        if (weightT != null) {
+            k.gemm(1, false, false, rows, out, in, 1.0, x, weightT, 0.0, y);
+        } else {
+            k.gemm(1, false, true, rows, out, in, 1.0, x, weight.value(), 0.0, y);
+        }
         k.add(y, bias.value(), 1.0, y);
-        input = x;
         return y;
     }
 
-    /** Drops the reference to the input saved by {@link #forward}. */
+    /**
+     * Keeps a transposed copy W^T (in, out) of the weight, which {@link #forwardNoGrad} then reads in place
+     * instead of transposing W into panels in every product: sampling runs thousands of products of a few
+     * rows each. The products give the same bits either way. The copy is dropped by {@link #release()};
+     * the weight must not change before then.
+     */
+    public void cacheTransposedWeight() {
+        Tensor w = weight.value();
+        Tensor t = Tensor.zeros(w.dtype(), in, out);
+        for (int o = 0; o < out; o++) {
+            for (int i = 0; i < in; i++) {
+                t.set(i * out + o, w.get(o * in + i));
+            }
+        }
+        weightT = t;
+    }
+
+    /** Drops the reference to the input saved by {@link #forward} and the copy from {@link #cacheTransposedWeight}. */
     public void release() {
         input = null;
+        weightT = null;
     }
 
     /**

@@ -67,6 +67,25 @@ public final class Mlp {
         return fc2.forward(h);
     }
 
+    /**
+     * {@return {@link #forward} without saving anything for a backward pass} Writes no field of the layer,
+     * so several threads may call it at once.
+     *
+     * @param x (..., C) the branch input
+     */
+    public Tensor forwardNoGrad(Tensor x) {
+        Tensor pre = fc1.forwardNoGrad(norm.forwardNoGrad(x));
+        Tensor h = Tensor.zerosLike(pre);
+        k.gelu(pre, h);
+        return fc2.forwardNoGrad(h);
+    }
+
+    /** {@link Linear#cacheTransposedWeight} for both linear layers; {@link #release} drops them. */
+    public void cacheTransposedWeights() {
+        fc1.cacheTransposedWeight();
+        fc2.cacheTransposedWeight();
+    }
+
     /** Drops the activations saved by {@link #forward}. */
     public void release() {
         norm.release();

@@ -19,12 +19,14 @@
  *       gradient with respect to the input, of the input's shape; parameter gradients are
  *       <em>accumulated</em> into {@link org.tarflow.nn.Parameter#grad()}, as PyTorch's {@code .grad}.</li>
  *   <li>{@code release()} drops the saved activations so that they can be collected.</li>
+ *   <li>{@code forwardNoGrad} (where present) computes the same output and saves nothing: it writes no
+ *       field, so several threads may use one layer at once.</li>
  * </ul>
  *
  * <p>Shapes: activations are (B, T, C) — batch, sequence positions (patches), channels (the
  * Transformer width, a multiple of {@link org.tarflow.nn.Attention#HEAD_DIM}) — unless a method says
  * otherwise. Sampling runs one position at a time through {@code decode}, which reads and extends a
- * {@link org.tarflow.nn.KVCache}; it has no backward pass and overwrites whatever a {@code forward}
- * had saved.
+ * {@link org.tarflow.nn.KVCache}; it has no backward pass and, like {@code forwardNoGrad}, saves nothing,
+ * so threads may decode disjoint rows of a batch at once, each with its own caches.
  */
 package org.tarflow.nn;

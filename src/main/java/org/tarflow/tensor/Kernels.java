@@ -175,17 +175,20 @@ public interface Kernels {
 
     /**
      * One attention read against a KV cache, for sampling one position at a time:
-     * {@code out[r] = sum_{j < length} softmax_j(scale * q[r] . k[r, j]) v[r, j]}.
+     * {@code out[r] = sum_{j < length} softmax_j(scale_r * q[r] . k[r, j]) v[r, j]}. The rows form
+     * {@code scales.length} equal consecutive groups and {@code scale_r} is the scale of r's group
+     * (guided sampling decodes both branches, at different temperatures, in one call).
      *
      * @param q      (R, d) queries, one per (batch, head) row r
-     * @param kCache (R, capacity, d) keys; only the first {@code length} positions are read
+     * @param kCache (R, d, capacity) keys, transposed (position is the fastest index, so that one query
+     *               meets many keys in a vector); only the first {@code length} positions are read
      * @param vCache (R, capacity, d) values
      * @param length number of cached positions to attend over, {@code 1..capacity}
-     * @param scale  factor on the logits: {@code 1/√d} for the model, divided by the attention
-     *               temperature for the guidance branch ({@code Attention.decode})
+     * @param scales factor on the logits per group of rows: {@code 1/√d} for the model, divided by the
+     *               attention temperature for the guidance branch ({@code Attention.decode})
      * @param out    (R, d) receives the attention output
-     * @throws IllegalArgumentException if the shapes disagree or {@code length} is outside
-     *         {@code 1..capacity}
+     * @throws IllegalArgumentException if the shapes disagree, {@code length} is outside
+     *         {@code 1..capacity}, or R is not a multiple of {@code scales.length}
      */
-    void attendCached(Tensor q, Tensor kCache, Tensor vCache, int length, double scale, Tensor out);
+    void attendCached(Tensor q, Tensor kCache, Tensor vCache, int length, double[] scales, Tensor out);
 }

@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Work is split into contiguous, equal ranges, one per thread, and every output element is
  * written by exactly one range; reductions are never split across threads. So results do not depend
- * on the number of threads. Calls made from inside a worker run serially (no nested parallelism).
+ * on the number of threads. A loop called from inside another loop's range (on a worker or on the calling
+ * thread) runs serially: no nested parallelism, so an outer loop over independent pieces of work
+ * (e.g. the rows of a sampling batch) owns the threads.
  *
  * <p>The thread count defaults to {@link Runtime#availableProcessors()} and can be set with the
  * system property {@code tarflow.threads} or {@link #setThreads(int)}.
@@ -89,7 +91,7 @@ public final class Parallel {
     /**
      * Runs {@code body} over {@code [0, n)} split into at most {@link #threads()} contiguous ranges,
      * the first on the calling thread. Runs serially when {@code parallel} is false, when there is
-     * one thread, or when called from a worker. Range p of P covers {@code [n·p/P, n·(p+1)/P)}.
+     * one thread, or when called from inside another loop's range. Range p of P covers {@code [n·p/P, n·(p+1)/P)}.
      *
      * <p>An exception thrown by any range is rethrown here after every range has finished (the first
      * one, with the calling thread's range first); an interruption while waiting becomes an
@@ -116,10 +118,14 @@ public final class Parallel {
             futures.add(ex.submit(() -> body.run(lo, hi)));
         }
         Throwable failure = null;
+        // the calling thread is a worker too while it runs its range, so that nested loops stay serial
+        IN_WORKER.set(true);
         try {
             body.run(0, (int) ((long) n / parts));
         } catch (RuntimeException | Error e) {
             failure = e;
+        } finally {
+            IN_WORKER.set(false);
         }
         for (Future<?> f : futures) {
             try {

@@ -233,18 +233,20 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void attendCached(Tensor q, Tensor kCache, Tensor vCache, int length, double scale, Tensor out) {
+    public void attendCached(Tensor q, Tensor kCache, Tensor vCache, int length, double[] scales, Tensor out) {
         int rows = q.dim(0);
         int d = q.dim(-1);
-        int cap = checkCache(q, kCache, vCache, length, out);
+        int cap = checkCache(q, kCache, vCache, length, scales, out);
+        int groupRows = rows / scales.length;
         double[] w = new double[length];
         for (int r = 0; r < rows; r++) {
+            double scale = scales[r / groupRows];
             int ko = r * cap * d;
             double max = Double.NEGATIVE_INFINITY;
             for (int j = 0; j < length; j++) {
                 double dot = 0;
                 for (int e = 0; e < d; e++) {
-                    dot += q.get(r * d + e) * kCache.get(ko + j * d + e);
+                    dot += q.get(r * d + e) * kCache.get(ko + e * cap + j);
                 }
                 w[j] = scale * dot;
                 max = Math.max(max, w[j]);
@@ -265,16 +267,21 @@ public final class ScalarKernels implements Kernels {
     }
 
     /** Validates {@link #attendCached} arguments and returns the cache capacity. */
-    static int checkCache(Tensor q, Tensor kCache, Tensor vCache, int length, Tensor out) {
+    static int checkCache(Tensor q, Tensor kCache, Tensor vCache, int length, double[] scales, Tensor out) {
         Shapes.sameDType(q, kCache, vCache, out);
-        if (q.rank() != 2 || kCache.rank() != 3 || !kCache.sameShape(vCache) || !q.sameShape(out)
-                || kCache.dim(0) != q.dim(0) || kCache.dim(2) != q.dim(1)) {
+        if (q.rank() != 2 || kCache.rank() != 3 || vCache.rank() != 3 || !q.sameShape(out)
+                || kCache.dim(0) != q.dim(0) || kCache.dim(1) != q.dim(1)
+                || vCache.dim(0) != q.dim(0) || vCache.dim(1) != kCache.dim(2) || vCache.dim(2) != q.dim(1)) {
             throw new IllegalArgumentException("attendCached: q " + q + ", k " + kCache + ", v " + vCache + ", out " + out);
         }
-        if (length < 1 || length > kCache.dim(1)) {
-            throw new IllegalArgumentException("attendCached: length " + length + " outside 1.." + kCache.dim(1));
+        if (length < 1 || length > kCache.dim(2)) {
+            throw new IllegalArgumentException("attendCached: length " + length + " outside 1.." + kCache.dim(2));
         }
-        return kCache.dim(1);
+        if (scales.length == 0 || q.dim(0) % scales.length != 0) {
+            throw new IllegalArgumentException("attendCached: " + q.dim(0) + " rows do not split into "
+                    + scales.length + " equal groups");
+        }
+        return kCache.dim(2);
     }
 
     static final double SQRT_HALF = 0.7071067811865476;

@@ -12,7 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
  * each block of MC rows of op(A), A is packed into MR-tall row panels; the micro-kernel then keeps an
  * MR x NR tile of C in 2·MR vector registers and streams one packed column of A and one packed row of
  * B per step of k. Transposed operands are handled entirely by the packing, so one micro-kernel
- * serves every form the backward pass needs.
+ * serves every form the backward pass needs. Packing is skipped where it would not pay: full panels of a
+ * row-major A are always read in place, those of a row-major B when a thread computes at most MC rows
+ * (sampling's one-patch steps), and products of a few thousand multiply-adds use plain loops.
  *
  * <p>Each element of C accumulates its k-sum in the same order whichever thread computes it, so the
  * result does not depend on the thread count. The float and double versions are the same code written
@@ -94,28 +96,43 @@ final class SimdGemm {
 
     // ---------------------------------------------------------------- float32
 
-    /** A small product by plain loops: each C row accumulates over k in order, as the tiled path does. */
+    /**
+     * A small product by plain loops with the tiled path's arithmetic: each element of C is an FMA chain
+     * over k from 0 within each KC block, and the blocks are combined as {@link #storeRow} does, so a row of
+     * C gets the same bits whichever path computes it. Rows are thus independent of m, which lets sampling
+     * split its batch across threads without changing any result.
+     */
     private static void smallF32(boolean tA, boolean tB, int m, int n, int k, float alpha, float[] a, int ao, float[] b,
                                  int bo, float beta, float[] c, int co) {
         float[] row = new float[n];
         for (int i = 0; i < m; i++) {
-            java.util.Arrays.fill(row, 0f);
-            for (int p = 0; p < k; p++) {
-                float av = tA ? a[ao + p * m + i] : a[ao + i * k + p];
-                if (tB) {
-                    for (int j = 0; j < n; j++) {
-                        row[j] += av * b[bo + j * k + p];
-                    }
-                } else {
-                    int bi = bo + p * n;
-                    for (int j = 0; j < n; j++) {
-                        row[j] += av * b[bi + j];
-                    }
+            int ci = co + i * n;
+            if (k == 0) {
+                for (int j = 0; j < n; j++) {
+                    c[ci + j] = beta == 0 ? 0f : beta * c[ci + j];
                 }
             }
-            int ci = co + i * n;
-            for (int j = 0; j < n; j++) {
-                c[ci + j] = alpha * row[j] + (beta == 0 ? 0f : beta * c[ci + j]);
+            for (int kk = 0; kk < k; kk += KC) {
+                int kEnd = Math.min(k, kk + KC);
+                java.util.Arrays.fill(row, 0f);
+                for (int p = kk; p < kEnd; p++) {
+                    float av = tA ? a[ao + p * m + i] : a[ao + i * k + p];
+                    if (tB) {
+                        for (int j = 0; j < n; j++) {
+                            row[j] = Math.fma(av, b[bo + j * k + p], row[j]);
+                        }
+                    } else {
+                        int bi = bo + p * n;
+                        for (int j = 0; j < n; j++) {
+                            row[j] = Math.fma(av, b[bi + j], row[j]);
+                        }
+                    }
+                }
+                boolean first = kk == 0;
+                for (int j = 0; j < n; j++) {
+                    float v = alpha * row[j];
+                    c[ci + j] = first ? (beta == 0 ? v : v + beta * c[ci + j]) : c[ci + j] + v;
+                }
             }
         }
     }
@@ -139,7 +156,12 @@ final class SimdGemm {
             boolean first = kk == 0;
             for (int jj = 0; jj < n; jj += NC) {
                 int nc = Math.min(NC, n - jj);
-                packB(tB, k, n, b, bo, kk, kc, jj, nc, bp);
+                // A row-major B is read in place when this thread has at most one block of rows, so that
+                // the packing would not be repaid (sampling's one-patch steps); full-width panels only.
+                int packBFrom = !tB && i1 - i0 <= MC ? nc / FNR * FNR : 0;
+                if (packBFrom < nc) {
+                    packB(tB, k, n, b, bo, kk, kc, jj + packBFrom, nc - packBFrom, bp);
+                }
                 for (int ii = i0; ii < i1; ii += MC) {
                     int mc = Math.min(MC, i1 - ii);
                     // a row-major A is read in place; only a transposed A or a partial last panel is packed
@@ -150,12 +172,24 @@ final class SimdGemm {
                     }
                     for (int jr = 0; jr < nc; jr += FNR) {
                         int nr = Math.min(FNR, nc - jr);
+                        float[] bSrc;
+                        int bOff, bStride;
+                        if (jr < packBFrom) {
+                            bSrc = b;
+                            bOff = bo + kk * n + jj + jr;
+                            bStride = n;
+                        } else {
+                            bSrc = bp;
+                            bOff = (jr - packBFrom) * kc;
+                            bStride = FNR;
+                        }
                         for (int ir = 0; ir < mc; ir += MR) {
                             int cij = co + (ii + ir) * n + jj + jr;
                             if (ir < packFrom) {
-                                micro(kc, a, ao + (ii + ir) * k + kk, k, 1, bp, jr * kc, c, cij, n, MR, nr, alpha, beta, first);
+                                micro(kc, a, ao + (ii + ir) * k + kk, k, 1, bSrc, bOff, bStride, c, cij, n, MR, nr,
+                                        alpha, beta, first);
                             } else {
-                                micro(kc, ap, (ir - packFrom) * kc, 1, MR, bp, jr * kc, c, cij, n,
+                                micro(kc, ap, (ir - packFrom) * kc, 1, MR, bSrc, bOff, bStride, c, cij, n,
                                         Math.min(MR, mc - ir), nr, alpha, beta, first);
                             }
                         }
@@ -214,10 +248,11 @@ final class SimdGemm {
     
     /**
      * C tile (mr x nr at c[co], row stride ldc) = or += alpha * A * Bpanel, where A[r, q] = a[ao + r*rs + q*qs]:
-     * (rs, qs) = (1, MR) for a packed panel, (lda, 1) for rows of a row-major A read in place.
+     * (rs, qs) = (1, MR) for a packed panel, (lda, 1) for rows of a row-major A read in place; B[q, x] =
+     * bp[bpo + q*bs + x], bs = NR for a packed panel, n for a row-major B read in place.
      */
-    private static void micro(int kc, float[] a, int ao, int rs, int qs, float[] bp, int bpo, float[] c, int co, int ldc,
-                              int mr, int nr, float alpha, float beta, boolean first) {
+    private static void micro(int kc, float[] a, int ao, int rs, int qs, float[] bp, int bpo, int bs, float[] c, int co,
+                              int ldc, int mr, int nr, float alpha, float beta, boolean first) {
         FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS);
         FloatVector c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS);
         FloatVector c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS);
@@ -225,7 +260,7 @@ final class SimdGemm {
         FloatVector c40 = FloatVector.zero(FS), c41 = FloatVector.zero(FS);
         FloatVector c50 = FloatVector.zero(FS), c51 = FloatVector.zero(FS);
         for (int q = 0; q < kc; q++) {
-            int bq = bpo + q * FNR;
+            int bq = bpo + q * bs;
             FloatVector b0 = FloatVector.fromArray(FS, bp, bq);
             FloatVector b1 = FloatVector.fromArray(FS, bp, bq + FL);
             int aq = ao + q * qs;
@@ -309,23 +344,33 @@ final class SimdGemm {
                                  double[] b, int bo, double beta, double[] c, int co) {
         double[] row = new double[n];
         for (int i = 0; i < m; i++) {
-            java.util.Arrays.fill(row, 0.0);
-            for (int p = 0; p < k; p++) {
-                double av = tA ? a[ao + p * m + i] : a[ao + i * k + p];
-                if (tB) {
-                    for (int j = 0; j < n; j++) {
-                        row[j] += av * b[bo + j * k + p];
-                    }
-                } else {
-                    int bi = bo + p * n;
-                    for (int j = 0; j < n; j++) {
-                        row[j] += av * b[bi + j];
-                    }
+            int ci = co + i * n;
+            if (k == 0) {
+                for (int j = 0; j < n; j++) {
+                    c[ci + j] = beta == 0 ? 0.0 : beta * c[ci + j];
                 }
             }
-            int ci = co + i * n;
-            for (int j = 0; j < n; j++) {
-                c[ci + j] = alpha * row[j] + (beta == 0 ? 0.0 : beta * c[ci + j]);
+            for (int kk = 0; kk < k; kk += KC) {
+                int kEnd = Math.min(k, kk + KC);
+                java.util.Arrays.fill(row, 0.0);
+                for (int p = kk; p < kEnd; p++) {
+                    double av = tA ? a[ao + p * m + i] : a[ao + i * k + p];
+                    if (tB) {
+                        for (int j = 0; j < n; j++) {
+                            row[j] = Math.fma(av, b[bo + j * k + p], row[j]);
+                        }
+                    } else {
+                        int bi = bo + p * n;
+                        for (int j = 0; j < n; j++) {
+                            row[j] = Math.fma(av, b[bi + j], row[j]);
+                        }
+                    }
+                }
+                boolean first = kk == 0;
+                for (int j = 0; j < n; j++) {
+                    double v = alpha * row[j];
+                    c[ci + j] = first ? (beta == 0 ? v : v + beta * c[ci + j]) : c[ci + j] + v;
+                }
             }
         }
     }
@@ -349,7 +394,12 @@ final class SimdGemm {
             boolean first = kk == 0;
             for (int jj = 0; jj < n; jj += NC) {
                 int nc = Math.min(NC, n - jj);
-                packB(tB, k, n, b, bo, kk, kc, jj, nc, bp);
+                // A row-major B is read in place when this thread has at most one block of rows, so that
+                // the packing would not be repaid (sampling's one-patch steps); full-width panels only.
+                int packBFrom = !tB && i1 - i0 <= MC ? nc / DNR * DNR : 0;
+                if (packBFrom < nc) {
+                    packB(tB, k, n, b, bo, kk, kc, jj + packBFrom, nc - packBFrom, bp);
+                }
                 for (int ii = i0; ii < i1; ii += MC) {
                     int mc = Math.min(MC, i1 - ii);
                     // a row-major A is read in place; only a transposed A or a partial last panel is packed
@@ -360,12 +410,24 @@ final class SimdGemm {
                     }
                     for (int jr = 0; jr < nc; jr += DNR) {
                         int nr = Math.min(DNR, nc - jr);
+                        double[] bSrc;
+                        int bOff, bStride;
+                        if (jr < packBFrom) {
+                            bSrc = b;
+                            bOff = bo + kk * n + jj + jr;
+                            bStride = n;
+                        } else {
+                            bSrc = bp;
+                            bOff = (jr - packBFrom) * kc;
+                            bStride = DNR;
+                        }
                         for (int ir = 0; ir < mc; ir += MR) {
                             int cij = co + (ii + ir) * n + jj + jr;
                             if (ir < packFrom) {
-                                micro(kc, a, ao + (ii + ir) * k + kk, k, 1, bp, jr * kc, c, cij, n, MR, nr, alpha, beta, first);
+                                micro(kc, a, ao + (ii + ir) * k + kk, k, 1, bSrc, bOff, bStride, c, cij, n, MR, nr,
+                                        alpha, beta, first);
                             } else {
-                                micro(kc, ap, (ir - packFrom) * kc, 1, MR, bp, jr * kc, c, cij, n,
+                                micro(kc, ap, (ir - packFrom) * kc, 1, MR, bSrc, bOff, bStride, c, cij, n,
                                         Math.min(MR, mc - ir), nr, alpha, beta, first);
                             }
                         }
@@ -421,10 +483,11 @@ final class SimdGemm {
 
     /**
      * C tile (mr x nr at c[co], row stride ldc) = or += alpha * A * Bpanel, where A[r, q] = a[ao + r*rs + q*qs]:
-     * (rs, qs) = (1, MR) for a packed panel, (lda, 1) for rows of a row-major A read in place.
+     * (rs, qs) = (1, MR) for a packed panel, (lda, 1) for rows of a row-major A read in place; B[q, x] =
+     * bp[bpo + q*bs + x], bs = NR for a packed panel, n for a row-major B read in place.
      */
-    private static void micro(int kc, double[] a, int ao, int rs, int qs, double[] bp, int bpo, double[] c, int co, int ldc,
-                              int mr, int nr, double alpha, double beta, boolean first) {
+    private static void micro(int kc, double[] a, int ao, int rs, int qs, double[] bp, int bpo, int bs, double[] c,
+                              int co, int ldc, int mr, int nr, double alpha, double beta, boolean first) {
         DoubleVector c00 = DoubleVector.zero(DS), c01 = DoubleVector.zero(DS);
         DoubleVector c10 = DoubleVector.zero(DS), c11 = DoubleVector.zero(DS);
         DoubleVector c20 = DoubleVector.zero(DS), c21 = DoubleVector.zero(DS);
@@ -432,7 +495,7 @@ final class SimdGemm {
         DoubleVector c40 = DoubleVector.zero(DS), c41 = DoubleVector.zero(DS);
         DoubleVector c50 = DoubleVector.zero(DS), c51 = DoubleVector.zero(DS);
         for (int q = 0; q < kc; q++) {
-            int bq = bpo + q * DNR;
+            int bq = bpo + q * bs;
             DoubleVector b0 = DoubleVector.fromArray(DS, bp, bq);
             DoubleVector b1 = DoubleVector.fromArray(DS, bp, bq + DL);
             int aq = ao + q * qs;

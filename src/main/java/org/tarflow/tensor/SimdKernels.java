@@ -1,6 +1,7 @@
 package org.tarflow.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -471,47 +472,92 @@ public final class SimdKernels implements Kernels {
         return s;
     }
 
+    /**
+     * Per row: 16 logits at a time from the transposed keys (broadcast q[e], FMA a row of K^T; no lane
+     * reductions), the softmax with {@link VMath#exp}, then the values weighted in d-wide register blocks.
+     */
     @Override
-    public void attendCached(Tensor q, Tensor kCache, Tensor vCache, int length, double scale, Tensor out) {
+    public void attendCached(Tensor q, Tensor kCache, Tensor vCache, int length, double[] scales, Tensor out) {
         if (q.dtype() == DType.F64) {
-            f64.attendCached(q, kCache, vCache, length, scale, out);
+            f64.attendCached(q, kCache, vCache, length, scales, out);
             return;
         }
-        int cap = ScalarKernels.checkCache(q, kCache, vCache, length, out);
+        int cap = ScalarKernels.checkCache(q, kCache, vCache, length, scales, out);
         int rows = q.dim(0);
         int d = q.dim(1);
-        float[] qs = q.f32(), ks = kCache.f32(), vs = vCache.f32(), o = out.f32();
-        float fs = (float) scale;
+        int groupRows = rows / scales.length;
+        float[] qs = q.f32(), kt = kCache.f32(), vs = vCache.f32(), o = out.f32();
         Parallel.forRange(rows, (long) rows * length * d >= PARALLEL_ELEMENTS, (lo, hi) -> {
-            float[] w = new float[length];
+            float[] w = new float[roundUp(length)];
             for (int r = lo; r < hi; r++) {
-                int kb = r * cap * d;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < length; j++) {
-                    w[j] = fs * dot(qs, r * d, ks, kb + j * d, d);
-                    max = Math.max(max, w[j]);
-                }
-                float z = 0;
-                for (int j = 0; j < length; j++) {
-                    w[j] = (float) Math.exp(w[j] - max);
-                    z += w[j];
-                }
-                int ob = r * d;
-                java.util.Arrays.fill(o, ob, ob + d, 0f);
-                for (int j = 0; j < length; j++) {
-                    float wj = w[j] / z;
-                    int vb = kb + j * d;
-                    int e = 0;
-                    for (; e < S.loopBound(d); e += L) {
-                        FloatVector.fromArray(S, vs, vb + e).fma(FloatVector.broadcast(S, wj), FloatVector.fromArray(S, o, ob + e))
-                                .intoArray(o, ob + e);
-                    }
-                    for (; e < d; e++) {
-                        o[ob + e] += wj * vs[vb + e];
-                    }
-                }
+                float scale = (float) scales[r / groupRows];
+                float z = cachedLogitsToWeights(qs, r * d, kt, r * d * cap, cap, d, length, scale, w);
+                weightValues(w, z, vs, r * cap * d, d, length, o, r * d);
             }
         });
+    }
+
+    /**
+     * w[j] = exp(scale·q·k_j - max) for j &lt; length (0 beyond, up to the next multiple of L); returns
+     * their sum. k is transposed: k_j[e] = kt[kb + e·cap + j].
+     */
+    private static float cachedLogitsToWeights(float[] qs, int qb, float[] kt, int kb, int cap, int d, int length,
+                                               float scale, float[] w) {
+        FloatVector maxv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < length; j += L) {
+            FloatVector acc = FloatVector.zero(S);
+            if (j + L <= cap) {
+                for (int e = 0; e < d; e++) {
+                    acc = FloatVector.fromArray(S, kt, kb + e * cap + j).fma(FloatVector.broadcast(S, qs[qb + e]), acc);
+                }
+            } else {
+                VectorMask<Float> inCache = S.indexInRange(j, cap);
+                for (int e = 0; e < d; e++) {
+                    acc = FloatVector.fromArray(S, kt, kb + e * cap + j, inCache)
+                            .fma(FloatVector.broadcast(S, qs[qb + e]), acc);
+                }
+            }
+            acc = acc.mul(scale);
+            if (j + L > length) {
+                acc = acc.blend(Float.NEGATIVE_INFINITY, S.indexInRange(j, length).not());
+            }
+            acc.intoArray(w, j);
+            maxv = maxv.max(acc);
+        }
+        float max = Float.NEGATIVE_INFINITY;
+        for (int x = 0; x < L; x++) {
+            max = Math.max(max, maxv.lane(x));
+        }
+        FloatVector zv = FloatVector.zero(S);
+        for (int j = 0; j < length; j += L) {
+            FloatVector p = VMath.exp(FloatVector.fromArray(S, w, j).sub(max));
+            p.intoArray(w, j);
+            zv = zv.add(p);
+        }
+        return VMath.sum(zv);
+    }
+
+    /** o[ob..ob+d) = sum_{j &lt; length} w[j]·v_j / z, with v_j[e] = vs[vb + j·d + e]. */
+    private static void weightValues(float[] w, float z, float[] vs, int vb, int d, int length, float[] o, int ob) {
+        int e = 0;
+        for (; e < S.loopBound(d); e += L) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int j = 0; j < length; j++) {
+                acc = FloatVector.fromArray(S, vs, vb + j * d + e).fma(FloatVector.broadcast(S, w[j]), acc);
+            }
+            acc.div(z).intoArray(o, ob + e);
+        }
+        for (; e < d; e++) {
+            float acc = 0f;
+            for (int j = 0; j < length; j++) {
+                acc = Math.fma(w[j], vs[vb + j * d + e], acc);
+            }
+            o[ob + e] = acc / z;
+        }
+    }
+
+    private static int roundUp(int n) {
+        return (n + L - 1) / L * L;
     }
 
     /** Parallel loop over rows of {@code cols} elements when the total is large enough to pay. */

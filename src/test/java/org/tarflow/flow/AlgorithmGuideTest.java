@@ -63,9 +63,7 @@ class AlgorithmGuideTest {
 
     @Test
     void guidance() {
-        Tensor a = Tensor.wrap(new double[] {0.2}, 1);
-        TarFlowBlock.guide(a, Tensor.wrap(new double[] {0.1}, 1), 1.5);
-        assertEquals(0.35, a.get(0), 1e-15);
+        assertEquals(0.35, TarFlowBlock.guide(0.2, 0.1, 1.5), 1e-15);
         SamplingOptions annealed = new SamplingOptions(1.5, "ab", 1.0, true);
         assertArrayEquals(new double[] {0.5, 1.0, 1.5},
                 new double[] {annealed.weightAt(0, 4), annealed.weightAt(1, 4), annealed.weightAt(2, 4)}, 1e-15);

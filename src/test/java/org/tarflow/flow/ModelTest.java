@@ -82,6 +82,39 @@ class ModelTest {
         assertTrue(TestTensors.relError(s64, s32) < 1e-4, "samples " + TestTensors.relError(s64, s32));
     }
 
+    /**
+     * Sampling splits its batch across threads and decodes guided branches together; neither may change a
+     * bit: 1 vs 2 threads, and a sample drawn alone vs inside its batch, plain and guided (float32).
+     */
+    @Test
+    void samplingDoesNotDependOnThreadsOrOnTheRestOfTheBatch() {
+        ModelConfig cfg = new ModelConfig(1, 8, 2, 128, 2, 2, true, 4);
+        TarFlowModel m = new TarFlowModel(cfg, DType.F32, K).init(11);
+        perturb(m, 0.03, 4);
+        Tensor noise = TestTensors.randn(DType.F32, new SplittableRandom(6), 5, cfg.numPatches(), cfg.patchDim());
+        int[] y = {0, 3, -1, 2, 1};
+        int previous = org.tarflow.tensor.Parallel.threads();
+        try {
+            for (SamplingOptions opts : new SamplingOptions[] {SamplingOptions.PLAIN, new SamplingOptions(1.5, "ab", 0.8, true)}) {
+                org.tarflow.tensor.Parallel.setThreads(1);
+                TarFlowModel.ReverseResult one = m.reverse(noise, y, opts);
+                org.tarflow.tensor.Parallel.setThreads(2);
+                TarFlowModel.ReverseResult two = m.reverse(noise, y, opts);
+                assertArrayEquals(one.x().toDoubleArray(), two.x().toDoubleArray(), 0.0, "threads, " + opts);
+                assertArrayEquals(one.logLikelihood().toDoubleArray(), two.logLikelihood().toDoubleArray(), 0.0);
+                Tensor row = Tensor.zeros(DType.F32, 1, cfg.numPatches(), cfg.patchDim());
+                int per = cfg.numPatches() * cfg.patchDim();
+                System.arraycopy(noise.f32(), 3 * per, row.f32(), 0, per);
+                TarFlowModel.ReverseResult alone = m.reverse(row, new int[] {y[3]}, opts);
+                double[] all = one.x().toDoubleArray();
+                double[] rowOfAll = java.util.Arrays.copyOfRange(all, 3 * per, 4 * per);
+                assertArrayEquals(rowOfAll, alone.x().toDoubleArray(), 0.0, "alone, " + opts);
+            }
+        } finally {
+            org.tarflow.tensor.Parallel.setThreads(previous);
+        }
+    }
+
     @Test
     void volumePreservingPriorIsLearnedAndScalesTheNoise() {
         ModelConfig cfg = new ModelConfig(1, 4, 2, 64, 2, 1, false, 0);
