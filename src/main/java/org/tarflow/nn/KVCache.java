@@ -63,12 +63,24 @@ public final class KVCache {
             throw new IllegalStateException("KV cache full (" + capacity + " positions)");
         }
         int width = h * d;
+        boolean f32 = qkv.dtype() == DType.F32;
         for (int bi = 0; bi < b; bi++) {
             for (int hi = 0; hi < h; hi++) {
                 int src = bi * 3 * width + hi * d;
                 int row = bi * h + hi;
-                for (int e = 0; e < d; e++) {
-                    keys.set((row * d + e) * cap + length, qkv.get(src + width + e));
+                int dst = row * d * cap + length;
+                if (f32) {
+                    float[] from = qkv.f32();
+                    float[] to = keys.f32();
+                    for (int e = 0; e < d; e++) {
+                        to[dst + e * cap] = from[src + width + e];
+                    }
+                } else {
+                    double[] from = qkv.f64();
+                    double[] to = keys.f64();
+                    for (int e = 0; e < d; e++) {
+                        to[dst + e * cap] = from[src + width + e];
+                    }
                 }
                 System.arraycopy(qkv.array(), src + 2 * width, values.array(), (row * cap + length) * d, d);
             }

@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * MR x NR tile of C in 2·MR vector registers and streams one packed column of A and one packed row of
  * B per step of k. Transposed operands are handled entirely by the packing, so one micro-kernel
  * serves every form the backward pass needs. Packing is skipped where it would not pay: full panels of a
- * row-major A are always read in place, those of a row-major B when a thread computes at most MC rows
+ * row-major A are always read in place, those of a row-major B when a thread computes a few hundred rows at most
  * (sampling's one-patch steps), and products of a few thousand multiply-adds use plain loops.
  *
  * <p>Each element of C accumulates its k-sum in the same order whichever thread computes it, so the
@@ -31,6 +31,8 @@ final class SimdGemm {
     private static final int KC = 256;
     private static final int MC = 16 * MR;
     private static final int NC = 512;
+    /** A thread with at most this many rows reads a row-major B in place instead of packing it. */
+    private static final int DIRECT_B_ROWS = 4 * MC;
     /** Below this many multiply-adds a product runs on the calling thread alone. */
     private static final long PARALLEL_MACS = 1L << 19;
     /**
@@ -156,9 +158,9 @@ final class SimdGemm {
             boolean first = kk == 0;
             for (int jj = 0; jj < n; jj += NC) {
                 int nc = Math.min(NC, n - jj);
-                // A row-major B is read in place when this thread has at most one block of rows, so that
-                // the packing would not be repaid (sampling's one-patch steps); full-width panels only.
-                int packBFrom = !tB && i1 - i0 <= MC ? nc / FNR * FNR : 0;
+                // A row-major B is read in place when this thread has few rows, so that the packing would
+                // not be repaid (sampling's one-patch steps); full-width panels only.
+                int packBFrom = !tB && i1 - i0 <= DIRECT_B_ROWS ? nc / FNR * FNR : 0;
                 if (packBFrom < nc) {
                     packB(tB, k, n, b, bo, kk, kc, jj + packBFrom, nc - packBFrom, bp);
                 }
@@ -208,9 +210,14 @@ final class SimdGemm {
                 java.util.Arrays.fill(ap, base, base + kc * MR, 0f);
             }
             if (tA) {
-                // op(A)[i, q] = a[q * m + i]: the MR values of one q are adjacent in the source
+                // op(A)[i, q] = a[q * m + i]: the MR values of one q are adjacent in the source (a plain
+                // loop: System.arraycopy's fixed cost dominates at six elements)
                 for (int q = 0; q < kc; q++) {
-                    System.arraycopy(a, ao + (kk + q) * m + ii + ir, ap, base + q * MR, rows);
+                    int src = ao + (kk + q) * m + ii + ir;
+                    int dst = base + q * MR;
+                    for (int r = 0; r < rows; r++) {
+                        ap[dst + r] = a[src + r];
+                    }
                 }
             } else {
                 for (int r = 0; r < rows; r++) {
@@ -394,9 +401,9 @@ final class SimdGemm {
             boolean first = kk == 0;
             for (int jj = 0; jj < n; jj += NC) {
                 int nc = Math.min(NC, n - jj);
-                // A row-major B is read in place when this thread has at most one block of rows, so that
-                // the packing would not be repaid (sampling's one-patch steps); full-width panels only.
-                int packBFrom = !tB && i1 - i0 <= MC ? nc / DNR * DNR : 0;
+                // A row-major B is read in place when this thread has few rows, so that the packing would
+                // not be repaid (sampling's one-patch steps); full-width panels only.
+                int packBFrom = !tB && i1 - i0 <= DIRECT_B_ROWS ? nc / DNR * DNR : 0;
                 if (packBFrom < nc) {
                     packB(tB, k, n, b, bo, kk, kc, jj + packBFrom, nc - packBFrom, bp);
                 }
@@ -445,9 +452,14 @@ final class SimdGemm {
                 java.util.Arrays.fill(ap, base, base + kc * MR, 0.0);
             }
             if (tA) {
-                // op(A)[i, q] = a[q * m + i]: the MR values of one q are adjacent in the source
+                // op(A)[i, q] = a[q * m + i]: the MR values of one q are adjacent in the source (a plain
+                // loop: System.arraycopy's fixed cost dominates at six elements)
                 for (int q = 0; q < kc; q++) {
-                    System.arraycopy(a, ao + (kk + q) * m + ii + ir, ap, base + q * MR, rows);
+                    int src = ao + (kk + q) * m + ii + ir;
+                    int dst = base + q * MR;
+                    for (int r = 0; r < rows; r++) {
+                        ap[dst + r] = a[src + r];
+                    }
                 }
             } else {
                 for (int r = 0; r < rows; r++) {

@@ -24,6 +24,8 @@ final class VMath {
     private static final float ROUND = 12582912f;
     private static final float MAX_ARG = 88.72283f;
     private static final float MIN_ARG = -87.33654f;
+    private static final FloatVector ZERO = FloatVector.zero(S);
+    private static final FloatVector INFINITY = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
 
     private VMath() {
     }
@@ -54,9 +56,10 @@ final class VMath {
         FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector result = er.mul(s1).mul(s2);
+        // below the range: 0; above: +inf; NaN (the only value unequal to itself) stays NaN
         VectorMask<Float> under = x.lt(MIN_ARG);
         VectorMask<Float> over = x.compare(VectorOperators.GT, MAX_ARG);
-        return result.blend(0f, under).blend(Float.POSITIVE_INFINITY, over).blend(x, x.test(VectorOperators.IS_NAN));
+        return result.blend(ZERO, under).blend(INFINITY, over).blend(x, x.compare(VectorOperators.NE, x));
     }
 
     /** The sum of the lanes in lane order (the same order on every call, compiled or not). */
