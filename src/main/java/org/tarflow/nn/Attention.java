@@ -93,7 +93,8 @@ public final class Attention {
     public Tensor forward(Tensor x, double temp) {
         int b = x.dim(0);
         int t = x.dim(1);
-        Tensor h = qkv.forward(norm.forward(x));
+        // the normalised input is recomputed in backward rather than kept
+        Tensor h = qkv.forwardNoGrad(norm.forward(x));
         q = Heads.split(h, 0, heads, HEAD_DIM);
         key = Heads.split(h, channels, heads, HEAD_DIM);
         v = Heads.split(h, 2 * channels, heads, HEAD_DIM);
@@ -162,7 +163,7 @@ public final class Attention {
         for (int i = 0; i < channels; i++) {
             keyBiasGrad[i] = biasGrad.get(channels + i);
         }
-        Tensor dx = norm.backward(qkv.backward(dQkv));
+        Tensor dx = norm.backward(qkv.backward(dQkv, norm.recompute()));
         for (int i = 0; i < channels; i++) {
             biasGrad.set(channels + i, keyBiasGrad[i]);
         }

@@ -68,6 +68,14 @@ public final class LayerNorm {
         return normalise(x, Tensor.zeros(x.dtype(), rows), Tensor.zeros(x.dtype(), rows));
     }
 
+    /**
+     * {@return the output of the last {@link #forward}, computed again} (the same bits). The layers after a
+     * LayerNorm call this in their backward pass instead of keeping its output alive in between.
+     */
+    public Tensor recompute() {
+        return forwardNoGrad(input);
+    }
+
     private Tensor normalise(Tensor x, Tensor rowMean, Tensor rowRstd) {
         Tensor y = Tensor.zerosLike(x);
         k.layerNorm(x, weight.value(), bias.value(), EPS, y, rowMean, rowRstd);

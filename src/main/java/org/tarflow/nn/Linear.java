@@ -134,10 +134,22 @@ public final class Linear {
      * @return (..., in) the gradient with respect to that call's input
      */
     public Tensor backward(Tensor dy) {
-        int rows = input.size() / in;
-        Tensor dx = Tensor.zerosLike(input);
+        return backward(dy, input);
+    }
+
+    /**
+     * {@return as {@link #backward(Tensor)}, with the input given instead of saved} For callers that ran
+     * {@link #forwardNoGrad} and recompute the input rather than keep it (it is the largest activation of
+     * the MLP).
+     *
+     * @param dy (..., out) gradient of the loss with respect to the output
+     * @param x  (..., in) the input the output was computed from
+     */
+    public Tensor backward(Tensor dy, Tensor x) {
+        int rows = x.size() / in;
+        Tensor dx = Tensor.zerosLike(x);
         k.gemm(1, false, false, rows, in, out, 1.0, dy, weight.value(), 0.0, dx);
-        k.gemm(1, true, false, out, in, rows, 1.0, dy, input, 1.0, weight.grad());
+        k.gemm(1, true, false, out, in, rows, 1.0, dy, x, 1.0, weight.grad());
         k.sumLeading(dy, bias.grad());
         return dx;
     }

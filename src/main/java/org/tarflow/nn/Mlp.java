@@ -56,15 +56,21 @@ public final class Mlp {
     }
 
     /**
-     * {@return {@code main(norm(x))}, shape (..., C)} Saves the pre-activation for {@link #backward}.
+     * {@return {@code main(norm(x))}, shape (..., C)} Saves only the input (in the LayerNorm) and the
+     * pre-activation for {@link #backward}, which recomputes the normalised input and the GELU output:
+     * two elementwise passes instead of keeping 5C values per row alive between the passes.
      *
      * @param x (..., C) the branch input (the residual is added by {@link AttentionBlock})
      */
     public Tensor forward(Tensor x) {
-        preActivation = fc1.forward(norm.forward(x));
-        Tensor h = Tensor.zerosLike(preActivation);
-        k.gelu(preActivation, h);
-        return fc2.forward(h);
+        preActivation = fc1.forwardNoGrad(norm.forward(x));
+        return fc2.forwardNoGrad(gelu(preActivation));
+    }
+
+    private Tensor gelu(Tensor pre) {
+        Tensor h = Tensor.zerosLike(pre);
+        k.gelu(pre, h);
+        return h;
     }
 
     /**
@@ -74,10 +80,7 @@ public final class Mlp {
      * @param x (..., C) the branch input
      */
     public Tensor forwardNoGrad(Tensor x) {
-        Tensor pre = fc1.forwardNoGrad(norm.forwardNoGrad(x));
-        Tensor h = Tensor.zerosLike(pre);
-        k.gelu(pre, h);
-        return fc2.forwardNoGrad(h);
+        return fc2.forwardNoGrad(gelu(fc1.forwardNoGrad(norm.forwardNoGrad(x))));
     }
 
     /** {@link Linear#cacheTransposedWeight} for both linear layers; {@link #release} drops them. */
@@ -101,8 +104,8 @@ public final class Mlp {
      * @param dy (..., C) gradient of the loss with respect to the branch output
      */
     public Tensor backward(Tensor dy) {
-        Tensor dh = fc2.backward(dy);
+        Tensor dh = fc2.backward(dy, gelu(preActivation));
         k.geluBackward(preActivation, dh, dh);
-        return norm.backward(fc1.backward(dh));
+        return norm.backward(fc1.backward(dh, norm.recompute()));
     }
 }
