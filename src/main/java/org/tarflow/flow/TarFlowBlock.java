@@ -35,6 +35,12 @@ import org.tarflow.tensor.Tensor;
  * uses the mean there too.)
  */
 public final class TarFlowBlock {
+    /**
+     * Rows decoded together by one thread (samples, twice over when guided). Small enough that the KV
+     * caches of a group stay in cache between steps; measured on the mnist bench (batch 100, 2 threads):
+     * guided sampling 105-120 img/s with each thread's 50 samples in one group, 140-155 in groups of 8-10.
+     */
+    private static final int DECODE_ROWS = 20;
     private final Kernels k;
     private final DType dtype;
     private final int t;
@@ -339,7 +345,8 @@ public final class TarFlowBlock {
 
     /**
      * Inverts the block: given its output x (B, T, D), returns its input. Runs T-1 decoding steps with a KV
-     * cache per layer (two when guided). See {@link SamplingOptions} for guidance.
+     * cache per layer, the batch split across threads (results do not depend on the split); guided
+     * sampling decodes both branches as one batch of 2B rows. See {@link SamplingOptions} for guidance.
      *
      * <p>Patch 0 (in the block's order) is copied; patch t = 1..T-1 becomes {@code x_t·exp(a_t) + b_t}
      * with (a_t, b_t) predicted from the already inverted patches 0..t-1, as the reference's
@@ -358,16 +365,22 @@ public final class TarFlowBlock {
         Tensor pos = perm.apply(posEmbed.value(), 0);
         Tensor condClass = classEmbed == null ? null : classRows(labels, b);
         Tensor meanClass = classEmbed == null ? null : classRows(null, 1);
-        // Samples are independent, so each thread decodes its own contiguous part of the batch with its own
-        // caches and serial kernels: one patch per step is too little work per operation to share. Every
-        // kernel computes a row the same way whatever the rows around it, so the split changes no bit.
         projIn.cacheTransposedWeight();
         projOut.cacheTransposedWeight();
         for (AttentionBlock layer : layers) {
             layer.cacheTransposedWeights();
         }
+        // Samples are independent, so each thread decodes its own contiguous part of the batch, in groups of
+        // DECODE_ROWS rows with their own caches and serial kernels: one patch per step is too little work per
+        // operation to share. Every kernel computes a row the same way whatever the rows around it, so neither
+        // split changes a bit.
         try {
-            Parallel.forRange(b, b > 1, (lo, hi) -> reverseRows(xs, lo, hi, pos, condClass, meanClass, opts, sumA));
+            int group = Math.max(1, DECODE_ROWS / (opts.guided() ? 2 : 1));
+            Parallel.forRange(b, b > 1, (lo, hi) -> {
+                for (int g0 = lo; g0 < hi; g0 += group) {
+                    reverseRows(xs, g0, Math.min(hi, g0 + group), pos, condClass, meanClass, opts, sumA);
+                }
+            });
         } finally {
             release();
         }

@@ -199,6 +199,9 @@ public final class Attention {
      */
     public Tensor decode(Tensor x, KVCache cache, double[] temps) {
         int b = x.dim(0);
+        if (temps.length == 0 || b % temps.length != 0) {
+            throw new IllegalArgumentException(b + " rows do not split into " + temps.length + " temperature groups");
+        }
         Tensor h = qkv.forwardNoGrad(norm.forwardNoGrad(x));
         Tensor qs = Heads.split(h, 0, heads, HEAD_DIM);
         cache.appendFromQkv(h);

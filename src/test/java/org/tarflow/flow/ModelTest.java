@@ -83,16 +83,21 @@ class ModelTest {
     }
 
     /**
-     * Sampling splits its batch across threads and decodes guided branches together; neither may change a
-     * bit: 1 vs 2 threads, and a sample drawn alone vs inside its batch, plain and guided (float32).
+     * Sampling splits its batch across threads and into groups, and decodes guided branches together; none
+     * of this may change a bit: 1 vs 2 threads, and a sample drawn alone vs inside its batch, plain and
+     * guided (float32).
      */
     @Test
     void samplingDoesNotDependOnThreadsOrOnTheRestOfTheBatch() {
         ModelConfig cfg = new ModelConfig(1, 8, 2, 128, 2, 2, true, 4);
         TarFlowModel m = new TarFlowModel(cfg, DType.F32, K).init(11);
         perturb(m, 0.03, 4);
-        Tensor noise = TestTensors.randn(DType.F32, new SplittableRandom(6), 5, cfg.numPatches(), cfg.patchDim());
-        int[] y = {0, 3, -1, 2, 1};
+        // 25 samples: more than one decoding group per thread (TarFlowBlock.DECODE_ROWS), plain and guided
+        Tensor noise = TestTensors.randn(DType.F32, new SplittableRandom(6), 25, cfg.numPatches(), cfg.patchDim());
+        int[] y = new int[25];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = i % 5 - 1;
+        }
         int previous = org.tarflow.tensor.Parallel.threads();
         try {
             for (SamplingOptions opts : new SamplingOptions[] {SamplingOptions.PLAIN, new SamplingOptions(1.5, "ab", 0.8, true)}) {
@@ -104,10 +109,10 @@ class ModelTest {
                 assertArrayEquals(one.logLikelihood().toDoubleArray(), two.logLikelihood().toDoubleArray(), 0.0);
                 Tensor row = Tensor.zeros(DType.F32, 1, cfg.numPatches(), cfg.patchDim());
                 int per = cfg.numPatches() * cfg.patchDim();
-                System.arraycopy(noise.f32(), 3 * per, row.f32(), 0, per);
-                TarFlowModel.ReverseResult alone = m.reverse(row, new int[] {y[3]}, opts);
+                System.arraycopy(noise.f32(), 23 * per, row.f32(), 0, per);
+                TarFlowModel.ReverseResult alone = m.reverse(row, new int[] {y[23]}, opts);
                 double[] all = one.x().toDoubleArray();
-                double[] rowOfAll = java.util.Arrays.copyOfRange(all, 3 * per, 4 * per);
+                double[] rowOfAll = java.util.Arrays.copyOfRange(all, 23 * per, 24 * per);
                 assertArrayEquals(rowOfAll, alone.x().toDoubleArray(), 0.0, "alone, " + opts);
             }
         } finally {
