@@ -114,8 +114,13 @@ public final class SimdKernels implements Kernels {
             for (; i + L <= hi; i += L) {
                 VMath.exp(FloatVector.fromArray(S, x, i).mul(fa)).intoArray(o, i);
             }
-            for (; i < hi; i++) {
-                o[i] = (float) Math.exp(fa * x[i]);
+            if (i < hi) {
+                // the tail through the same vector code (zero-padded), so that an element's bits do not
+                // depend on where the ranges and tails fall (thread count, batch size)
+                float[] pad = new float[L];
+                System.arraycopy(x, i, pad, 0, hi - i);
+                VMath.exp(FloatVector.fromArray(S, pad, 0).mul(fa)).intoArray(pad, 0);
+                System.arraycopy(pad, 0, o, i, hi - i);
             }
         });
     }
@@ -330,10 +335,20 @@ public final class SimdKernels implements Kernels {
         float[] in = x.f32(), o = y.f32();
         Parallel.forRange(in.length, in.length >= PARALLEL_ELEMENTS, (lo, hi) -> {
             float[] e = new float[GELU_CHUNK];
-            for (int c = lo; c < hi; c += GELU_CHUNK) {
-                int end = Math.min(hi, c + GELU_CHUNK);
+            int full = lo + (hi - lo) / L * L;
+            for (int c = lo; c < full; c += GELU_CHUNK) {
+                int end = Math.min(full, c + GELU_CHUNK);
                 expNegHalfSquare(in, c, end, e);
                 geluFromExp(in, c, end, e, o);
+            }
+            if (full < hi) {
+                // the tail through the same vector code (zero-padded): bits independent of where tails fall
+                float[] pad = new float[L];
+                float[] out = new float[L];
+                System.arraycopy(in, full, pad, 0, hi - full);
+                expNegHalfSquare(pad, 0, L, e);
+                geluFromExp(pad, 0, L, e, out);
+                System.arraycopy(out, 0, o, full, hi - full);
             }
         });
     }
@@ -354,34 +369,25 @@ public final class SimdKernels implements Kernels {
         }
     }
 
+    /** o = GELU(x) for the whole vectors of [lo, hi), given e from {@link #expNegHalfSquare}. */
     private static void geluFromExp(float[] in, int lo, int hi, float[] e, float[] o) {
-        int i = lo;
-        for (; i + L <= hi; i += L) {
+        for (int i = lo; i + L <= hi; i += L) {
             FloatVector v = FloatVector.fromArray(S, in, i);
             FloatVector u = v.mul(SQRT_HALF);
             FloatVector erf = erfFromExp(u, u.abs(), FloatVector.fromArray(S, e, i - lo));
             v.mul(0.5f).mul(erf.add(1f)).intoArray(o, i);
         }
-        for (; i < hi; i++) {
-            o[i] = 0.5f * in[i] * (1f + Erf.erfFast(in[i] * SQRT_HALF));
-        }
     }
 
+    /** o = g·GELU'(x) for the whole vectors of [lo, hi), given e from {@link #expNegHalfSquare}. */
     private static void geluGradFromExp(float[] in, float[] g, int lo, int hi, float[] e, float[] o) {
-        int i = lo;
-        for (; i + L <= hi; i += L) {
+        for (int i = lo; i + L <= hi; i += L) {
             FloatVector v = FloatVector.fromArray(S, in, i);
             FloatVector u = v.mul(SQRT_HALF);
             FloatVector ex = FloatVector.fromArray(S, e, i - lo);
             FloatVector cdf = erfFromExp(u, u.abs(), ex).add(1f).mul(0.5f);
             FloatVector pdf = ex.mul(INV_SQRT_2PI); // exp(-x²/2) again
             v.fma(pdf, cdf).mul(FloatVector.fromArray(S, g, i)).intoArray(o, i);
-        }
-        for (; i < hi; i++) {
-            float v = in[i];
-            float cdf = 0.5f * (1f + Erf.erfFast(v * SQRT_HALF));
-            float pdf = INV_SQRT_2PI * (float) Math.exp(-0.5f * v * v);
-            o[i] = g[i] * (cdf + v * pdf);
         }
     }
 
@@ -398,10 +404,21 @@ public final class SimdKernels implements Kernels {
         Parallel.forRange(in.length, in.length >= PARALLEL_ELEMENTS, (lo, hi) -> {
             // one exponential, exp(-x²/2), serves the erf inside the CDF and the PDF
             float[] e = new float[GELU_CHUNK];
-            for (int c = lo; c < hi; c += GELU_CHUNK) {
-                int end = Math.min(hi, c + GELU_CHUNK);
+            int full = lo + (hi - lo) / L * L;
+            for (int c = lo; c < full; c += GELU_CHUNK) {
+                int end = Math.min(full, c + GELU_CHUNK);
                 expNegHalfSquare(in, c, end, e);
                 geluGradFromExp(in, g, c, end, e, o);
+            }
+            if (full < hi) {
+                float[] pad = new float[L];
+                float[] padG = new float[L];
+                float[] out = new float[L];
+                System.arraycopy(in, full, pad, 0, hi - full);
+                System.arraycopy(g, full, padG, 0, hi - full);
+                expNegHalfSquare(pad, 0, L, e);
+                geluGradFromExp(pad, padG, 0, L, e, out);
+                System.arraycopy(out, 0, o, full, hi - full);
             }
         });
     }

@@ -110,6 +110,44 @@ class KernelTwinProperties {
         }
     }
 
+    /**
+     * exp, GELU and its gradient give an element the same bits wherever it sits (in a vector or in a tail):
+     * a slice computed alone equals the same slice of the whole, so results do not depend on how threads
+     * or batch groups cut the array.
+     */
+    @Property(tries = 60)
+    void elementwiseBitsDoNotDependOnPosition(@ForAll long seed, @ForAll @IntRange(min = 1, max = 200) int n) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int lo = rng.nextInt(n);
+        int hi = lo + 1 + rng.nextInt(n - lo);
+        Tensor x = randn(DType.F32, rng, n);
+        Tensor g = randn(DType.F32, rng, n);
+        Tensor part = Tensor.zeros(DType.F32, hi - lo);
+        Tensor partG = Tensor.zeros(DType.F32, hi - lo);
+        System.arraycopy(x.f32(), lo, part.f32(), 0, hi - lo);
+        System.arraycopy(g.f32(), lo, partG.f32(), 0, hi - lo);
+        Tensor whole = Tensor.zerosLike(x);
+        Tensor alone = Tensor.zerosLike(part);
+        SIMD.exp(x, -0.7, whole);
+        SIMD.exp(part, -0.7, alone);
+        assertSameSlice(whole, lo, alone, "exp");
+        SIMD.gelu(x, whole);
+        SIMD.gelu(part, alone);
+        assertSameSlice(whole, lo, alone, "gelu");
+        SIMD.geluBackward(x, g, whole);
+        SIMD.geluBackward(part, partG, alone);
+        assertSameSlice(whole, lo, alone, "geluBackward");
+    }
+
+    private static void assertSameSlice(Tensor whole, int lo, Tensor alone, String what) {
+        for (int i = 0; i < alone.size(); i++) {
+            if (Float.floatToRawIntBits(whole.f32()[lo + i]) != Float.floatToRawIntBits(alone.f32()[i])) {
+                throw new AssertionError(what + ": element " + (lo + i) + " " + whole.f32()[lo + i] + " whole, "
+                        + alone.f32()[i] + " alone");
+            }
+        }
+    }
+
     @Property(tries = 60)
     void elementwiseMatchesScalar(@ForAll long seed, @ForAll boolean f32,
                                   @ForAll @IntRange(min = 1, max = 5) int lead,
