@@ -170,35 +170,56 @@ public final class TarFlowBlock {
      * @return the output and its per-dimension log-determinant
      */
     public Output forward(Tensor x, int[] labels) {
+        return run(x, labels, true);
+    }
+
+    /**
+     * {@return {@link #forward} without saving anything for a backward pass} Writes no field of the block,
+     * so several threads may run disjoint parts of a batch at once (likelihood evaluation).
+     *
+     * @param x      (B, T, D) input
+     * @param labels as for {@link #forward}
+     */
+    public Output forwardNoGrad(Tensor x, int[] labels) {
+        return run(x, labels, false);
+    }
+
+    private Output run(Tensor x, int[] labels, boolean save) {
         int b = x.dim(0);
-        this.labels = labels;
-        xp = perm.apply(x, 1);
-        Tensor h = projIn.forward(xp);
+        Tensor xPerm = perm.apply(x, 1);
+        Tensor h = save ? projIn.forward(xPerm) : projIn.forwardNoGrad(xPerm);
         k.add(h, perm.apply(posEmbed.value(), 0), 1.0, h);
         if (classEmbed != null) {
             k.add(h, repeatOverSequence(classRows(labels, b), t), 1.0, h);
         }
         for (AttentionBlock layer : layers) {
-            h = layer.forward(h, 1.0);
+            h = save ? layer.forward(h, 1.0) : layer.forwardNoGrad(h, 1.0);
         }
-        Tensor o = projOut.forward(h);
-        xa = Tensor.zerosLike(xp);
-        Tensor xb = Tensor.zerosLike(xp);
-        shiftRight(o, xa, xb);
-        expNegA = Tensor.zerosLike(xa);
-        k.exp(xa, -1.0, expNegA);
-        z = Tensor.zerosLike(xp);
-        k.add(xp, xb, -1.0, z);
-        k.mul(z, expNegA, z);
+        Tensor o = save ? projOut.forward(h) : projOut.forwardNoGrad(h);
+        Tensor a = Tensor.zerosLike(xPerm);
+        Tensor shift = Tensor.zerosLike(xPerm);
+        shiftRight(o, a, shift);
+        Tensor scale = Tensor.zerosLike(a);
+        k.exp(a, -1.0, scale);
+        Tensor zPerm = Tensor.zerosLike(xPerm);
+        k.add(xPerm, shift, -1.0, zPerm);
+        k.mul(zPerm, scale, zPerm);
+        if (save) {
+            this.labels = labels;
+            xp = xPerm;
+            xa = a;
+            expNegA = scale;
+            z = zPerm;
+        }
         Tensor logdet = Tensor.zeros(dtype, b);
         for (int i = 0; i < b; i++) {
             double s = 0;
             for (int j = i * t * d; j < (i + 1) * t * d; j++) {
-                s += xa.get(j);
+                s += a.get(j);
             }
             logdet.set(i, -s / (t * d));
         }
-        return new Output(perm.apply(z, 1), logdet);
+        return new Output(perm.apply(zPerm, 1), logdet);
     }
 
     /**

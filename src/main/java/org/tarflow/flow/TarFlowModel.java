@@ -1,6 +1,7 @@
 package org.tarflow.flow;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,6 +9,7 @@ import java.util.SplittableRandom;
 import org.tarflow.nn.Parameter;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Kernels;
+import org.tarflow.tensor.Parallel;
 import org.tarflow.tensor.Tensor;
 
 /**
@@ -26,6 +28,11 @@ import org.tarflow.tensor.Tensor;
  * <p>Instances are not thread-safe: forward saves activations inside the layers for backward.
  */
 public final class TarFlowModel {
+    /**
+     * Patch rows per group in {@link #forwardNoGrad} (20 images of 49 patches): on the mnist model one thread
+     * ran the forward pass at 150 img/s at batch 500, 175 at batch 50 and 190 at batch 20.
+     */
+    private static final int NO_GRAD_ROWS = 1000;
     /** Weight of the running update of {@code var} (the reference's {@code VAR_LR}). */
     public static final double VAR_LR = 0.1;
 
@@ -253,8 +260,9 @@ public final class TarFlowModel {
 
     /**
      * Forward pass on images (or sequences) that keeps no activations for a backward pass (PyTorch's
-     * {@code torch.no_grad()}): each block's activations are released as soon as the block is done, so
-     * likelihood evaluation needs a fraction of the memory. {@link #backward} cannot follow it.
+     * {@code torch.no_grad()}), so likelihood evaluation needs a fraction of the memory; each thread runs
+     * groups of its part of the batch through all blocks (the result does not depend on the grouping or
+     * the thread count). {@link #backward} cannot follow it.
      *
      * @param x      (B, C, H, W) images or (B, T, D) sequences
      * @param labels as for {@link #forward}
@@ -269,19 +277,51 @@ public final class TarFlowModel {
     private ForwardResult forwardSequence(Tensor x, int[] labels, int[] inputShape, boolean keep) {
         checkSequence(x);
         checkLabels(labels, x.dim(0));
+        if (!keep) {
+            return forwardNoGradInGroups(x, labels, inputShape);
+        }
         List<Tensor> outputs = new ArrayList<>();
         Tensor logdets = Tensor.zeros(dtype, x.dim(0));
         Tensor h = x;
         for (TarFlowBlock b : blocks) {
             TarFlowBlock.Output o = b.forward(h, labels);
-            if (!keep) {
-                b.release();
-            }
             k.add(logdets, o.logdetPerDim(), 1.0, logdets);
             h = o.out();
             outputs.add(h);
         }
         return new ForwardResult(h, List.copyOf(outputs), logdets, inputShape);
+    }
+
+    /**
+     * Rows of the forward pass are independent, so without a backward pass each thread runs its own part of
+     * the batch through all blocks, in groups of about {@link #NO_GRAD_ROWS} patch rows: no per-operation
+     * hand-offs, and a group's activations stay in cache. Every kernel computes a row the same way whatever
+     * the rows around it, so the result has the same bits as a whole-batch pass.
+     */
+    private ForwardResult forwardNoGradInGroups(Tensor x, int[] labels, int[] inputShape) {
+        int b = x.dim(0);
+        int group = Math.max(1, NO_GRAD_ROWS / x.dim(1));
+        List<Tensor> outputs = new ArrayList<>();
+        for (int i = 0; i < blocks.size(); i++) {
+            outputs.add(Tensor.zerosLike(x));
+        }
+        Tensor logdets = Tensor.zeros(dtype, b);
+        Parallel.forRange(b, b > 1, (lo, hi) -> {
+            for (int g0 = lo; g0 < hi; g0 += group) {
+                int g1 = Math.min(hi, g0 + group);
+                int[] y = labels == null ? null : Arrays.copyOfRange(labels, g0, g1);
+                Tensor h = x.rows(g0, g1);
+                Tensor ld = Tensor.zeros(dtype, g1 - g0);
+                for (int i = 0; i < blocks.size(); i++) {
+                    TarFlowBlock.Output o = blocks.get(i).forwardNoGrad(h, y);
+                    k.add(ld, o.logdetPerDim(), 1.0, ld);
+                    h = o.out();
+                    outputs.get(i).setRows(g0, h);
+                }
+                logdets.setRows(g0, ld);
+            }
+        });
+        return new ForwardResult(outputs.getLast(), List.copyOf(outputs), logdets, inputShape);
     }
 
     /**

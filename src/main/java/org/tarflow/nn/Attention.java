@@ -91,23 +91,51 @@ public final class Attention {
      * @param temp attention temperature: the logits are scaled by {@code 1/(√64·temp)}; 1 in training
      */
     public Tensor forward(Tensor x, double temp) {
-        int b = x.dim(0);
-        int t = x.dim(1);
         // the normalised input is recomputed in backward rather than kept
         Tensor h = qkv.forwardNoGrad(norm.forward(x));
         q = Heads.split(h, 0, heads, HEAD_DIM);
         key = Heads.split(h, channels, heads, HEAD_DIM);
         v = Heads.split(h, 2 * channels, heads, HEAD_DIM);
         scale = scale(temp);
-        Tensor s = Tensor.zeros(x.dtype(), b, heads, t, t);
-        k.gemm(b * heads, false, true, t, t, HEAD_DIM, scale, q, key, 0.0, s);
-        probs = Tensor.zerosLike(s);
-        k.softmaxCausal(s, probs);
-        Tensor o = Tensor.zeros(x.dtype(), b, heads, t, HEAD_DIM);
-        k.gemm(b * heads, false, false, t, HEAD_DIM, t, 1.0, probs, v, 0.0, o);
-        Tensor merged = Tensor.zeros(x.dtype(), b, t, channels);
+        probs = probabilities(q, key, scale);
+        return proj.forward(weightValues(probs, v));
+    }
+
+    /**
+     * {@return {@link #forward} without saving anything for a backward pass} Writes no field of the layer,
+     * so several threads may call it at once (likelihood evaluation runs parts of its batch in parallel).
+     *
+     * @param x    (B, T, C) the layer's input
+     * @param temp attention temperature
+     */
+    public Tensor forwardNoGrad(Tensor x, double temp) {
+        Tensor h = qkv.forwardNoGrad(norm.forwardNoGrad(x));
+        Tensor vs = Heads.split(h, 2 * channels, heads, HEAD_DIM);
+        Tensor p = probabilities(Heads.split(h, 0, heads, HEAD_DIM), Heads.split(h, channels, heads, HEAD_DIM),
+                scale(temp));
+        return proj.forwardNoGrad(weightValues(p, vs));
+    }
+
+    /** (B, H, T, T) causal softmax of {@code scale · q k^T}. */
+    private Tensor probabilities(Tensor qs, Tensor ks, double scale) {
+        int bh = qs.dim(0) * heads;
+        int t = qs.dim(2);
+        Tensor s = Tensor.zeros(qs.dtype(), qs.dim(0), heads, t, t);
+        k.gemm(bh, false, true, t, t, HEAD_DIM, scale, qs, ks, 0.0, s);
+        Tensor p = Tensor.zerosLike(s);
+        k.softmaxCausal(s, p);
+        return p;
+    }
+
+    /** (B, T, C): {@code p v} per head, heads merged. */
+    private Tensor weightValues(Tensor p, Tensor vs) {
+        int b = vs.dim(0);
+        int t = vs.dim(2);
+        Tensor o = Tensor.zeros(vs.dtype(), b, heads, t, HEAD_DIM);
+        k.gemm(b * heads, false, false, t, HEAD_DIM, t, 1.0, p, vs, 0.0, o);
+        Tensor merged = Tensor.zeros(vs.dtype(), b, t, channels);
         Heads.merge(o, merged, 0);
-        return proj.forward(merged);
+        return merged;
     }
 
     /** {@link Linear#cacheTransposedWeight} for {@code qkv} and {@code proj}, before decoding; {@link #release} drops them. */

@@ -63,9 +63,24 @@ public final class AttentionBlock {
      * @param attnTemp attention temperature (1 except for the guidance branch)
      */
     public Tensor forward(Tensor x, double attnTemp) {
-        Tensor h = attention.forward(x, attnTemp);
+        return run(x, attnTemp, true);
+    }
+
+    /**
+     * {@return {@link #forward} without saving anything for a backward pass} Writes no field, so several
+     * threads may call it at once.
+     *
+     * @param x        (B, T, C) the layer's input
+     * @param attnTemp attention temperature
+     */
+    public Tensor forwardNoGrad(Tensor x, double attnTemp) {
+        return run(x, attnTemp, false);
+    }
+
+    private Tensor run(Tensor x, double attnTemp, boolean save) {
+        Tensor h = save ? attention.forward(x, attnTemp) : attention.forwardNoGrad(x, attnTemp);
         k.add(h, x, 1.0, h);
-        Tensor y = mlp.forward(h);
+        Tensor y = save ? mlp.forward(h) : mlp.forwardNoGrad(h);
         k.add(y, h, 1.0, y);
         return y;
     }

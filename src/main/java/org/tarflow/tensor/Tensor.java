@@ -259,6 +259,41 @@ public final class Tensor {
         System.arraycopy(src.array(), 0, array(), 0, size());
     }
 
+    /**
+     * {@return a copy of rows [lo, hi) along the first dimension} (shape (hi - lo, ...))
+     *
+     * @param lo first row
+     * @param hi one past the last row
+     * @throws IllegalArgumentException unless 0 &lt;= lo &lt;= hi &lt;= dim(0)
+     */
+    public Tensor rows(int lo, int hi) {
+        if (rank() == 0 || lo < 0 || lo > hi || hi > shape[0]) {
+            throw new IllegalArgumentException("rows " + lo + ".." + hi + " of " + describe());
+        }
+        int[] s = shape.clone();
+        s[0] = hi - lo;
+        Tensor t = zeros(dtype, s);
+        int row = size() / shape[0];
+        System.arraycopy(array(), lo * row, t.array(), 0, (hi - lo) * row);
+        return t;
+    }
+
+    /**
+     * Copies {@code src} into this tensor's rows from {@code lo} on (along the first dimension).
+     *
+     * @param lo  first row written
+     * @param src rows of the same dtype and per-row size
+     * @throws IllegalArgumentException if the dtype or the row size differs, or the rows do not fit
+     */
+    public void setRows(int lo, Tensor src) {
+        int row = rank() == 0 ? 0 : size() / Math.max(shape[0], 1);
+        if (src.dtype != dtype || src.rank() == 0 || src.size() != src.shape[0] * row || lo < 0
+                || lo + src.shape[0] > shape[0]) {
+            throw new IllegalArgumentException("setRows " + lo + ": " + src.describe() + " into " + describe());
+        }
+        System.arraycopy(src.array(), 0, array(), lo * row, src.size());
+    }
+
     /** {@return all elements in flat order as a new {@code double[]}} */
     public double[] toDoubleArray() {
         double[] out = new double[size()];

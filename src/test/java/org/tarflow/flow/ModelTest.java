@@ -120,6 +120,39 @@ class ModelTest {
         }
     }
 
+    /**
+     * forwardNoGrad runs groups of rows on each thread; it must give the bits of the whole-batch forward:
+     * z, every block's output and the log-dets, on 1 and 2 threads, with a batch of several groups.
+     */
+    @Test
+    void forwardNoGradGivesTheBitsOfForward() {
+        ModelConfig cfg = new ModelConfig(1, 8, 2, 128, 2, 2, true, 4);
+        TarFlowModel m = new TarFlowModel(cfg, DType.F32, K).init(12);
+        perturb(m, 0.03, 5);
+        int b = 130; // T = 16: groups of 62 images, so 3 groups on one thread and 2 + 2 on two
+        Tensor x = TestTensors.uniform(DType.F32, new SplittableRandom(8), -1, 1, b, 1, 8, 8);
+        int[] y = new int[b];
+        for (int i = 0; i < b; i++) {
+            y[i] = i % 5 - 1;
+        }
+        ForwardResult whole = m.forward(x, y);
+        int previous = org.tarflow.tensor.Parallel.threads();
+        try {
+            for (int threads : new int[] {1, 2}) {
+                org.tarflow.tensor.Parallel.setThreads(threads);
+                ForwardResult grouped = m.forwardNoGrad(x, y);
+                assertArrayEquals(whole.z().toDoubleArray(), grouped.z().toDoubleArray(), 0.0, "z, threads " + threads);
+                assertArrayEquals(whole.logdets().toDoubleArray(), grouped.logdets().toDoubleArray(), 0.0, "logdets");
+                for (int i = 0; i < whole.blockOutputs().size(); i++) {
+                    assertArrayEquals(whole.blockOutputs().get(i).toDoubleArray(),
+                            grouped.blockOutputs().get(i).toDoubleArray(), 0.0, "block " + i);
+                }
+            }
+        } finally {
+            org.tarflow.tensor.Parallel.setThreads(previous);
+        }
+    }
+
     @Test
     void volumePreservingPriorIsLearnedAndScalesTheNoise() {
         ModelConfig cfg = new ModelConfig(1, 4, 2, 64, 2, 1, false, 0);
