@@ -397,11 +397,7 @@ public final class TarFlowBlock {
         // split changes a bit.
         try {
             int group = Math.max(1, DECODE_ROWS / (opts.guided() ? 2 : 1));
-            Parallel.forRange(b, b > 1, (lo, hi) -> {
-                for (int g0 = lo; g0 < hi; g0 += group) {
-                    reverseRows(xs, g0, Math.min(hi, g0 + group), pos, condClass, meanClass, opts, sumA);
-                }
-            });
+            Parallel.forGroups(b, group, (g0, g1) -> reverseRows(xs, g0, g1, pos, condClass, meanClass, opts, sumA));
         } finally {
             release();
         }

@@ -306,20 +306,17 @@ public final class TarFlowModel {
             outputs.add(Tensor.zerosLike(x));
         }
         Tensor logdets = Tensor.zeros(dtype, b);
-        Parallel.forRange(b, b > 1, (lo, hi) -> {
-            for (int g0 = lo; g0 < hi; g0 += group) {
-                int g1 = Math.min(hi, g0 + group);
-                int[] y = labels == null ? null : Arrays.copyOfRange(labels, g0, g1);
-                Tensor h = x.rows(g0, g1);
-                Tensor ld = Tensor.zeros(dtype, g1 - g0);
-                for (int i = 0; i < blocks.size(); i++) {
-                    TarFlowBlock.Output o = blocks.get(i).forwardNoGrad(h, y);
-                    k.add(ld, o.logdetPerDim(), 1.0, ld);
-                    h = o.out();
-                    outputs.get(i).setRows(g0, h);
-                }
-                logdets.setRows(g0, ld);
+        Parallel.forGroups(b, group, (g0, g1) -> {
+            int[] y = labels == null ? null : Arrays.copyOfRange(labels, g0, g1);
+            Tensor h = x.rows(g0, g1);
+            Tensor ld = Tensor.zeros(dtype, g1 - g0);
+            for (int i = 0; i < blocks.size(); i++) {
+                TarFlowBlock.Output o = blocks.get(i).forwardNoGrad(h, y);
+                k.add(ld, o.logdetPerDim(), 1.0, ld);
+                h = o.out();
+                outputs.get(i).setRows(g0, h);
             }
+            logdets.setRows(g0, ld);
         });
         return new ForwardResult(outputs.getLast(), List.copyOf(outputs), logdets, inputShape);
     }

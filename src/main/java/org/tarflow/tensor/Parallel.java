@@ -145,4 +145,26 @@ public final class Parallel {
             throw new IllegalStateException("parallel loop interrupted", failure);
         }
     }
+
+    /**
+     * Runs {@code body} over {@code [0, n)} split as {@link #forRange} does (one contiguous range per thread)
+     * and each range cut into consecutive groups of at most {@code group} indices, one call per group, in
+     * order. For work whose items are independent but which runs best a few at a time on each thread
+     * (sampling and likelihood evaluation: rows of a batch).
+     *
+     * @param n     the number of indices
+     * @param group the most indices per call, at least 1
+     * @param body  called once per group with its half-open range
+     * @throws IllegalArgumentException if {@code group < 1}
+     */
+    public static void forGroups(int n, int group, RangeBody body) {
+        if (group < 1) {
+            throw new IllegalArgumentException("group must be >= 1, got " + group);
+        }
+        forRange(n, n > 1, (lo, hi) -> {
+            for (int g0 = lo; g0 < hi; g0 += group) {
+                body.run(g0, Math.min(hi, g0 + group));
+            }
+        });
+    }
 }
