@@ -4,7 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import org.tarflow.flow.ForwardResult;
 import org.tarflow.flow.ModelConfig;
 import org.tarflow.flow.SamplingOptions;
 import org.tarflow.flow.TarFlowModel;
@@ -13,6 +12,7 @@ import org.tarflow.tensor.Parallel;
 import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
 import org.tarflow.train.AdamW;
+import org.tarflow.train.BatchGradient;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,6 +61,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         TarFlowModel model = new TarFlowModel(cfg, DType.F32, new SimdKernels()).init(0);
         AdamW opt = AdamW.reference(model.parameters());
+        BatchGradient gradient = new BatchGradient(model);
         SplittableRandom rng = new SplittableRandom(0);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("config", config);
@@ -68,9 +69,7 @@ final class BenchCommand implements Callable<Integer> {
         out.put("train_img_s", rate(trainBatch, () -> {
             Tensor x = images(cfg, trainBatch, rng);
             model.zeroGrad();
-            ForwardResult r = model.forward(x, labels(cfg, trainBatch));
-            model.loss(r);
-            model.backward(r);
+            model.loss(gradient.compute(x, labels(cfg, trainBatch)));
             opt.step(1e-4);
         }));
         out.put("sample_img_s", rate(sampleBatch, () ->

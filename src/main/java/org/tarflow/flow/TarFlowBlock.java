@@ -104,6 +104,34 @@ public final class TarFlowBlock {
         }
     }
 
+    private TarFlowBlock(TarFlowBlock source) {
+        this.k = source.k;
+        this.dtype = source.dtype;
+        this.t = source.t;
+        this.d = source.d;
+        this.channels = source.channels;
+        this.numClasses = source.numClasses;
+        this.nvp = source.nvp;
+        this.perm = source.perm;
+        this.projIn = source.projIn.replica();
+        this.posEmbed = source.posEmbed.sharingValue();
+        this.classEmbed = source.classEmbed == null ? null : source.classEmbed.sharingValue();
+        for (AttentionBlock layer : source.layers) {
+            layers.add(layer.replica());
+        }
+        this.projOut = source.projOut.replica();
+        this.attnMask = source.attnMask;
+    }
+
+    /**
+     * {@return a copy of this block that shares its parameter values and {@code attn_mask} (the same tensors)
+     * but has gradients of its own (at zero) and saves its own activations}, for running parts of a batch on
+     * several threads ({@link TarFlowModel#replica})
+     */
+    public TarFlowBlock replica() {
+        return new TarFlowBlock(this);
+    }
+
     /**
      * The reference's initialisation: PyTorch defaults, embeddings N(0, 0.01²), proj_out weight 0 (so a
      * new block maps every patch after the first by the same affine map, set by proj_out's bias).

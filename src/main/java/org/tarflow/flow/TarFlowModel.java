@@ -62,6 +62,27 @@ public final class TarFlowModel {
         var.fill(1.0);
     }
 
+    private TarFlowModel(TarFlowModel source) {
+        this.config = source.config;
+        this.dtype = source.dtype;
+        this.k = source.k;
+        for (TarFlowBlock b : source.blocks) {
+            blocks.add(b.replica());
+        }
+        this.var = source.var;
+    }
+
+    /**
+     * {@return a copy of this model that shares its parameter values and buffers (the same tensors, so
+     * updates to them reach the copy) but has parameter gradients of its own, at zero, and saves its own
+     * activations} Each thread of a training step runs forward and backward on its part of the batch with
+     * its own replica ({@code train.BatchGradient}); the replicas' gradients are then summed into this
+     * model's. Costs one gradient's worth of memory.
+     */
+    public TarFlowModel replica() {
+        return new TarFlowModel(this);
+    }
+
     /**
      * Initialises all parameters as the reference does (PyTorch defaults, embeddings N(0, 0.01²),
      * {@code proj_out} weight 0) and resets {@code var} to ones. The values follow the reference's
@@ -341,13 +362,30 @@ public final class TarFlowModel {
      * @return d loss / d x, (B, C, H, W) or (B, T, D) like the input of that forward
      */
     public Tensor backward(ForwardResult r) {
+        return backward(r, r.z().dim(0));
+    }
+
+    /**
+     * {@return as {@link #backward(ForwardResult)}, for a forward pass over a part of a batch of {@code batch}
+     * samples} The loss is the whole batch's mean, so this part's gradient is its share of it: summing the
+     * gradients of the parts gives the batch's gradient (up to rounding; the samples are independent).
+     *
+     * @param r     the result of this model's most recent {@link #forward}, on some samples of the batch
+     * @param batch the number of samples of the whole batch, B (at least those of {@code r})
+     * @throws IllegalArgumentException if {@code batch} is smaller than the part
+     */
+    public Tensor backward(ForwardResult r, int batch) {
         int b = r.z().dim(0);
+        if (batch < b) {
+            throw new IllegalArgumentException("a part of " + b + " samples cannot belong to a batch of " + batch);
+        }
         Tensor dz = r.z().copy();
+        double elements = (double) batch * r.dims();
         for (int i = 0; i < dz.size(); i++) {
-            dz.set(i, dz.get(i) / dz.size());
+            dz.set(i, dz.get(i) / elements);
         }
         Tensor dLogdet = Tensor.zeros(dtype, b);
-        dLogdet.fill(-1.0 / b);
+        dLogdet.fill(-1.0 / batch);
         Tensor g = dz;
         for (int i = blocks.size() - 1; i >= 0; i--) {
             g = blocks.get(i).backward(g, dLogdet);

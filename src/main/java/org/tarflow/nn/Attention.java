@@ -59,6 +59,25 @@ public final class Attention {
         this.proj = new Linear(prefix + ".proj", channels, channels, dtype, k);
     }
 
+    private Attention(Attention source) {
+        this.k = source.k;
+        this.channels = source.channels;
+        this.heads = source.heads;
+        this.norm = source.norm.replica();
+        this.qkv = source.qkv.replica();
+        this.proj = source.proj.replica();
+    }
+
+    /**
+     * {@return a copy of this layer that shares its parameter values (the same tensors) but has gradients of
+     * its own (at zero) and saves its own activations} Threads can then run forward and backward on
+     * different parts of a batch at once, each with its own replica; the optimiser's in-place updates of
+     * the values reach every replica.
+     */
+    public Attention replica() {
+        return new Attention(this);
+    }
+
     /**
      * Initialises {@code qkv} then {@code proj} as PyTorch's {@code Linear} default; the LayerNorm
      * keeps weight 1, bias 0.

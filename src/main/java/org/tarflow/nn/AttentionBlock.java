@@ -32,6 +32,22 @@ public final class AttentionBlock {
         this.mlp = new Mlp(prefix + ".mlp", channels, dtype, k);
     }
 
+    private AttentionBlock(AttentionBlock source) {
+        this.k = source.k;
+        this.attention = source.attention.replica();
+        this.mlp = source.mlp.replica();
+    }
+
+    /**
+     * {@return a copy of this layer that shares its parameter values (the same tensors) but has gradients of
+     * its own (at zero) and saves its own activations} Threads can then run forward and backward on
+     * different parts of a batch at once, each with its own replica; the optimiser's in-place updates of
+     * the values reach every replica.
+     */
+    public AttentionBlock replica() {
+        return new AttentionBlock(this);
+    }
+
     /**
      * Initialises the attention branch, then the MLP, as PyTorch's defaults.
      *

@@ -36,6 +36,22 @@ public final class LayerNorm {
         weight.value().fill(1.0);
     }
 
+    private LayerNorm(LayerNorm source) {
+        this.k = source.k;
+        this.weight = source.weight.sharingValue();
+        this.bias = source.bias.sharingValue();
+    }
+
+    /**
+     * {@return a copy of this layer that shares its parameter values (the same tensors) but has gradients of
+     * its own (at zero) and saves its own activations} Threads can then run forward and backward on
+     * different parts of a batch at once, each with its own replica; the optimiser's in-place updates of
+     * the values reach every replica.
+     */
+    public LayerNorm replica() {
+        return new LayerNorm(this);
+    }
+
     /** {@return weight then bias} */
     public List<Parameter> parameters() {
         return List.of(weight, bias);

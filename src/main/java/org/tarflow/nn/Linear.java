@@ -40,6 +40,24 @@ public final class Linear {
         this.bias = new Parameter(prefix + ".bias", Tensor.zeros(dtype, out));
     }
 
+    private Linear(Linear source) {
+        this.k = source.k;
+        this.in = source.in;
+        this.out = source.out;
+        this.weight = source.weight.sharingValue();
+        this.bias = source.bias.sharingValue();
+    }
+
+    /**
+     * {@return a copy of this layer that shares its parameter values (the same tensors) but has gradients of
+     * its own (at zero) and saves its own activations} Threads can then run forward and backward on
+     * different parts of a batch at once, each with its own replica; the optimiser's in-place updates of
+     * the values reach every replica.
+     */
+    public Linear replica() {
+        return new Linear(this);
+    }
+
     /**
      * PyTorch's default: weight and bias uniform on ±1/sqrt(in).
      *

@@ -37,6 +37,23 @@ public final class Mlp {
         this.fc2 = new Linear(prefix + ".main.2", channels * EXPANSION, channels, dtype, k);
     }
 
+    private Mlp(Mlp source) {
+        this.k = source.k;
+        this.norm = source.norm.replica();
+        this.fc1 = source.fc1.replica();
+        this.fc2 = source.fc2.replica();
+    }
+
+    /**
+     * {@return a copy of this layer that shares its parameter values (the same tensors) but has gradients of
+     * its own (at zero) and saves its own activations} Threads can then run forward and backward on
+     * different parts of a batch at once, each with its own replica; the optimiser's in-place updates of
+     * the values reach every replica.
+     */
+    public Mlp replica() {
+        return new Mlp(this);
+    }
+
     /**
      * Initialises {@code main.0}, then {@code main.2}, as PyTorch's {@code Linear} default.
      *

@@ -26,6 +26,15 @@ public final class Parameter {
         this.grad = Tensor.zerosLike(value);
     }
 
+    /**
+     * {@return a parameter with this name and this value tensor (shared, not copied) and a zero gradient
+     * of its own}: for the replicas of a layer that run parts of a batch on other threads and whose
+     * gradients are summed afterwards (the layers' {@code replica()} methods)
+     */
+    public Parameter sharingValue() {
+        return new Parameter(name, value);
+    }
+
     /** {@return the {@code state_dict} key} */
     public String name() {
         return name;

@@ -146,6 +146,41 @@ public final class Parallel {
         }
     }
 
+    /** Body of {@link #forTasks}: runs one task on one of the threads. */
+    @FunctionalInterface
+    public interface TaskBody {
+        /**
+         * Runs a task.
+         *
+         * @param worker which thread runs it, in {@code [0, threads())}: for per-thread state such as a model
+         *               replica; the same task may run on a different worker next time
+         * @param task   the task's index
+         */
+        void run(int worker, int task);
+    }
+
+    /**
+     * Runs tasks {@code 0..n-1}, each once, on up to {@link #threads()} threads (the caller is worker 0), each
+     * thread taking the next task in index order as soon as it is free: for tasks that are too big to split
+     * further and may take different times. Which thread runs which task is not fixed, so the tasks must not
+     * depend on it beyond per-worker scratch state. Loops inside a task run serially. Runs on the calling
+     * thread alone when there is one thread or when called from inside another loop. Exceptions are rethrown
+     * as by {@link #forRange}.
+     *
+     * @param n    the number of tasks
+     * @param body called once per task
+     */
+    public static void forTasks(int n, TaskBody body) {
+        AtomicInteger next = new AtomicInteger();
+        forRange(Math.min(threads, n), n > 1, (lo, hi) -> {
+            for (int worker = lo; worker < hi; worker++) { // one worker per thread, except when run serially
+                for (int task = next.getAndIncrement(); task < n; task = next.getAndIncrement()) {
+                    body.run(worker, task);
+                }
+            }
+        });
+    }
+
     /**
      * Runs {@code body} over {@code [0, n)} split as {@link #forRange} does (one contiguous range per thread)
      * and each range cut into consecutive groups of at most {@code group} indices, one call per group, in

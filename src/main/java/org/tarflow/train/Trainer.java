@@ -18,7 +18,8 @@ import org.tarflow.tensor.Tensor;
 /**
  * The training loop of the reference's {@code train.py}, on the CPU: per step a batch in a seeded random
  * order (incomplete last batch dropped), noise augmentation, label dropout, the loss
- * {@code 0.5·mean(z²) − mean(logdets)}, the prior-variance update for volume-preserving models, backward,
+ * {@code 0.5·mean(z²) − mean(logdets)} and its backward pass (in groups of samples across the threads,
+ * {@link BatchGradient}), the prior-variance update for volume-preserving models,
  * and an AdamW step with the cosine schedule's learning rate.
  *
  * <p>Every random draw is a function of (seed, step) or (seed, epoch) ({@link Seeds}), so a run resumed
@@ -118,6 +119,7 @@ public final class Trainer {
     private final NonFinitePolicy onNonFinite;
     private final int stepsPerEpoch;
     private final CosineSchedule schedule;
+    private final BatchGradient gradient;
     private long step;
     private boolean checkpointed;
 
@@ -175,6 +177,7 @@ public final class Trainer {
                     + data.size() + " are given now: resume with the same data (--data)");
         }
         this.schedule = cfg.schedule(stepsPerEpoch);
+        this.gradient = new BatchGradient(state.model());
         this.step = state.step();
         if (step > schedule.totalSteps()) {
             throw new IllegalArgumentException("the checkpoint is at step " + step + " but the run has only "
@@ -284,16 +287,13 @@ public final class Trainer {
             }
         }
         model.zeroGrad();
-        ForwardResult r = model.forward(x, y);
+        ForwardResult r = gradient.compute(x, y);
         double loss = model.loss(r);
-        String problem = Double.isFinite(loss) ? null : "non-finite loss (" + loss + ")" + firstNonFiniteOutput(r);
-        if (problem == null) {
-            model.backward(r);
-            problem = firstNonFiniteGradient(model);
-        }
+        // the backward pass has run either way (per group, before the batch's loss was known)
+        String problem = Double.isFinite(loss) ? firstNonFiniteGradient(model)
+                : "non-finite loss (" + loss + ")" + firstNonFiniteOutput(r);
         if (problem != null) {
             model.zeroGrad();
-            model.release();
             if (onNonFinite == NonFinitePolicy.SKIP) {
                 return null;
             }

@@ -1,0 +1,123 @@
+package org.tarflow.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.tarflow.TestTensors;
+import org.tarflow.flow.ForwardResult;
+import org.tarflow.flow.ModelConfig;
+import org.tarflow.flow.TarFlowModel;
+import org.tarflow.nn.Parameter;
+import org.tarflow.tensor.DType;
+import org.tarflow.tensor.Parallel;
+import org.tarflow.tensor.SimdKernels;
+import org.tarflow.tensor.Tensor;
+
+class BatchGradientTest {
+    private static final SimdKernels K = new SimdKernels();
+    // 8x8 images in patches of 2: T = 16
+    private static final ModelConfig CFG = new ModelConfig(1, 8, 2, 64, 2, 2, true, 3);
+    private static final int B = 13;
+    private static final int GROUP_ROWS = 3 * 16; // groups of 3 images: 5 groups, the last of 1
+
+    private static TarFlowModel model(DType dtype) {
+        TarFlowModel m = new TarFlowModel(CFG, dtype, K).init(5);
+        TestTensors.perturb(m.parameters(), 0.05, new SplittableRandom(6)); // proj_out starts at zero
+        return m;
+    }
+
+    private static Tensor images(DType dtype) {
+        return TestTensors.uniform(dtype, new SplittableRandom(7), -1, 1, B, 1, 8, 8);
+    }
+
+    private static int[] labels() {
+        int[] y = new int[B];
+        for (int i = 0; i < B; i++) {
+            y[i] = i % 4 - 1; // -1 (mean embedding) and every class
+        }
+        return y;
+    }
+
+    private static List<double[]> grads(TarFlowModel m) {
+        List<double[]> out = new ArrayList<>();
+        for (Parameter p : m.parameters()) {
+            out.add(p.grad().toDoubleArray());
+        }
+        return out;
+    }
+
+    /**
+     * In float64 the grouped pass gives the whole-batch forward bit for bit (rows are independent) and the
+     * whole-batch gradient up to the rounding of summing it per group.
+     */
+    @Test
+    void groupedPassGivesTheWholeBatchForwardAndGradient() {
+        TarFlowModel m = model(DType.F64);
+        Tensor x = images(DType.F64);
+        m.zeroGrad();
+        ForwardResult whole = m.forward(x, labels());
+        m.backward(whole);
+        List<double[]> expected = grads(m);
+
+        m.zeroGrad();
+        ForwardResult grouped = new BatchGradient(m, GROUP_ROWS).compute(x, labels());
+        assertArrayEquals(whole.z().toDoubleArray(), grouped.z().toDoubleArray(), 0.0, "z");
+        assertArrayEquals(whole.logdets().toDoubleArray(), grouped.logdets().toDoubleArray(), 0.0, "logdets");
+        for (int i = 0; i < whole.blockOutputs().size(); i++) {
+            assertArrayEquals(whole.blockOutputs().get(i).toDoubleArray(), grouped.blockOutputs().get(i).toDoubleArray(),
+                    0.0, "output of block " + i);
+        }
+        assertArrayEquals(x.shape(), grouped.inputShape());
+        assertEquals(m.loss(whole), m.loss(grouped), 0.0);
+        List<double[]> actual = grads(m);
+        List<Parameter> ps = m.parameters();
+        for (int i = 0; i < ps.size(); i++) {
+            double scale = 0;
+            for (double v : expected.get(i)) {
+                scale = Math.max(scale, Math.abs(v));
+            }
+            assertTrue(scale > 0 || ps.get(i).name().endsWith("qkv.bias"), ps.get(i).name() + " has no gradient");
+            assertArrayEquals(expected.get(i), actual.get(i), 1e-12 * scale + 1e-300, ps.get(i).name());
+        }
+    }
+
+    /** The groups are fixed and summed in order, so float32 gradients are bit-identical on 1, 2 and 3 threads. */
+    @Test
+    void gradientBitsDoNotDependOnTheThreadCount() {
+        TarFlowModel m = model(DType.F32);
+        Tensor x = images(DType.F32);
+        int previous = Parallel.threads();
+        List<double[]> first = null;
+        try {
+            for (int threads : new int[] {1, 2, 3, 2}) {
+                Parallel.setThreads(threads);
+                m.zeroGrad();
+                new BatchGradient(m, GROUP_ROWS).compute(x, labels());
+                List<double[]> g = grads(m);
+                if (first == null) {
+                    first = g;
+                } else {
+                    for (int i = 0; i < g.size(); i++) {
+                        assertArrayEquals(first.get(i), g.get(i), 0.0, m.parameters().get(i).name() + ", threads " + threads);
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(previous);
+        }
+    }
+
+    @Test
+    void aWrongLabelCountIsRejected() {
+        TarFlowModel m = model(DType.F32);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new BatchGradient(m, GROUP_ROWS).compute(images(DType.F32), new int[] {0, 1}));
+        assertEquals("2 labels for a batch of 13", e.getMessage());
+    }
+}
