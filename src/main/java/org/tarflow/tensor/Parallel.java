@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -152,30 +153,42 @@ public final class Parallel {
         /**
          * Runs a task.
          *
-         * @param worker which thread runs it, in {@code [0, threads())}: for per-thread state such as a model
-         *               replica; the same task may run on a different worker next time
+         * @param worker which thread runs it, below the loop's worker count: for per-thread state such as a
+         *               model replica; the same task may run on a different worker next time
          * @param task   the task's index
          */
         void run(int worker, int task);
     }
 
     /**
-     * Runs tasks {@code 0..n-1}, each once, on up to {@link #threads()} threads (the caller is worker 0), each
-     * thread taking the next task in index order as soon as it is free: for tasks that are too big to split
-     * further and may take different times. Which thread runs which task is not fixed, so the tasks must not
-     * depend on it beyond per-worker scratch state. Loops inside a task run serially. Runs on the calling
-     * thread alone when there is one thread or when called from inside another loop. Exceptions are rethrown
-     * as by {@link #forRange}.
+     * Runs tasks {@code 0..n-1}, each once, on up to {@code workers} of the {@link #threads()} threads (the
+     * caller is worker 0), each thread taking the next task in index order as soon as it is free: for tasks
+     * that are too big to split further and may take different times. Which thread runs which task is not
+     * fixed, so the tasks must not depend on it beyond per-worker scratch state. With several tasks on
+     * several threads, loops inside a task run serially; a single task keeps the threads for its own loops.
+     * Runs on the calling thread alone when there is one thread or when called from inside another loop.
+     * Once a task has thrown, no further task starts; the exception is rethrown as by {@link #forRange}.
      *
-     * @param n    the number of tasks
-     * @param body called once per task
+     * @param n       the number of tasks
+     * @param workers the most workers to use (the caller's per-worker state), at least 1
+     * @param body    called once per task, with a worker index below {@code workers}
+     * @throws IllegalArgumentException if {@code workers < 1}
      */
-    public static void forTasks(int n, TaskBody body) {
+    public static void forTasks(int n, int workers, TaskBody body) {
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be >= 1, got " + workers);
+        }
         AtomicInteger next = new AtomicInteger();
-        forRange(Math.min(threads, n), n > 1, (lo, hi) -> {
+        AtomicBoolean failed = new AtomicBoolean();
+        forRange(Math.min(Math.min(threads, workers), n), n > 1, (lo, hi) -> {
             for (int worker = lo; worker < hi; worker++) { // one worker per thread, except when run serially
-                for (int task = next.getAndIncrement(); task < n; task = next.getAndIncrement()) {
-                    body.run(worker, task);
+                for (int task = next.getAndIncrement(); task < n && !failed.get(); task = next.getAndIncrement()) {
+                    try {
+                        body.run(worker, task);
+                    } catch (RuntimeException | Error e) {
+                        failed.set(true);
+                        throw e;
+                    }
                 }
             }
         });

@@ -14,7 +14,8 @@ import org.tarflow.tensor.Tensor;
 
 /**
  * The forward and backward pass of one training batch, run in fixed groups of samples that the threads take
- * in turn, each thread with its own {@link TarFlowModel#replica replica} of the model and serial kernels.
+ * in turn, each thread with its own {@link TarFlowModel#replica replica} of the model (and serial kernels,
+ * when there are several groups).
  * The loss (the reference's {@code get_loss}) is a mean over independent samples, so the batch's gradient is
  * the sum of the groups' gradients; they are added into the model's gradients in group order, whichever
  * thread finished first, so the result does not depend on the number of threads.
@@ -25,7 +26,9 @@ import org.tarflow.tensor.Tensor;
  * The price is rounding: the gradient is summed per group and then over the groups instead of over the
  * whole batch in one product, so it differs from {@link TarFlowModel#backward} in the last bits.
  *
- * <p>Instances are not thread-safe; each holds one replica (one gradient's worth of memory) per thread.
+ * <p>Memory: one replica per thread (a gradient's worth, kept between calls), plus a copy of the gradient of
+ * each group that finishes before an earlier one (in practice at most one per other thread). Instances are
+ * not thread-safe.
  */
 public final class BatchGradient {
     /**
@@ -63,7 +66,8 @@ public final class BatchGradient {
      * @param labels as for {@link TarFlowModel#forward}
      * @return the forward result of the whole batch (latent, every block's output, per-dimension log-dets),
      *         the same bits as {@link TarFlowModel#forward} gives
-     * @throws IllegalArgumentException as {@link TarFlowModel#forward}
+     * @throws IllegalArgumentException as {@link TarFlowModel#forward}; the model's gradients may then hold
+     *         the sum of the groups that finished (zero them before the next step)
      */
     public ForwardResult compute(Tensor x, int[] labels) {
         Tensor seq = x.rank() == 3 ? x : model.patchify(x);
@@ -71,9 +75,10 @@ public final class BatchGradient {
         if (labels != null && labels.length != b) {
             throw new IllegalArgumentException(labels.length + " labels for a batch of " + b);
         }
-        int group = Math.max(1, groupRows / seq.dim(1));
+        int group = Math.max(1, groupRows / Math.max(1, seq.dim(1))); // a bad shape is reported by the forward
         int groups = (b + group - 1) / group;
-        while (replicas.size() < Math.min(Parallel.threads(), groups)) {
+        int workers = Math.max(1, Math.min(Parallel.threads(), groups));
+        while (replicas.size() < workers) {
             replicas.add(model.replica());
         }
         int blocks = model.blocks().size();
@@ -83,14 +88,19 @@ public final class BatchGradient {
         }
         Tensor logdets = Tensor.zeros(model.dtype(), b);
         OrderedSum sum = new OrderedSum(model.parameters(), model.kernels());
-        Parallel.forTasks(groups, (worker, g) -> {
+        Parallel.forTasks(groups, workers, (worker, g) -> {
             int g0 = g * group;
             int g1 = Math.min(b, g0 + group);
             TarFlowModel replica = replicas.get(worker);
             replica.zeroGrad();
-            ForwardResult r = replica.forwardSequence(seq.rows(g0, g1),
-                    labels == null ? null : Arrays.copyOfRange(labels, g0, g1));
-            replica.backward(r, b);
+            ForwardResult r;
+            try {
+                r = replica.forwardSequence(seq.rows(g0, g1), labels == null ? null : Arrays.copyOfRange(labels, g0, g1));
+                replica.backward(r, b);
+            } catch (RuntimeException | Error e) {
+                replica.release(); // drop the activations a failed pass saved
+                throw e;
+            }
             for (int i = 0; i < blocks; i++) {
                 outputs.get(i).setRows(g0, r.blockOutputs().get(i));
             }

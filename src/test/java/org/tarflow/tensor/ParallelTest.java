@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class ParallelTest {
 
-    /** Every task runs exactly once, on a worker index below the thread count, for any thread count. */
+    /** Every task runs exactly once, on a worker index below the worker count asked for, for any thread count. */
     @Test
     void forTasksRunsEveryTaskOnceOnAValidWorker() {
         int previous = Parallel.threads();
@@ -19,8 +19,9 @@ class ParallelTest {
                 Parallel.setThreads(threads);
                 for (int n : new int[] {0, 1, 2, 7}) {
                     AtomicIntegerArray runs = new AtomicIntegerArray(n);
-                    Parallel.forTasks(n, (worker, task) -> {
-                        assertTrue(worker >= 0 && worker < threads, "worker " + worker);
+                    int workers = Math.max(1, threads - 1);
+                    Parallel.forTasks(n, workers, (worker, task) -> {
+                        assertTrue(worker >= 0 && worker < workers, "worker " + worker);
                         runs.incrementAndGet(task);
                     });
                     for (int i = 0; i < n; i++) {
@@ -33,19 +34,27 @@ class ParallelTest {
         }
     }
 
-    /** Loops inside a task run on the task's thread alone (worker 0 of the inner loop), and errors reach the caller. */
+    /**
+     * Loops inside a task run on the task's thread alone (worker 0 of the inner loop); a failing task stops
+     * the loop and its exception reaches the caller.
+     */
     @Test
     void forTasksKeepsNestedLoopsSerialAndRethrows() {
         int previous = Parallel.threads();
         try {
             Parallel.setThreads(2);
-            Parallel.forTasks(4, (worker, task) -> Parallel.forTasks(3, (inner, t) -> assertEquals(0, inner)));
+            Parallel.forTasks(4, 2, (worker, task) -> Parallel.forTasks(3, 2, (inner, t) -> assertEquals(0, inner)));
             IllegalStateException boom = new IllegalStateException("task 3");
-            assertSame(boom, assertThrows(IllegalStateException.class, () -> Parallel.forTasks(5, (worker, task) -> {
+            java.util.concurrent.atomic.AtomicInteger started = new java.util.concurrent.atomic.AtomicInteger();
+            assertSame(boom, assertThrows(IllegalStateException.class, () -> Parallel.forTasks(1000, 2, (worker, task) -> {
+                started.incrementAndGet();
                 if (task == 3) {
                     throw boom;
                 }
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // tasks that take time, as real ones do
             })));
+            // after the failure no new task starts: at most the one running on the other thread finishes
+            assertTrue(started.get() < 1000, started.get() + " tasks started");
         } finally {
             Parallel.setThreads(previous);
         }

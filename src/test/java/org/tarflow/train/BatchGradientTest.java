@@ -113,6 +113,47 @@ class BatchGradientTest {
         }
     }
 
+    /**
+     * Replicas share the parameter tensors: after the optimiser (here a perturbation) changes them, the next
+     * call computes with the new values, as the whole-batch forward does.
+     */
+    @Test
+    void replicasSeeParameterUpdates() {
+        TarFlowModel m = model(DType.F64);
+        Tensor x = images(DType.F64);
+        BatchGradient gradient = new BatchGradient(m, GROUP_ROWS);
+        m.zeroGrad();
+        gradient.compute(x, labels()); // the replicas exist from here on
+        TestTensors.perturb(m.parameters(), 0.05, new SplittableRandom(9));
+        m.zeroGrad();
+        ForwardResult grouped = gradient.compute(x, labels());
+        ForwardResult whole = m.forward(x, labels());
+        m.release();
+        assertArrayEquals(whole.z().toDoubleArray(), grouped.z().toDoubleArray(), 0.0);
+    }
+
+    /** A failing call (a label out of range) leaves nothing behind that spoils the next call. */
+    @Test
+    void aFailedCallDoesNotSpoilTheNext() {
+        TarFlowModel m = model(DType.F32);
+        Tensor x = images(DType.F32);
+        BatchGradient gradient = new BatchGradient(m, GROUP_ROWS);
+        m.zeroGrad();
+        ForwardResult before = gradient.compute(x, labels());
+        List<double[]> expected = grads(m);
+        int[] bad = labels();
+        bad[B - 1] = 7; // in the last group: the others have run
+        m.zeroGrad();
+        assertThrows(IllegalArgumentException.class, () -> gradient.compute(x, bad));
+        m.zeroGrad();
+        ForwardResult after = gradient.compute(x, labels());
+        assertArrayEquals(before.z().toDoubleArray(), after.z().toDoubleArray(), 0.0);
+        List<double[]> actual = grads(m);
+        for (int i = 0; i < actual.size(); i++) {
+            assertArrayEquals(expected.get(i), actual.get(i), 0.0, m.parameters().get(i).name());
+        }
+    }
+
     @Test
     void aWrongLabelCountIsRejected() {
         TarFlowModel m = model(DType.F32);
