@@ -196,9 +196,11 @@ public final class Parallel {
 
     /**
      * Runs {@code body} over {@code [0, n)} split as {@link #forRange} does (one contiguous range per thread)
-     * and each range cut into consecutive groups of at most {@code group} indices, one call per group, in
-     * order. For work whose items are independent but which runs best a few at a time on each thread
-     * (sampling and likelihood evaluation: rows of a batch).
+     * and each range cut into the fewest consecutive groups of at most {@code group} indices, of equal sizes
+     * (differing by at most one), one call per group, in order. For work whose items are independent but which
+     * runs best a few at a time on each thread (sampling and likelihood evaluation: rows of a batch); equal
+     * groups, because a group's cost has a fixed part (e.g. reading the weights once per decoding step) that
+     * a small last group would pay for little work.
      *
      * @param n     the number of indices
      * @param group the most indices per call, at least 1
@@ -210,8 +212,9 @@ public final class Parallel {
             throw new IllegalArgumentException("group must be >= 1, got " + group);
         }
         forRange(n, n > 1, (lo, hi) -> {
-            for (int g0 = lo; g0 < hi; g0 += group) {
-                body.run(g0, Math.min(hi, g0 + group));
+            int groups = (hi - lo + group - 1) / group;
+            for (int i = 0; i < groups; i++) {
+                body.run(lo + (int) ((long) (hi - lo) * i / groups), lo + (int) ((long) (hi - lo) * (i + 1) / groups));
             }
         });
     }

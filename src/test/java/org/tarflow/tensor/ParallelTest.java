@@ -35,6 +35,55 @@ class ParallelTest {
     }
 
     /**
+     * forGroups covers every index once, in groups of at most the given size; within a thread's range the
+     * groups are as few as possible and differ in size by at most one (no small last group).
+     */
+    @Test
+    void forGroupsCutsEachThreadsRangeIntoEqualGroups() {
+        int previous = Parallel.threads();
+        try {
+            for (int threads : new int[] {1, 2, 3}) {
+                Parallel.setThreads(threads);
+                for (int n : new int[] {1, 7, 50, 100, 101}) {
+                    for (int group : new int[] {1, 10, 20, 200}) {
+                        AtomicIntegerArray seen = new AtomicIntegerArray(n);
+                        java.util.List<int[]> calls = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+                        Parallel.forGroups(n, group, (lo, hi) -> {
+                            calls.add(new int[] {lo, hi});
+                            for (int i = lo; i < hi; i++) {
+                                seen.incrementAndGet(i);
+                            }
+                        });
+                        for (int i = 0; i < n; i++) {
+                            assertEquals(1, seen.get(i), "index " + i);
+                        }
+                        int parts = Math.min(threads, n);
+                        for (int p = 0; p < parts; p++) {
+                            int lo = (int) ((long) n * p / parts);
+                            int hi = (int) ((long) n * (p + 1) / parts);
+                            int min = Integer.MAX_VALUE;
+                            int max = 0;
+                            int count = 0;
+                            for (int[] c : calls) {
+                                if (c[0] >= lo && c[1] <= hi) {
+                                    min = Math.min(min, c[1] - c[0]);
+                                    max = Math.max(max, c[1] - c[0]);
+                                    count++;
+                                }
+                            }
+                            String what = n + " in groups of " + group + " on " + threads + " threads, range " + p;
+                            assertEquals((hi - lo + group - 1) / group, count, what);
+                            assertTrue(max <= group && max - min <= 1, what + ": sizes " + min + ".." + max);
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(previous);
+        }
+    }
+
+    /**
      * Loops inside a task run on the task's thread alone (worker 0 of the inner loop); a failing task stops
      * the loop and its exception reaches the caller.
      */
