@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
 
 /**
  * Throughput of training, sampling and the forward NLL on a fixed model shape, printed as one JSON line.
- * Each phase runs a warm-up repetition (JIT compilation) and is then timed over {@code --reps} repetitions.
+ * Each phase is repeated untimed for {@code --warmup} seconds (at least once) while the JIT compiles it, then
+ * timed over {@code --reps} repetitions.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure training, sampling and likelihood throughput (images/s) on a standard model shape.")
@@ -36,11 +37,19 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--reps", defaultValue = "3", description = "Timed repetitions per phase. Default: ${DEFAULT-VALUE}")
     int reps;
 
+    @Option(names = "--warmup", defaultValue = "5",
+            description = "Seconds of untimed repetitions before each phase is timed (at least one repetition; "
+                    + "sampling needs ~3 batches to be compiled). Default: ${DEFAULT-VALUE}")
+    double warmup;
+
     @Override
     public Integer call() {
         runtime.apply();
         if (reps < 1) {
             throw new IllegalArgumentException("--reps must be at least 1, got " + reps);
+        }
+        if (!(warmup >= 0)) {
+            throw new IllegalArgumentException("--warmup must be a number of seconds >= 0, got " + warmup);
         }
         ModelConfig cfg;
         int trainBatch, sampleBatch, nllBatch;
@@ -83,7 +92,10 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private double rate(int batch, Runnable r) {
-        r.run();
+        long start = System.nanoTime();
+        do {
+            r.run();
+        } while (System.nanoTime() - start < warmup * 1e9);
         long t0 = System.nanoTime();
         for (int i = 0; i < reps; i++) {
             r.run();

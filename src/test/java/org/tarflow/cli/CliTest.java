@@ -140,6 +140,7 @@ class CliTest {
         assertOneLineError(run("train", "--data", data.toString(), "--cfg", "-3"), "guidance must be");
         assertOneLineError(run("sample", junk.toString(), "--out", "x.jpg"), "must name a .png file");
         assertOneLineError(run("bench", "--threads", "0"), "--threads must be between 1 and");
+        assertOneLineError(run("bench", "--warmup", "-1"), "--warmup must be a number of seconds >= 0");
         Path blocked = Files.writeString(dir.resolve("file"), "x");
         assertOneLineError(run("train", "--data", data.toString(), "--out", blocked.resolve("sub").toString()), "Not a directory");
         Run usage = run("train", "--epochs");
