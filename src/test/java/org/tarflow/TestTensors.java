@@ -29,6 +29,34 @@ public final class TestTensors {
         return t;
     }
 
+    /** Body of {@link #forEachThreadCount}: a test step run at one thread count. */
+    @FunctionalInterface
+    public interface ThreadCountBody {
+        /**
+         * Runs the step.
+         *
+         * @param threads the thread count {@link org.tarflow.tensor.Parallel} is set to
+         * @throws Exception whatever the step throws
+         */
+        void run(int threads) throws Exception;
+    }
+
+    /**
+     * Runs {@code body} once per thread count, with {@link org.tarflow.tensor.Parallel} set to it, and restores
+     * the previous count afterwards, also when the body fails.
+     */
+    public static void forEachThreadCount(int[] counts, ThreadCountBody body) throws Exception {
+        int previous = org.tarflow.tensor.Parallel.threads();
+        try {
+            for (int threads : counts) {
+                org.tarflow.tensor.Parallel.setThreads(threads);
+                body.run(threads);
+            }
+        } finally {
+            org.tarflow.tensor.Parallel.setThreads(previous);
+        }
+    }
+
     /** Adds N(0, std²) noise to every parameter, so that no gradient or output is trivially zero or one. */
     public static void perturb(java.util.List<org.tarflow.nn.Parameter> params, double std, SplittableRandom rng) {
         for (org.tarflow.nn.Parameter p : params) {

@@ -88,7 +88,7 @@ class ModelTest {
      * guided (float32).
      */
     @Test
-    void samplingDoesNotDependOnThreadsOrOnTheRestOfTheBatch() {
+    void samplingDoesNotDependOnThreadsOrOnTheRestOfTheBatch() throws Exception {
         ModelConfig cfg = new ModelConfig(1, 8, 2, 128, 2, 2, true, 4);
         TarFlowModel m = new TarFlowModel(cfg, DType.F32, K).init(11);
         perturb(m, 0.03, 4);
@@ -98,25 +98,20 @@ class ModelTest {
         for (int i = 0; i < y.length; i++) {
             y[i] = i % 5 - 1;
         }
-        int previous = org.tarflow.tensor.Parallel.threads();
-        try {
-            for (SamplingOptions opts : new SamplingOptions[] {SamplingOptions.PLAIN, new SamplingOptions(1.5, "ab", 0.8, true)}) {
-                org.tarflow.tensor.Parallel.setThreads(1);
-                TarFlowModel.ReverseResult one = m.reverse(noise, y, opts);
-                org.tarflow.tensor.Parallel.setThreads(2);
-                TarFlowModel.ReverseResult two = m.reverse(noise, y, opts);
-                assertArrayEquals(one.x().toDoubleArray(), two.x().toDoubleArray(), 0.0, "threads, " + opts);
-                assertArrayEquals(one.logLikelihood().toDoubleArray(), two.logLikelihood().toDoubleArray(), 0.0);
-                Tensor row = Tensor.zeros(DType.F32, 1, cfg.numPatches(), cfg.patchDim());
-                int per = cfg.numPatches() * cfg.patchDim();
-                System.arraycopy(noise.f32(), 23 * per, row.f32(), 0, per);
-                TarFlowModel.ReverseResult alone = m.reverse(row, new int[] {y[23]}, opts);
-                double[] all = one.x().toDoubleArray();
-                double[] rowOfAll = java.util.Arrays.copyOfRange(all, 23 * per, 24 * per);
-                assertArrayEquals(rowOfAll, alone.x().toDoubleArray(), 0.0, "alone, " + opts);
-            }
-        } finally {
-            org.tarflow.tensor.Parallel.setThreads(previous);
+        for (SamplingOptions opts : new SamplingOptions[] {SamplingOptions.PLAIN, new SamplingOptions(1.5, "ab", 0.8, true)}) {
+            java.util.List<TarFlowModel.ReverseResult> byThreads = new java.util.ArrayList<>();
+            TestTensors.forEachThreadCount(new int[] {1, 2}, threads -> byThreads.add(m.reverse(noise, y, opts)));
+            TarFlowModel.ReverseResult one = byThreads.get(0);
+            TarFlowModel.ReverseResult two = byThreads.get(1);
+            assertArrayEquals(one.x().toDoubleArray(), two.x().toDoubleArray(), 0.0, "threads, " + opts);
+            assertArrayEquals(one.logLikelihood().toDoubleArray(), two.logLikelihood().toDoubleArray(), 0.0);
+            Tensor row = Tensor.zeros(DType.F32, 1, cfg.numPatches(), cfg.patchDim());
+            int per = cfg.numPatches() * cfg.patchDim();
+            System.arraycopy(noise.f32(), 23 * per, row.f32(), 0, per);
+            TarFlowModel.ReverseResult alone = m.reverse(row, new int[] {y[23]}, opts);
+            double[] all = one.x().toDoubleArray();
+            double[] rowOfAll = java.util.Arrays.copyOfRange(all, 23 * per, 24 * per);
+            assertArrayEquals(rowOfAll, alone.x().toDoubleArray(), 0.0, "alone, " + opts);
         }
     }
 
@@ -125,7 +120,7 @@ class ModelTest {
      * z, every block's output and the log-dets, on 1 and 2 threads, with a batch of several groups.
      */
     @Test
-    void forwardNoGradGivesTheBitsOfForward() {
+    void forwardNoGradGivesTheBitsOfForward() throws Exception {
         ModelConfig cfg = new ModelConfig(1, 8, 2, 128, 2, 2, true, 4);
         TarFlowModel m = new TarFlowModel(cfg, DType.F32, K).init(12);
         perturb(m, 0.03, 5);
@@ -136,21 +131,15 @@ class ModelTest {
             y[i] = i % 5 - 1;
         }
         ForwardResult whole = m.forward(x, y);
-        int previous = org.tarflow.tensor.Parallel.threads();
-        try {
-            for (int threads : new int[] {1, 2}) {
-                org.tarflow.tensor.Parallel.setThreads(threads);
-                ForwardResult grouped = m.forwardNoGrad(x, y);
-                assertArrayEquals(whole.z().toDoubleArray(), grouped.z().toDoubleArray(), 0.0, "z, threads " + threads);
-                assertArrayEquals(whole.logdets().toDoubleArray(), grouped.logdets().toDoubleArray(), 0.0, "logdets");
-                for (int i = 0; i < whole.blockOutputs().size(); i++) {
-                    assertArrayEquals(whole.blockOutputs().get(i).toDoubleArray(),
-                            grouped.blockOutputs().get(i).toDoubleArray(), 0.0, "block " + i);
-                }
+        TestTensors.forEachThreadCount(new int[] {1, 2}, threads -> {
+            ForwardResult grouped = m.forwardNoGrad(x, y);
+            assertArrayEquals(whole.z().toDoubleArray(), grouped.z().toDoubleArray(), 0.0, "z, threads " + threads);
+            assertArrayEquals(whole.logdets().toDoubleArray(), grouped.logdets().toDoubleArray(), 0.0, "logdets");
+            for (int i = 0; i < whole.blockOutputs().size(); i++) {
+                assertArrayEquals(whole.blockOutputs().get(i).toDoubleArray(),
+                        grouped.blockOutputs().get(i).toDoubleArray(), 0.0, "block " + i);
             }
-        } finally {
-            org.tarflow.tensor.Parallel.setThreads(previous);
-        }
+        });
     }
 
     @Test

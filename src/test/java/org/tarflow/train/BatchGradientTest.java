@@ -15,7 +15,6 @@ import org.tarflow.flow.ModelConfig;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.nn.Parameter;
 import org.tarflow.tensor.DType;
-import org.tarflow.tensor.Parallel;
 import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
 
@@ -89,27 +88,23 @@ class BatchGradientTest {
 
     /** The groups are fixed and summed in order, so float32 gradients are bit-identical on 1, 2 and 3 threads. */
     @Test
-    void gradientBitsDoNotDependOnTheThreadCount() {
+    void gradientBitsDoNotDependOnTheThreadCount() throws Exception {
         TarFlowModel m = model(DType.F32);
         Tensor x = images(DType.F32);
-        int previous = Parallel.threads();
-        List<double[]> first = null;
-        try {
-            for (int threads : new int[] {1, 2, 3, 2}) {
-                Parallel.setThreads(threads);
-                m.zeroGrad();
-                new BatchGradient(m, GROUP_ROWS).compute(x, labels());
-                List<double[]> g = grads(m);
-                if (first == null) {
-                    first = g;
-                } else {
-                    for (int i = 0; i < g.size(); i++) {
-                        assertArrayEquals(first.get(i), g.get(i), 0.0, m.parameters().get(i).name() + ", threads " + threads);
-                    }
-                }
-            }
-        } finally {
-            Parallel.setThreads(previous);
+        List<List<double[]>> runs = new ArrayList<>();
+        TestTensors.forEachThreadCount(new int[] {1, 2, 3, 2}, threads -> {
+            m.zeroGrad();
+            new BatchGradient(m, GROUP_ROWS).compute(x, labels());
+            runs.add(grads(m));
+        });
+        for (int r = 1; r < runs.size(); r++) {
+            assertGradsEqual(m, runs.getFirst(), runs.get(r), "run " + r);
+        }
+    }
+
+    private static void assertGradsEqual(TarFlowModel m, List<double[]> expected, List<double[]> actual, String what) {
+        for (int i = 0; i < expected.size(); i++) {
+            assertArrayEquals(expected.get(i), actual.get(i), 0.0, m.parameters().get(i).name() + ", " + what);
         }
     }
 
@@ -148,10 +143,7 @@ class BatchGradientTest {
         m.zeroGrad();
         ForwardResult after = gradient.compute(x, labels());
         assertArrayEquals(before.z().toDoubleArray(), after.z().toDoubleArray(), 0.0);
-        List<double[]> actual = grads(m);
-        for (int i = 0; i < actual.size(); i++) {
-            assertArrayEquals(expected.get(i), actual.get(i), 0.0, m.parameters().get(i).name());
-        }
+        assertGradsEqual(m, expected, grads(m), "after a failed call");
     }
 
     @Test

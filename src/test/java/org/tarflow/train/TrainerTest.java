@@ -193,21 +193,15 @@ class TrainerTest {
 
     /** The same seed gives bit-identical weights on 1 and on 2 worker threads. */
     @Test
-    void trainingIsBitIdenticalAcrossThreadCounts() throws IOException {
+    void trainingIsBitIdenticalAcrossThreadCounts() throws Exception {
         ImageDataset data = toyData();
         List<TarFlowModel> models = new ArrayList<>();
-        int previous = org.tarflow.tensor.Parallel.threads();
-        try {
-            for (int threads : new int[] {1, 2}) {
-                org.tarflow.tensor.Parallel.setThreads(threads);
-                Checkpoint.State s = fresh(true, NoiseAugmentation.gaussian(0.05), 2);
-                new Trainer(s, data, Files.createDirectories(dir.resolve("t" + threads)), 0, Trainer.NonFinitePolicy.STOP)
-                        .run(Trainer.Listener.SILENT, null);
-                models.add(s.model());
-            }
-        } finally {
-            org.tarflow.tensor.Parallel.setThreads(previous);
-        }
+        org.tarflow.TestTensors.forEachThreadCount(new int[] {1, 2}, threads -> {
+            Checkpoint.State s = fresh(true, NoiseAugmentation.gaussian(0.05), 2);
+            new Trainer(s, data, Files.createDirectories(dir.resolve("t" + threads)), 0, Trainer.NonFinitePolicy.STOP)
+                    .run(Trainer.Listener.SILENT, null);
+            models.add(s.model());
+        });
         assertParametersEqual(models.get(0), models.get(1));
     }
 
