@@ -20,6 +20,47 @@ public interface Kernels {
     String name();
 
     /**
+     * {@return a new tensor of zeros whose data lives where this backend computes} Every activation, KV cache
+     * and parameter the model allocates comes from here (through {@link Workspace} for activations), so a
+     * backend whose memory is not the Java heap (a GPU's) can hand out its own storage. The heap backends
+     * return {@link Tensor#zeros}.
+     *
+     * @param dtype element type
+     * @param shape dimensions
+     * @throws IllegalArgumentException as {@link Tensor#zeros}
+     */
+    default Tensor allocate(DType dtype, int... shape) {
+        return Tensor.zeros(dtype, shape);
+    }
+
+    /**
+     * Copies host values into a tensor of this backend (an input batch, loaded weights), converting to its
+     * dtype: F32 rounds each value to the nearest float.
+     *
+     * @param src values in row-major order, exactly {@code dst.size()} of them
+     * @param dst a tensor from {@link #allocate}
+     * @throws IllegalArgumentException if the sizes differ
+     */
+    default void copyIn(double[] src, Tensor dst) {
+        if (src.length != dst.size()) {
+            throw new IllegalArgumentException("copyIn: " + src.length + " values into " + dst.describe());
+        }
+        for (int i = 0; i < src.length; i++) {
+            dst.set(i, src[i]);
+        }
+    }
+
+    /**
+     * {@return the values of a tensor of this backend, on the host, widened to double} (losses, samples,
+     * weights to save)
+     *
+     * @param src a tensor from {@link #allocate}
+     */
+    default double[] copyOut(Tensor src) {
+        return src.toDoubleArray();
+    }
+
+    /**
      * Batched matrix product {@code C[i] = alpha * op(A[i]) * op(B[i]) + beta * C[i]} for
      * {@code i < batch}, where {@code op(X)} is X or its transpose (BLAS {@code gemm}).
      *
