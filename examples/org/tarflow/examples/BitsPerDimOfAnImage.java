@@ -44,7 +44,7 @@ public final class BitsPerDimOfAnImage {
         }
         NoiseAugmentation.uniform().apply(x, new SplittableRandom(0)); // dequantisation: v + U[0, 1) in 8-bit units
         int[] label = model.config().conditional() && args.length > 2 ? new int[] {Integer.parseInt(args[2])} : null;
-        double bpd = BitsPerDim.perSample(model.forwardNoGrad(x, label)).get(0);
+        double bpd = BitsPerDim.perSample(model.forward(x, label)).get(0);
         System.out.printf("%s: %.4f bits/dim%n", args[1], bpd);
     }
 }

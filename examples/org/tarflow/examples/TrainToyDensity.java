@@ -3,14 +3,15 @@ package org.tarflow.examples;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.tarflow.data.ToyDensity;
-import org.tarflow.flow.ForwardResult;
 import org.tarflow.flow.ModelConfig;
 import org.tarflow.flow.SamplingOptions;
 import org.tarflow.flow.TarFlowModel;
+import org.tarflow.nn.Gradients;
 import org.tarflow.io.DensityPlot;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
+import org.tarflow.tensor.Workspace;
 import org.tarflow.train.AdamW;
 
 /**
@@ -31,15 +32,18 @@ public final class TrainToyDensity {
         ModelConfig config = ModelConfig.sequence(2, 1, 64, 6, 1, true, 0);
         TarFlowModel model = new TarFlowModel(config, DType.F32, new SimdKernels()).init(42);
         AdamW optimizer = AdamW.reference(model.parameters());
+        Gradients grads = model.newGradients();           // only training has gradients
+        Workspace ws = new Workspace(model.kernels());    // activation buffers, reused every step
         SplittableRandom rng = new SplittableRandom(7);
 
         for (int step = 1; step <= steps; step++) {
             Tensor x = Tensor.wrap(toFloat(ToyDensity.MOONS.sample(256, rng)), 256, 2, 1);
-            model.zeroGrad();
-            ForwardResult r = model.forward(x, null);        // z = f(x), per-dimension log-dets
-            double loss = model.loss(r);                     // 0.5·mean(z²) − mean(logdets)
-            model.backward(r);                               // gradients of the loss into every parameter
-            optimizer.step(2e-3 * Math.min(1.0, step / 100.0)); // short linear warm-up
+            ws.reset();
+            grads.zero();
+            TarFlowModel.Activations acts = model.forwardForTraining(x, null, ws); // z = f(x), what backward needs
+            double loss = model.loss(acts.result());         // 0.5·mean(z²) − mean(logdets)
+            model.backward(acts, grads, ws);                 // gradients of the loss into every parameter
+            optimizer.step(2e-3 * Math.min(1.0, step / 100.0), grads); // short linear warm-up
             if (step % 100 == 0) {
                 System.out.printf("step %d: loss %.4f (≈ NLL − 0.919 nats per value)%n", step, loss);
             }

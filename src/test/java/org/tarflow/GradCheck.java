@@ -1,20 +1,25 @@
 package org.tarflow;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;
+import org.tarflow.nn.Gradients;
 import org.tarflow.nn.Parameter;
 import org.tarflow.tensor.DType;
+import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.Tensor;
+import org.tarflow.tensor.Workspace;
 
 /**
  * Checks an explicit backward pass against central finite differences in float64.
  *
  * <p>The scalar objective is {@code L = sum(forward(x) * r)} for a fixed random r, so
- * {@code backward(r)} must return dL/dx and accumulate dL/dθ into each parameter's grad. Up to
- * {@code samples} coordinates of x and of every parameter are perturbed by ±h.
+ * {@code backward(r, activations)} must return dL/dx and accumulate dL/dθ into the gradients. Up to
+ * {@code samples} coordinates of x and of every parameter are perturbed by ±h. The backward pass without
+ * gradients (input gradient only) must give the same dx, bit for bit.
  */
 public final class GradCheck {
     private static final double H = 1e-5;
@@ -23,19 +28,42 @@ public final class GradCheck {
     private GradCheck() {
     }
 
-    public static void check(String what, Tensor x, Function<Tensor, Tensor> forward,
-                             Function<Tensor, Tensor> backward, List<Parameter> params, int samples, long seed) {
+    /**
+     * A layer seen through its forward/backward pair.
+     *
+     * @param <A> the layer's activations record
+     */
+    public interface Layer<A> {
+        /** The forward pass, returning the activations. */
+        A forward(Tensor x, Workspace ws);
+
+        /** The output inside the activations. */
+        Tensor output(A acts);
+
+        /** The backward pass. */
+        Tensor backward(Tensor dy, A acts, Gradients grads, Workspace ws);
+    }
+
+    public static <A> void check(String what, Tensor x, Layer<A> layer, List<Parameter> params, Kernels k,
+                                 int samples, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
-        Tensor y = forward.apply(x);
+        Workspace ws = new Workspace(k);
+        A acts = layer.forward(x, ws);
+        Tensor y = layer.output(acts);
         Tensor r = TestTensors.randn(DType.F64, rng, y.shape());
-        for (Parameter p : params) {
-            p.zeroGrad();
-        }
-        Tensor dx = backward.apply(r).copy();
+        Gradients grads = new Gradients(params, k);
+        Tensor dx = layer.backward(r, acts, grads, ws).copy();
+        Tensor dxOnly = layer.backward(r, acts, null, ws);
+        assertArrayEquals(dx.toDoubleArray(), dxOnly.toDoubleArray(), what + ": dx without parameter gradients");
         double scale = Math.abs(dot(y, r)) + 1;
-        compare(what + " d/dx", x, dx, forward, r, samples, rng, scale);
+        Workspace fd = new Workspace(k);
+        Function<Tensor, Tensor> f = v -> {
+            fd.reset();
+            return layer.output(layer.forward(v, fd));
+        };
+        compare(what + " d/dx", x, dx, f, r, samples, rng, scale);
         for (Parameter p : params) {
-            compare(what + " d/d" + p.name(), p.value(), p.grad().copy(), t -> forward.apply(x), r, samples, rng, scale);
+            compare(what + " d/d" + p.name(), p.value(), grads.of(p).copy(), t -> f.apply(x), r, samples, rng, scale);
         }
     }
 

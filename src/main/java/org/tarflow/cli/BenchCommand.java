@@ -12,6 +12,7 @@ import org.tarflow.tensor.Parallel;
 import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
 import org.tarflow.train.AdamW;
+import org.tarflow.nn.Gradients;
 import org.tarflow.train.BatchGradient;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -71,21 +72,22 @@ final class BenchCommand implements Callable<Integer> {
         TarFlowModel model = new TarFlowModel(cfg, DType.F32, new SimdKernels()).init(0);
         AdamW opt = AdamW.reference(model.parameters());
         BatchGradient gradient = new BatchGradient(model);
+        Gradients grads = model.newGradients();
         SplittableRandom rng = new SplittableRandom(0);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("config", config);
         out.put("threads", Parallel.threads());
         out.put("train_img_s", rate(trainBatch, () -> {
             Tensor x = images(cfg, trainBatch, rng);
-            model.zeroGrad();
-            model.loss(gradient.compute(x, labels(cfg, trainBatch)));
-            opt.step(1e-4);
+            grads.zero();
+            model.loss(gradient.compute(x, labels(cfg, trainBatch), grads));
+            opt.step(1e-4, grads);
         }));
         out.put("sample_img_s", rate(sampleBatch, () ->
                 model.reverse(noise(cfg, sampleBatch, rng), labels(cfg, sampleBatch), SamplingOptions.PLAIN)));
         out.put("sample_cfg_img_s", rate(sampleBatch, () ->
                 model.reverse(noise(cfg, sampleBatch, rng), labels(cfg, sampleBatch), SamplingOptions.cfg(1.5))));
-        out.put("nll_img_s", rate(nllBatch, () -> model.forwardNoGrad(images(cfg, nllBatch, rng), labels(cfg, nllBatch))));
+        out.put("nll_img_s", rate(nllBatch, () -> model.forward(images(cfg, nllBatch, rng), labels(cfg, nllBatch))));
         out.put("peak_rss_mb", peakRssMb());
         System.out.println(new com.google.gson.Gson().toJson(out));
         return 0;

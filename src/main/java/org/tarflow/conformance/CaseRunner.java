@@ -7,10 +7,12 @@ import java.util.Map;
 import org.tarflow.eval.BitsPerDim;
 import org.tarflow.flow.ForwardResult;
 import org.tarflow.flow.TarFlowModel;
+import org.tarflow.nn.Gradients;
 import org.tarflow.nn.Parameter;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.Tensor;
+import org.tarflow.tensor.Workspace;
 import org.tarflow.train.AdamW;
 
 /**
@@ -58,7 +60,7 @@ public final class CaseRunner {
      * {@code in.x}/{@code in.y}; the denoising step when the case has one; every sampling from
      * {@code in.noise} (with {@code in.y_sample}, a -1 there meaning the last class as in the reference's
      * {@code reverse_step}); and the AdamW steps with {@code grad.param} as every step's gradient. The
-     * model's parameters are restored afterwards; its gradients hold {@code grad.param}.
+     * model's parameters are restored afterwards.
      *
      * @param c     the case, for its inputs and settings
      * @param model the model, from {@link #model}
@@ -71,8 +73,9 @@ public final class CaseRunner {
         Tensor x = c.tensor("in.x", dtype);
         int[] y = c.config().conditional() ? c.labels("in.y") : null;
 
-        model.zeroGrad();
-        ForwardResult r = model.forward(x, y);
+        Workspace ws = new Workspace(model.kernels());
+        TarFlowModel.Activations acts = model.forwardForTraining(x, y, ws);
+        ForwardResult r = acts.result();
         out.put("out.z", r.z());
         for (int i = 0; i < r.blockOutputs().size(); i++) {
             out.put("out.block" + i, r.blockOutputs().get(i));
@@ -80,11 +83,12 @@ public final class CaseRunner {
         out.put("out.logdets", r.logdets());
         out.put("out.loss", Tensor.scalar(dtype, model.loss(r)));
         out.put("out.bpd", BitsPerDim.perSample(r));
-        Tensor gradX = model.backward(r);
+        Gradients grads = model.newGradients();
+        Tensor gradX = model.backward(acts, grads, ws);
         out.put("grad.x", gradX);
         List<Parameter> params = model.parameters();
         for (Parameter p : params) {
-            out.put("grad.param." + p.name(), p.grad().copy());
+            out.put("grad.param." + p.name(), grads.of(p));
         }
 
         if (!Double.isNaN(c.denoiseLr())) {
@@ -110,7 +114,7 @@ public final class CaseRunner {
                 start.put(p.name(), p.value().copy());
             }
             for (double lr : c.lrPerStep()) {
-                opt.step(lr); // the case uses grad.param as the gradient of every step
+                opt.step(lr, grads); // the case uses grad.param as the gradient of every step
             }
             for (Parameter p : params) {
                 out.put("adamw.param." + p.name(), p.value().copy());

@@ -54,7 +54,7 @@ public final class BayesClassifier {
             throw new IllegalArgumentException("the model is unconditional: a Bayes classifier needs a class-conditional model");
         }
         return (images, labels) -> {
-            Tensor nll = NegativeLogLikelihood.perSample(model.forwardNoGrad(images, labels));
+            Tensor nll = NegativeLogLikelihood.perSample(model.forward(images, labels));
             double[] out = new double[nll.size()];
             for (int i = 0; i < out.length; i++) {
                 out[i] = -nll.get(i);

@@ -87,7 +87,7 @@ public final class Likelihood {
                 int[] idx = Indices.range(start, Math.min(data.size(), start + batchSize));
                 Tensor x = dequantized(data, idx, model, seed, draw, batch);
                 int[] y = useLabels && model.config().conditional() ? data.labels(idx) : null;
-                Tensor bpd = BitsPerDim.perSample(model.forwardNoGrad(x, y));
+                Tensor bpd = BitsPerDim.perSample(model.forward(x, y));
                 for (int i = 0; i < idx.length; i++) {
                     perImage[start + i] += bpd.get(i) / draws;
                 }

@@ -68,7 +68,7 @@ public final class NegativeLogLikelihood {
                 idx[i] = start + i;
             }
             int[] y = useLabels && model.config().conditional() ? data.labels(idx) : null;
-            Tensor nll = perSample(model.forwardNoGrad(data.batch(idx, model.dtype()), y));
+            Tensor nll = perSample(model.forward(data.batch(idx, model.dtype()), y));
             for (int i = 0; i < b; i++) {
                 nats.add(nll.get(i) / dims);
             }

@@ -1,6 +1,7 @@
 package org.tarflow.flow;
 
 import org.tarflow.tensor.Tensor;
+import org.tarflow.tensor.Workspace;
 
 /**
  * The paper's score-based denoising of samples from a model trained on noisy data (§2.3): one gradient
@@ -35,13 +36,11 @@ public final class Denoise {
      * @param labels     the labels they were drawn for, or null
      * @param sigma      the standard deviation of the training noise
      * @param multiplier scales the step (1 = the reference's step)
-     * @return denoised samples; the model's parameter gradients are left at zero
+     * @return denoised samples (no parameter gradient is computed)
      */
     public static Tensor step(TarFlowModel model, Tensor x, int[] labels, double sigma, double multiplier) {
-        model.zeroGrad();
-        ForwardResult r = model.forward(x, labels);
-        Tensor grad = model.backward(r);
-        model.zeroGrad();
+        Workspace ws = new Workspace(model.kernels());
+        Tensor grad = model.backward(model.forwardForTraining(x, labels, ws), null, ws);
         double lr = stepSize(x.size(), sigma, multiplier);
         Tensor out = Tensor.zerosLike(x);
         model.kernels().add(x, grad, -lr, out);

@@ -1,6 +1,7 @@
 package org.tarflow.flow;
 
 import org.tarflow.tensor.Tensor;
+import org.tarflow.tensor.Workspace;
 
 /**
  * The order in which a flow block reads the patch sequence (the reference's {@code PermutationIdentity}
@@ -29,10 +30,11 @@ public enum Permutation {
      * @param x   the tensor, e.g. a sequence (B, T, D) with {@code dim = 1} or {@code pos_embed} (T, C)
      *            with {@code dim = 0}
      * @param dim the dimension whose order is permuted; the others keep theirs
-     * @return {@code x} itself for {@link #IDENTITY}, else a new tensor with the order along {@code dim}
-     *         reversed
+     * @param ws  where the permuted copy is allocated
+     * @return {@code x} itself for {@link #IDENTITY}, else a tensor of {@code ws} with the order along
+     *         {@code dim} reversed
      */
-    public Tensor apply(Tensor x, int dim) {
+    public Tensor apply(Tensor x, int dim, Workspace ws) {
         if (this == IDENTITY) {
             return x;
         }
@@ -43,7 +45,7 @@ public enum Permutation {
         }
         int t = shape[dim];
         int inner = x.size() / Math.max(1, outer * t);
-        Tensor out = Tensor.zerosLike(x);
+        Tensor out = ws.zerosLike(x);
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < t; i++) {
                 System.arraycopy(x.array(), (o * t + i) * inner, out.array(), (o * t + (t - 1 - i)) * inner, inner);

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
 import org.tarflow.nn.AttentionBlock;
+import org.tarflow.nn.Gradients;
 import org.tarflow.nn.Init;
 import org.tarflow.nn.KVCache;
 import org.tarflow.nn.Linear;
@@ -12,6 +13,8 @@ import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.Parallel;
 import org.tarflow.tensor.Tensor;
+import org.tarflow.tensor.Workspace;
+import org.tarflow.tensor.WorkspacePool;
 
 /**
  * One autoregressive flow block (the reference's {@code MetaBlock}), keyed {@code blocks.<i>.*}.
@@ -56,13 +59,6 @@ public final class TarFlowBlock {
     private final Linear projOut;
     private final Tensor attnMask;
 
-    // saved by forward for backward
-    private Tensor xp;
-    private Tensor xa;
-    private Tensor expNegA;
-    private Tensor z;
-    private int[] labels;
-
     /**
      * Creates the block with zero parameters and the causal {@code attn_mask} buffer.
      *
@@ -89,47 +85,19 @@ public final class TarFlowBlock {
         this.nvp = nvp;
         this.perm = perm;
         this.projIn = new Linear(prefix + ".proj_in", d, channels, dtype, k);
-        this.posEmbed = new Parameter(prefix + ".pos_embed", Tensor.zeros(dtype, t, channels));
+        this.posEmbed = new Parameter(prefix + ".pos_embed", k.allocate(dtype, t, channels));
         this.classEmbed = numClasses > 0
-                ? new Parameter(prefix + ".class_embed", Tensor.zeros(dtype, numClasses, 1, channels)) : null;
+                ? new Parameter(prefix + ".class_embed", k.allocate(dtype, numClasses, 1, channels)) : null;
         for (int i = 0; i < numLayers; i++) {
             layers.add(new AttentionBlock(prefix + ".attn_blocks." + i, channels, dtype, k));
         }
         this.projOut = new Linear(prefix + ".proj_out", channels, nvp ? 2 * d : d, dtype, k);
-        this.attnMask = Tensor.zeros(dtype, t, t);
+        this.attnMask = k.allocate(dtype, t, t);
         for (int i = 0; i < t; i++) {
             for (int j = 0; j <= i; j++) {
                 attnMask.set(i * t + j, 1.0);
             }
         }
-    }
-
-    private TarFlowBlock(TarFlowBlock source) {
-        this.k = source.k;
-        this.dtype = source.dtype;
-        this.t = source.t;
-        this.d = source.d;
-        this.channels = source.channels;
-        this.numClasses = source.numClasses;
-        this.nvp = source.nvp;
-        this.perm = source.perm;
-        this.projIn = source.projIn.replica();
-        this.posEmbed = source.posEmbed.sharingValue();
-        this.classEmbed = source.classEmbed == null ? null : source.classEmbed.sharingValue();
-        for (AttentionBlock layer : source.layers) {
-            layers.add(layer.replica());
-        }
-        this.projOut = source.projOut.replica();
-        this.attnMask = source.attnMask;
-    }
-
-    /**
-     * {@return a copy of this block that shares its parameter values and {@code attn_mask} (the same tensors)
-     * but has gradients of its own (at zero) and saves its own activations}, for running parts of a batch on
-     * several threads ({@link TarFlowModel#replica})
-     */
-    public TarFlowBlock replica() {
-        return new TarFlowBlock(this);
     }
 
     /**
@@ -189,57 +157,55 @@ public final class TarFlowBlock {
     }
 
     /**
+     * What {@link #forward} computed and {@link #backward} needs.
+     *
+     * @param output  the block's output and per-dimension log-determinant
+     * @param labels  the labels of the forward call (null for none)
+     * @param xPerm   (B, T, D) the input in the block's patch order: {@code proj_in}'s input
+     * @param layers  each Transformer layer's activations, in order
+     * @param projOutInput (B, T, C) the last layer's output (the embedded input if there is no layer): {@code proj_out}'s input
+     * @param expNegA (B, T, D) {@code exp(-a)}, the diagonal of dz/dx
+     * @param zPerm   (B, T, D) the output in the block's patch order
+     */
+    public record Activations(Output output, int[] labels, Tensor xPerm, List<AttentionBlock.Activations> layers,
+                              Tensor projOutInput, Tensor expNegA, Tensor zPerm) {
+    }
+
+    /**
      * x (B, T, D) → z (B, T, D) and {@code -mean(a)} per sample (B), as the reference's
-     * {@code MetaBlock.forward}. Saves what {@link #backward} needs.
+     * {@code MetaBlock.forward}, with what {@link #backward} needs. Writes no field of the block, so several
+     * threads may run disjoint parts of a batch at once, each with its own workspace.
      *
      * @param x      (B, T, D) the block's input, in the model's patch order
      * @param labels (B) class labels, -1 for "no label"; null for none at all (ignored by an
      *               unconditional block)
-     * @return the output and its per-dimension log-determinant
+     * @param ws     where every activation is allocated (the output too)
+     * @return the activations, whose {@link Activations#output()} is the output and its per-dimension log-determinant
      */
-    public Output forward(Tensor x, int[] labels) {
-        return run(x, labels, true);
-    }
-
-    /**
-     * {@return {@link #forward} without saving anything for a backward pass} Writes no field of the block,
-     * so several threads may run disjoint parts of a batch at once (likelihood evaluation).
-     *
-     * @param x      (B, T, D) input
-     * @param labels as for {@link #forward}
-     */
-    public Output forwardNoGrad(Tensor x, int[] labels) {
-        return run(x, labels, false);
-    }
-
-    private Output run(Tensor x, int[] labels, boolean save) {
+    public Activations forward(Tensor x, int[] labels, Workspace ws) {
         int b = x.dim(0);
-        Tensor xPerm = perm.apply(x, 1);
-        Tensor h = save ? projIn.forward(xPerm) : projIn.forwardNoGrad(xPerm);
-        k.add(h, perm.apply(posEmbed.value(), 0), 1.0, h);
+        Tensor xPerm = perm.apply(x, 1, ws);
+        Tensor h = projIn.forward(xPerm, ws);
+        k.add(h, perm.apply(posEmbed.value(), 0, ws), 1.0, h);
         if (classEmbed != null) {
-            k.add(h, repeatOverSequence(classRows(labels, b), t), 1.0, h);
+            k.add(h, repeatOverSequence(classRows(labels, b, ws), t, ws), 1.0, h);
         }
+        List<AttentionBlock.Activations> acts = new ArrayList<>(layers.size());
         for (AttentionBlock layer : layers) {
-            h = save ? layer.forward(h, 1.0) : layer.forwardNoGrad(h, 1.0);
+            AttentionBlock.Activations a = layer.forward(h, 1.0, ws);
+            acts.add(a);
+            h = a.y();
         }
-        Tensor o = save ? projOut.forward(h) : projOut.forwardNoGrad(h);
-        Tensor a = Tensor.zerosLike(xPerm);
-        Tensor shift = Tensor.zerosLike(xPerm);
+        Tensor o = projOut.forward(h, ws);
+        Tensor a = ws.zerosLike(xPerm);
+        Tensor shift = ws.zerosLike(xPerm);
         shiftRight(o, a, shift);
-        Tensor scale = Tensor.zerosLike(a);
+        Tensor scale = ws.zerosLike(a);
         k.exp(a, -1.0, scale);
-        Tensor zPerm = Tensor.zerosLike(xPerm);
+        Tensor zPerm = ws.zerosLike(xPerm);
         k.add(xPerm, shift, -1.0, zPerm);
         k.mul(zPerm, scale, zPerm);
-        if (save) {
-            this.labels = labels;
-            xp = xPerm;
-            xa = a;
-            expNegA = scale;
-            z = zPerm;
-        }
-        Tensor logdet = Tensor.zeros(dtype, b);
+        Tensor logdet = ws.zeros(dtype, b);
         for (int i = 0; i < b; i++) {
             double s = 0;
             for (int j = i * t * d; j < (i + 1) * t * d; j++) {
@@ -247,25 +213,8 @@ public final class TarFlowBlock {
             }
             logdet.set(i, -s / (t * d));
         }
-        return new Output(perm.apply(zPerm, 1), logdet);
-    }
-
-    /**
-     * Drops the activations {@link #forward} saved for {@link #backward}; {@link #backward} and
-     * {@link #reverse} call it when they are done, so that a model does not hold a batch's activations
-     * between steps.
-     */
-    public void release() {
-        projIn.release();
-        for (AttentionBlock layer : layers) {
-            layer.release();
-        }
-        projOut.release();
-        xp = null;
-        xa = null;
-        expNegA = null;
-        z = null;
-        labels = null;
+        return new Activations(new Output(perm.apply(zPerm, 1, ws), logdet), labels, xPerm, List.copyOf(acts), h,
+                scale, zPerm);
     }
 
     /**
@@ -294,15 +243,19 @@ public final class TarFlowBlock {
      *
      * @param dOut    d loss / d output (B, T, D)
      * @param dLogdet d loss / d logdetPerDim (B)
-     * @return d loss / d x (B, T, D); parameter gradients are accumulated
+     * @param acts    the activations of the forward call
+     * @param grads   where the parameter gradients are accumulated; null for the input gradient only
+     * @param ws      where the intermediate gradients are allocated
+     * @return d loss / d x (B, T, D)
      */
-    public Tensor backward(Tensor dOut, Tensor dLogdet) {
+    public Tensor backward(Tensor dOut, Tensor dLogdet, Activations acts, Gradients grads, Workspace ws) {
         int b = dOut.dim(0);
         int outDim = nvp ? 2 * d : d;
-        Tensor dz = perm.apply(dOut, 1);
-        Tensor dxp = Tensor.zerosLike(dz);
-        k.mul(dz, expNegA, dxp); // dz/dx = exp(-a) on the diagonal
-        Tensor dO = Tensor.zeros(dtype, b, t, outDim);
+        Tensor z = acts.zPerm();
+        Tensor dz = perm.apply(dOut, 1, ws);
+        Tensor dxp = ws.zerosLike(dz);
+        k.mul(dz, acts.expNegA(), dxp); // dz/dx = exp(-a) on the diagonal
+        Tensor dO = ws.zeros(dtype, b, t, outDim);
         double perDim = 1.0 / (t * d);
         for (int bi = 0; bi < b; bi++) {
             double dl = dLogdet.get(bi);
@@ -321,25 +274,27 @@ public final class TarFlowBlock {
                 }
             }
         }
-        Tensor dh = projOut.backward(dO);
+        List<AttentionBlock.Activations> layerActs = acts.layers();
+        Tensor dh = projOut.backward(dO, acts.projOutInput(), grads, ws);
         for (int i = layers.size() - 1; i >= 0; i--) {
-            dh = layers.get(i).backward(dh);
+            dh = layers.get(i).backward(dh, layerActs.get(i), grads, ws);
         }
-        Tensor dPos = Tensor.zeros(dtype, t, channels);
-        k.sumLeading(dh, dPos);
-        k.add(posEmbed.grad(), perm.apply(dPos, 0), 1.0, posEmbed.grad());
-        if (classEmbed != null) {
-            accumulateClassGrad(dh);
+        if (grads != null) {
+            Tensor dPos = ws.zeros(dtype, t, channels);
+            k.sumLeading(dh, dPos);
+            Tensor posGrad = grads.of(posEmbed);
+            k.add(posGrad, perm.apply(dPos, 0, ws), 1.0, posGrad);
+            if (classEmbed != null) {
+                accumulateClassGrad(dh, acts.labels(), grads.of(classEmbed));
+            }
         }
-        k.add(dxp, projIn.backward(dh), 1.0, dxp);
-        release();
-        return perm.apply(dxp, 1);
+        k.add(dxp, projIn.backward(dh, acts.xPerm(), grads, ws), 1.0, dxp);
+        return perm.apply(dxp, 1, ws);
     }
 
     /** class_embed gradient: each sample's summed dh goes to its class, or 1/numClasses of it to every class. */
-    private void accumulateClassGrad(Tensor dh) {
+    private void accumulateClassGrad(Tensor dh, int[] labels, Tensor g) {
         int b = dh.dim(0);
-        Tensor g = classEmbed.grad();
         for (int bi = 0; bi < b; bi++) {
             boolean mean = labels == null || labels[bi] < 0;
             for (int c = 0; c < channels; c++) {
@@ -359,9 +314,9 @@ public final class TarFlowBlock {
     }
 
     /** (B, C): each sample's class embedding, or the mean embedding for label -1 / null labels. */
-    private Tensor classRows(int[] labels, int b) {
+    private Tensor classRows(int[] labels, int b, Workspace ws) {
         Tensor e = classEmbed.value();
-        Tensor rows = Tensor.zeros(dtype, b, channels);
+        Tensor rows = ws.zeros(dtype, b, channels);
         for (int bi = 0; bi < b; bi++) {
             for (int c = 0; c < channels; c++) {
                 double v;
@@ -380,10 +335,10 @@ public final class TarFlowBlock {
         return rows;
     }
 
-    private static Tensor repeatOverSequence(Tensor rows, int t) {
+    private static Tensor repeatOverSequence(Tensor rows, int t, Workspace ws) {
         int b = rows.dim(0);
         int c = rows.dim(1);
-        Tensor out = Tensor.zeros(rows.dtype(), b, t, c);
+        Tensor out = ws.zeros(rows.dtype(), b, t, c);
         for (int bi = 0; bi < b; bi++) {
             for (int ti = 0; ti < t; ti++) {
                 System.arraycopy(rows.array(), bi * c, out.array(), (bi * t + ti) * c, c);
@@ -399,21 +354,23 @@ public final class TarFlowBlock {
      *
      * <p>Patch 0 (in the block's order) is copied; patch t = 1..T-1 becomes {@code x_t·exp(a_t) + b_t}
      * with (a_t, b_t) predicted from the already inverted patches 0..t-1, as the reference's
-     * {@code MetaBlock.reverse}. Releases the block's saved activations when done.
+     * {@code MetaBlock.reverse}.
      *
      * @param x      (B, T, D) the block's output (the latent side), not modified
      * @param labels (B) labels to condition on, -1 for the mean class embedding; null for none
      * @param opts   guidance settings; {@link SamplingOptions#PLAIN} for none
      * @param sumA if not null, (B): each sample's sum of the log-scales a used (after guidance) is added,
      *             i.e. log|det| of this inverse step, in the total (not per-dimension) convention
+     * @param pool   where each group of rows takes the workspace for its KV caches and step temporaries
      * @return (B, T, D) the block's input, a new tensor
      */
-    public Tensor reverse(Tensor x, int[] labels, SamplingOptions opts, Tensor sumA) {
+    public Tensor reverse(Tensor x, int[] labels, SamplingOptions opts, Tensor sumA, WorkspacePool pool) {
         int b = x.dim(0);
-        Tensor xs = perm == Permutation.IDENTITY ? x.copy() : perm.apply(x, 1);
-        Tensor pos = perm.apply(posEmbed.value(), 0);
-        Tensor condClass = classEmbed == null ? null : classRows(labels, b);
-        Tensor meanClass = classEmbed == null ? null : classRows(null, 1);
+        Workspace setup = pool.take();
+        Tensor xs = setup.copyOf(perm.apply(x, 1, setup));
+        Tensor pos = perm.apply(posEmbed.value(), 0, setup);
+        Tensor condClass = classEmbed == null ? null : classRows(labels, b, setup);
+        Tensor meanClass = classEmbed == null ? null : classRows(null, 1, setup);
         projIn.cacheTransposedWeight();
         projOut.cacheTransposedWeight();
         for (AttentionBlock layer : layers) {
@@ -425,42 +382,59 @@ public final class TarFlowBlock {
         // split changes a bit.
         try {
             int group = Math.max(1, DECODE_ROWS / (opts.guided() ? 2 : 1));
-            Parallel.forGroups(b, group, (g0, g1) -> reverseRows(xs, g0, g1, pos, condClass, meanClass, opts, sumA));
+            Parallel.forGroups(b, group, (g0, g1) -> {
+                Workspace ws = pool.take();
+                try {
+                    reverseRows(xs, g0, g1, pos, condClass, meanClass, opts, sumA, ws);
+                } finally {
+                    pool.give(ws);
+                }
+            });
+            Tensor out = k.allocate(dtype, x.shape());
+            out.copyFrom(perm.apply(xs, 1, setup));
+            return out;
         } finally {
-            release();
+            projIn.dropTransposedWeight();
+            projOut.dropTransposedWeight();
+            for (AttentionBlock layer : layers) {
+                layer.dropTransposedWeights();
+            }
+            pool.give(setup);
         }
-        return perm.apply(xs, 1);
     }
 
     /**
      * Inverts rows [lo, hi) of xs in place, patch by patch. With guidance the decoded batch holds each row
      * twice, conditional then unconditional (mean class embedding, attention temperature
-     * {@code attn_temp}), so both branches run in one pass.
+     * {@code attn_temp}), so both branches run in one pass. The KV caches live in {@code ws} for the whole
+     * group; each step's temporaries are handed back before the next step.
      */
     private void reverseRows(Tensor xs, int lo, int hi, Tensor pos, Tensor condClass, Tensor meanClass,
-                             SamplingOptions opts, Tensor sumA) {
+                             SamplingOptions opts, Tensor sumA, Workspace ws) {
         int n = hi - lo;
         boolean guided = opts.guided();
         int rows = guided ? 2 * n : n;
         double[] temps = guided ? new double[] {1.0, opts.attnTemp()} : new double[] {1.0};
         List<KVCache> caches = new ArrayList<>();
         for (AttentionBlock layer : layers) {
-            caches.add(layer.attention().newCache(dtype, rows, t));
+            caches.add(layer.attention().newCache(dtype, rows, t, ws));
         }
         Tensor cls = null;
         if (condClass != null) {
-            cls = Tensor.zeros(dtype, rows, 1, channels);
+            cls = ws.zeros(dtype, rows, 1, channels);
             System.arraycopy(condClass.array(), lo * channels, cls.array(), 0, n * channels);
             for (int r = n; r < rows; r++) {
                 System.arraycopy(meanClass.array(), 0, cls.array(), r * channels, channels);
             }
         }
-        Tensor token = Tensor.zeros(dtype, rows, 1, d);
+        Tensor token = ws.zeros(dtype, rows, 1, d);
+        int step = ws.mark();
         for (int i = 0; i < t - 1; i++) {
+            ws.rewind(step);
             for (int r = 0; r < rows; r++) {
                 System.arraycopy(xs.array(), ((lo + r % n) * t + i) * d, token.array(), r * d, d);
             }
-            Tensor o = decodeStep(token, i, pos, cls, temps, caches);
+            Tensor o = decodeStep(token, i, pos, cls, temps, caches, ws);
             int outDim = o.dim(2);
             int shift = nvp ? d : 0;
             double g = guided ? opts.weightAt(i, t) : 0;
@@ -501,17 +475,18 @@ public final class TarFlowBlock {
      * (a, b) or b predicted for the next patch. {@code temps} gives the attention temperature per equal
      * group of rows.
      */
-    private Tensor decodeStep(Tensor token, int i, Tensor pos, Tensor cls, double[] temps, List<KVCache> caches) {
-        Tensor h = projIn.forwardNoGrad(token);
-        Tensor posRow = Tensor.zeros(dtype, channels);
+    private Tensor decodeStep(Tensor token, int i, Tensor pos, Tensor cls, double[] temps, List<KVCache> caches,
+                              Workspace ws) {
+        Tensor h = projIn.forward(token, ws);
+        Tensor posRow = ws.zeros(dtype, channels);
         System.arraycopy(pos.array(), i * channels, posRow.array(), 0, channels);
         k.add(h, posRow, 1.0, h);
         if (cls != null) {
             k.add(h, cls, 1.0, h);
         }
         for (int l = 0; l < layers.size(); l++) {
-            h = layers.get(l).decode(h, caches.get(l), temps);
+            h = layers.get(l).decode(h, caches.get(l), temps, ws);
         }
-        return projOut.forwardNoGrad(h);
+        return projOut.forward(h, ws);
     }
 }

@@ -6,11 +6,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.tarflow.nn.Gradients;
 import org.tarflow.nn.Parameter;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.Parallel;
 import org.tarflow.tensor.Tensor;
+import org.tarflow.tensor.Workspace;
+import org.tarflow.tensor.WorkspacePool;
 
 /**
  * The TarFlow model (the reference's {@code transformer_flow.Model}): images are patchified into
@@ -25,11 +28,16 @@ import org.tarflow.tensor.Tensor;
  * {@code var} (T, D) is updated during training by {@link #updatePrior} and scales the noise at sampling.
  * For affine models it stays at ones.
  *
- * <p>Instances are not thread-safe: forward saves activations inside the layers for backward.
+ * <p>The model holds its parameters and buffers only. A training forward pass returns its activations
+ * ({@link #forwardForTraining}) for {@link #backward}, which accumulates into a {@link Gradients} object that
+ * only training creates ({@link #newGradients}); activations live in {@link Workspace}s that are reused from
+ * step to step. {@link #forward} and the backward pass write no field, so threads may run them at once on
+ * disjoint data. {@link #reverse} caches transposed weights in the layers while it runs: run one sampling at
+ * a time per model.
  */
 public final class TarFlowModel {
     /**
-     * Patch rows per group in {@link #forwardNoGrad} (20 images of 49 patches): on the mnist model one thread
+     * Patch rows per group in {@link #forward} (20 images of 49 patches): on the mnist model one thread
      * ran the forward pass at 150 img/s at batch 500, 175 at batch 50 and 190 at batch 20.
      */
     private static final int NO_GRAD_ROWS = 1000;
@@ -41,6 +49,8 @@ public final class TarFlowModel {
     private final Kernels k;
     private final List<TarFlowBlock> blocks = new ArrayList<>();
     private final Tensor var;
+    /** Workspaces of {@link #forward} and {@link #reverse}: their groups of rows reuse buffers across calls. */
+    private final WorkspacePool pool;
 
     /**
      * Builds the model with zero parameters ({@link #init} or {@link #loadStateDict} fills them) and
@@ -58,29 +68,9 @@ public final class TarFlowModel {
             blocks.add(new TarFlowBlock("blocks." + i, config.numPatches(), config.patchDim(), config.channels(),
                     Permutation.forBlock(i), config.layersPerBlock(), config.nvp(), config.numClasses(), dtype, k));
         }
-        this.var = Tensor.zeros(dtype, config.numPatches(), config.patchDim());
+        this.var = k.allocate(dtype, config.numPatches(), config.patchDim());
         var.fill(1.0);
-    }
-
-    private TarFlowModel(TarFlowModel source) {
-        this.config = source.config;
-        this.dtype = source.dtype;
-        this.k = source.k;
-        for (TarFlowBlock b : source.blocks) {
-            blocks.add(b.replica());
-        }
-        this.var = source.var;
-    }
-
-    /**
-     * {@return a copy of this model that shares its parameter values and buffers (the same tensors, so
-     * updates to them reach the copy) but has parameter gradients of its own, at zero, and saves its own
-     * activations} Each thread of a training step runs forward and backward on its part of the batch with
-     * its own replica ({@code train.BatchGradient}); the replicas' gradients are then summed into this
-     * model's. Costs one gradient's worth of memory.
-     */
-    public TarFlowModel replica() {
-        return new TarFlowModel(this);
+        this.pool = new WorkspacePool(k);
     }
 
     /**
@@ -207,13 +197,6 @@ public final class TarFlowModel {
         }
     }
 
-    /** Drops the activations the last {@link #forward} kept for {@link #backward} (which then cannot run). */
-    public void release() {
-        for (TarFlowBlock b : blocks) {
-            b.release();
-        }
-    }
-
     /** The first few entries of a long list, and how many more there are. */
     private static String abbreviate(List<String> keys) {
         int shown = 8;
@@ -221,11 +204,17 @@ public final class TarFlowModel {
                 : keys.subList(0, shown) + " and " + (keys.size() - shown) + " more";
     }
 
-    /** Sets every parameter's gradient to zero. */
-    public void zeroGrad() {
-        for (Parameter p : parameters()) {
-            p.zeroGrad();
-        }
+    /**
+     * {@return zero gradients for every parameter of this model, for training} A model that only samples or
+     * evaluates never needs one.
+     */
+    public Gradients newGradients() {
+        return new Gradients(parameters(), k);
+    }
+
+    /** Drops the buffers {@link #forward} and {@link #reverse} keep for their next call. */
+    public void releaseWorkspaces() {
+        pool.clear();
     }
 
     /**
@@ -250,96 +239,92 @@ public final class TarFlowModel {
     }
 
     /**
-     * Forward pass on images (B, C, H, W) in [-1, 1] (plus any noise augmentation), or on sequences
-     * (B, T, D) (see {@link #forwardSequence}).
+     * The forward pass on images (B, C, H, W) in [-1, 1] (plus any noise augmentation), or on sequences
+     * (B, T, D): runs the blocks in order, summing their per-dimension log-dets, as the reference's
+     * {@code Model.forward}, and keeps nothing for a backward pass (PyTorch's {@code torch.no_grad()}; for
+     * training see {@link #forwardForTraining}).
      *
-     * <p>Runs the blocks in order, summing their per-dimension log-dets, as the reference's
-     * {@code Model.forward}; keeps every block's activations for {@link #backward}.
+     * <p>Each thread runs groups of its part of the batch through all blocks, in workspaces the model keeps
+     * for the next call; the result does not depend on the grouping or the thread count, and has the same bits
+     * as {@link #forwardForTraining}'s.
      *
      * @param x      (B, C, H, W) images or (B, T, D) sequences, in the model's dtype
      * @param labels (B) class labels in [0, num_classes) or -1 for "no label"; null for an unconditional
      *               model or to use the mean class embedding for every sample
-     * @return the latent, every block's output, and the log-dets per dimension
+     * @return the latent, every block's output, and the log-dets per dimension (new tensors)
      * @throws IllegalArgumentException if the shape or dtype does not fit the model, labels are given
      *         to an unconditional model, or a label is out of range or the wrong count
      */
     public ForwardResult forward(Tensor x, int[] labels) {
-        return x.rank() == 3 ? forwardSequence(x, labels) : forwardSequence(patchify(x), labels, x.shape(), true);
-    }
-
-    /**
-     * {@return the forward pass on a patch sequence}, as {@link #forward} (images are patchified first
-     * there)
-     *
-     * @param x      (B, T, D) sequence in the model's dtype
-     * @param labels as for {@link #forward}
-     * @throws IllegalArgumentException as for {@link #forward}
-     */
-    public ForwardResult forwardSequence(Tensor x, int[] labels) {
-        return forwardSequence(x, labels, x.shape(), true);
-    }
-
-    /**
-     * Forward pass on images (or sequences) that keeps no activations for a backward pass (PyTorch's
-     * {@code torch.no_grad()}), so likelihood evaluation needs a fraction of the memory; each thread runs
-     * groups of its part of the batch through all blocks (the result does not depend on the grouping or
-     * the thread count). {@link #backward} cannot follow it.
-     *
-     * @param x      (B, C, H, W) images or (B, T, D) sequences
-     * @param labels as for {@link #forward}
-     * @return the same result as {@link #forward}
-     * @throws IllegalArgumentException as for {@link #forward}
-     */
-    public ForwardResult forwardNoGrad(Tensor x, int[] labels) {
-        return x.rank() == 3 ? forwardSequence(x, labels, x.shape(), false)
-                : forwardSequence(patchify(x), labels, x.shape(), false);
-    }
-
-    private ForwardResult forwardSequence(Tensor x, int[] labels, int[] inputShape, boolean keep) {
-        checkSequence(x);
-        checkLabels(labels, x.dim(0));
-        if (!keep) {
-            return forwardNoGradInGroups(x, labels, inputShape);
-        }
-        List<Tensor> outputs = new ArrayList<>();
-        Tensor logdets = Tensor.zeros(dtype, x.dim(0));
-        Tensor h = x;
-        for (TarFlowBlock b : blocks) {
-            TarFlowBlock.Output o = b.forward(h, labels);
-            k.add(logdets, o.logdetPerDim(), 1.0, logdets);
-            h = o.out();
-            outputs.add(h);
-        }
-        return new ForwardResult(h, List.copyOf(outputs), logdets, inputShape);
-    }
-
-    /**
-     * Rows of the forward pass are independent, so without a backward pass each thread runs its own part of
-     * the batch through all blocks, in groups of about {@link #NO_GRAD_ROWS} patch rows: no per-operation
-     * hand-offs, and a group's activations stay in cache. Every kernel computes a row the same way whatever
-     * the rows around it, so the result has the same bits as a whole-batch pass.
-     */
-    private ForwardResult forwardNoGradInGroups(Tensor x, int[] labels, int[] inputShape) {
-        int b = x.dim(0);
-        int group = Math.max(1, NO_GRAD_ROWS / x.dim(1));
+        Tensor seq = x.rank() == 3 ? x : patchify(x);
+        checkSequence(seq);
+        checkLabels(labels, seq.dim(0));
+        int b = seq.dim(0);
+        int group = Math.max(1, NO_GRAD_ROWS / seq.dim(1));
         List<Tensor> outputs = new ArrayList<>();
         for (int i = 0; i < blocks.size(); i++) {
-            outputs.add(Tensor.zerosLike(x));
+            outputs.add(k.allocate(dtype, seq.shape()));
         }
-        Tensor logdets = Tensor.zeros(dtype, b);
+        Tensor logdets = k.allocate(dtype, b);
         Parallel.forGroups(b, group, (g0, g1) -> {
-            int[] y = labels == null ? null : Arrays.copyOfRange(labels, g0, g1);
-            Tensor h = x.rows(g0, g1);
-            Tensor ld = Tensor.zeros(dtype, g1 - g0);
-            for (int i = 0; i < blocks.size(); i++) {
-                TarFlowBlock.Output o = blocks.get(i).forwardNoGrad(h, y);
-                k.add(ld, o.logdetPerDim(), 1.0, ld);
-                h = o.out();
-                outputs.get(i).setRows(g0, h);
+            Workspace ws = pool.take();
+            try {
+                int[] y = labels == null ? null : Arrays.copyOfRange(labels, g0, g1);
+                // h is each block's input; everything after the mark is one block's activations, reused by the next
+                Tensor h = ws.rows(seq, g0, g1);
+                Tensor ld = ws.zeros(dtype, g1 - g0);
+                int mark = ws.mark();
+                for (int i = 0; i < blocks.size(); i++) {
+                    ws.rewind(mark);
+                    TarFlowBlock.Output o = blocks.get(i).forward(h, y, ws).output();
+                    k.add(ld, o.logdetPerDim(), 1.0, ld);
+                    h.copyFrom(o.out());
+                    outputs.get(i).setRows(g0, h);
+                }
+                logdets.setRows(g0, ld);
+            } finally {
+                pool.give(ws);
             }
-            logdets.setRows(g0, ld);
         });
-        return new ForwardResult(outputs.getLast(), List.copyOf(outputs), logdets, inputShape);
+        return new ForwardResult(outputs.getLast(), List.copyOf(outputs), logdets, x.shape());
+    }
+
+    /**
+     * What {@link #forwardForTraining} computed: the forward result and every block's activations, which
+     * {@link #backward} needs (PyTorch keeps them in the autograd graph; llm.c in its activation struct).
+     *
+     * @param result the forward result (its tensors live in the workspace of the call)
+     * @param blocks each block's activations, in forward order
+     */
+    public record Activations(ForwardResult result, List<TarFlowBlock.Activations> blocks) {
+    }
+
+    /**
+     * The forward pass of training: {@link #forward}'s result, computed on the calling thread's share of the
+     * kernels' threads, with every activation the backward pass needs, all in {@code ws}.
+     *
+     * @param x      (B, C, H, W) images or (B, T, D) sequences, in the model's dtype
+     * @param labels as for {@link #forward}
+     * @param ws     where every activation is allocated; they stay valid until it is reset
+     * @return the activations, whose {@link Activations#result()} is the forward result
+     * @throws IllegalArgumentException as for {@link #forward}
+     */
+    public Activations forwardForTraining(Tensor x, int[] labels, Workspace ws) {
+        Tensor seq = x.rank() == 3 ? x : patchify(x);
+        checkSequence(seq);
+        checkLabels(labels, seq.dim(0));
+        List<Tensor> outputs = new ArrayList<>();
+        List<TarFlowBlock.Activations> acts = new ArrayList<>();
+        Tensor logdets = ws.zeros(dtype, seq.dim(0));
+        Tensor h = seq;
+        for (TarFlowBlock b : blocks) {
+            TarFlowBlock.Activations a = b.forward(h, labels, ws);
+            acts.add(a);
+            k.add(logdets, a.output().logdetPerDim(), 1.0, logdets);
+            h = a.output().out();
+            outputs.add(h);
+        }
+        return new Activations(new ForwardResult(h, List.copyOf(outputs), logdets, x.shape()), List.copyOf(acts));
     }
 
     /**
@@ -354,41 +339,50 @@ public final class TarFlowModel {
     }
 
     /**
-     * Backward of {@link #loss} through the forward pass that produced {@code r} (which must be the most
-     * recent forward of this model). Accumulates parameter gradients and returns d loss / d input, shaped
-     * like the forward input. Releases the blocks' activations.
+     * Backward of {@link #loss} through a training forward pass: accumulates d loss / d parameter into
+     * {@code grads} and returns d loss / d input, shaped like the forward input.
      *
-     * @param r the result of this model's most recent {@link #forward} (not {@link #forwardNoGrad})
-     * @return d loss / d x, (B, C, H, W) or (B, T, D) like the input of that forward
+     * @param acts  the activations {@link #forwardForTraining} returned (their workspace not reset since)
+     * @param grads where the parameter gradients are accumulated (zero them first for a fresh step); null for
+     *              the input gradient only, with no parameter gradient computed (the denoising step)
+     * @param ws    where the intermediate gradients are allocated (may be the forward's workspace)
+     * @return d loss / d x, (B, C, H, W) or (B, T, D) like the input of that forward, in {@code ws}
      */
-    public Tensor backward(ForwardResult r) {
-        return backward(r, r.z().dim(0));
+    public Tensor backward(Activations acts, Gradients grads, Workspace ws) {
+        return backward(acts, acts.result().z().dim(0), grads, ws);
     }
 
     /**
-     * {@return as {@link #backward(ForwardResult)}, for a forward pass over a part of a batch of {@code batch}
-     * samples} The loss is the whole batch's mean, so this part's gradient is its share of it: summing the
-     * gradients of the parts gives the batch's gradient (up to rounding; the samples are independent).
+     * {@return as {@link #backward(Activations, Gradients, Workspace)}, for a forward pass over a part of a
+     * batch of {@code batch} samples} The loss is the whole batch's mean, so this part's gradient is its share
+     * of it: summing the gradients of the parts gives the batch's gradient (up to rounding; the samples are
+     * independent).
      *
-     * @param r     the result of this model's most recent {@link #forward}, on some samples of the batch
-     * @param batch the number of samples of the whole batch, B (at least those of {@code r})
+     * @param acts  the activations of a training forward pass on some samples of the batch
+     * @param batch the number of samples of the whole batch, B (at least those of {@code acts})
+     * @param grads where the parameter gradients are accumulated
+     * @param ws    where the intermediate gradients are allocated
      * @throws IllegalArgumentException if {@code batch} is smaller than the part
      */
-    public Tensor backward(ForwardResult r, int batch) {
+    public Tensor backward(Activations acts, int batch, Gradients grads, Workspace ws) {
+        ForwardResult r = acts.result();
         int b = r.z().dim(0);
         if (batch < b) {
             throw new IllegalArgumentException("a part of " + b + " samples cannot belong to a batch of " + batch);
         }
-        Tensor dz = r.z().copy();
+        Tensor dz = ws.copyOf(r.z());
         double elements = (double) batch * r.dims();
         for (int i = 0; i < dz.size(); i++) {
             dz.set(i, dz.get(i) / elements);
         }
-        Tensor dLogdet = Tensor.zeros(dtype, b);
+        Tensor dLogdet = ws.zeros(dtype, b);
         dLogdet.fill(-1.0 / batch);
+        // g is the gradient at each block's output; everything after the mark is one block's temporaries
         Tensor g = dz;
+        int mark = ws.mark();
         for (int i = blocks.size() - 1; i >= 0; i--) {
-            g = blocks.get(i).backward(g, dLogdet);
+            ws.rewind(mark);
+            g.copyFrom(blocks.get(i).backward(g, dLogdet, acts.blocks().get(i), grads, ws));
         }
         return r.inputShape().length == 4 ? unpatchify(g) : g;
     }
@@ -471,7 +465,7 @@ public final class TarFlowModel {
         }
         Tensor sumA = Tensor.zeros(dtype, b);
         for (int i = blocks.size() - 1; i >= 0; i--) {
-            x = blocks.get(i).reverse(x, labels, opts, sumA);
+            x = blocks.get(i).reverse(x, labels, opts, sumA, pool);
         }
         k.add(logq, sumA, -1.0, logq);
         return new ReverseResult(x, logq);

@@ -6,6 +6,7 @@ import java.util.random.RandomGenerator;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.Tensor;
+import org.tarflow.tensor.Workspace;
 
 /**
  * The reference's {@code AttentionBlock}, a pre-norm residual Transformer layer:
@@ -16,6 +17,16 @@ public final class AttentionBlock {
     private final Kernels k;
     private final Attention attention;
     private final Mlp mlp;
+
+    /**
+     * What {@link #forward} computed and {@link #backward} needs.
+     *
+     * @param attention the attention branch's activations
+     * @param mlp       the MLP branch's activations (its input is {@code x + attention(x)})
+     * @param y         (B, T, C) the layer's output
+     */
+    public record Activations(Attention.Activations attention, Mlp.Activations mlp, Tensor y) {
+    }
 
     /**
      * Creates the layer with zero weights.
@@ -30,22 +41,6 @@ public final class AttentionBlock {
         this.k = k;
         this.attention = new Attention(prefix + ".attention", channels, dtype, k);
         this.mlp = new Mlp(prefix + ".mlp", channels, dtype, k);
-    }
-
-    private AttentionBlock(AttentionBlock source) {
-        this.k = source.k;
-        this.attention = source.attention.replica();
-        this.mlp = source.mlp.replica();
-    }
-
-    /**
-     * {@return a copy of this layer that shares its parameter values (the same tensors) but has gradients of
-     * its own (at zero) and saves its own activations} Threads can then run forward and backward on
-     * different parts of a batch at once, each with its own replica; the optimiser's in-place updates of
-     * the values reach every replica.
-     */
-    public AttentionBlock replica() {
-        return new AttentionBlock(this);
     }
 
     /**
@@ -71,58 +66,49 @@ public final class AttentionBlock {
     }
 
     /**
-     * {@return the layer's output (B, T, C) for a whole sequence under the causal mask}
-     * {@code h = x + attention(x, temp)}, then {@code h + mlp(h)}, as the reference's
-     * {@code AttentionBlock.forward}.
+     * {@return the layer's output (B, T, C) for a whole sequence under the causal mask, with what the
+     * backward pass needs} {@code h = x + attention(x, temp)}, then {@code h + mlp(h)}, as the reference's
+     * {@code AttentionBlock.forward}. The residual sums are written into the branches' output buffers.
      *
      * @param x        (B, T, C) the layer's input
      * @param attnTemp attention temperature (1 except for the guidance branch)
+     * @param ws       where the activations are allocated
      */
-    public Tensor forward(Tensor x, double attnTemp) {
-        return run(x, attnTemp, true);
-    }
-
-    /**
-     * {@return {@link #forward} without saving anything for a backward pass} Writes no field, so several
-     * threads may call it at once.
-     *
-     * @param x        (B, T, C) the layer's input
-     * @param attnTemp attention temperature
-     */
-    public Tensor forwardNoGrad(Tensor x, double attnTemp) {
-        return run(x, attnTemp, false);
-    }
-
-    private Tensor run(Tensor x, double attnTemp, boolean save) {
-        Tensor h = save ? attention.forward(x, attnTemp) : attention.forwardNoGrad(x, attnTemp);
+    public Activations forward(Tensor x, double attnTemp, Workspace ws) {
+        Attention.Activations a = attention.forward(x, attnTemp, ws);
+        Tensor h = a.y();
         k.add(h, x, 1.0, h);
-        Tensor y = save ? mlp.forward(h) : mlp.forwardNoGrad(h);
+        Mlp.Activations m = mlp.forward(h, ws);
+        Tensor y = m.y();
         k.add(y, h, 1.0, y);
-        return y;
+        return new Activations(a, m, y);
     }
 
-    /** Prepares for many {@link #decode} calls: {@link Linear#cacheTransposedWeight} everywhere; {@link #release} undoes it. */
+    /** Prepares for many {@link #decode} calls: {@link Linear#cacheTransposedWeight} everywhere. */
     public void cacheTransposedWeights() {
         attention.cacheTransposedWeights();
         mlp.cacheTransposedWeights();
     }
 
-    /** Drops the activations saved by {@link #forward} and the weight copies of {@link #cacheTransposedWeights}. */
-    public void release() {
-        attention.release();
-        mlp.release();
+    /** Drops the weight copies of {@link #cacheTransposedWeights}. */
+    public void dropTransposedWeights() {
+        attention.dropTransposedWeights();
+        mlp.dropTransposedWeights();
     }
 
     /**
-     * {@return the gradient (B, T, C) with respect to the input of the last {@link #forward}} The
-     * residual paths add the identity to each branch's input gradient. Accumulates the parameter gradients.
+     * {@return the gradient (B, T, C) with respect to the layer's input} The residual paths add the
+     * identity to each branch's input gradient. Accumulates the parameter gradients.
      *
-     * @param dy (B, T, C) gradient of the loss with respect to the output
+     * @param dy    (B, T, C) gradient of the loss with respect to the output
+     * @param a     the activations of the forward call
+     * @param grads where the parameter gradients are accumulated; null for the input gradient only
+     * @param ws    where the intermediate gradients are allocated
      */
-    public Tensor backward(Tensor dy) {
-        Tensor dh = mlp.backward(dy);
+    public Tensor backward(Tensor dy, Activations a, Gradients grads, Workspace ws) {
+        Tensor dh = mlp.backward(dy, a.mlp(), grads, ws);
         k.add(dh, dy, 1.0, dh);
-        Tensor dx = attention.backward(dh);
+        Tensor dx = attention.backward(dh, a.attention(), grads, ws);
         k.add(dx, dh, 1.0, dx);
         return dx;
     }
@@ -130,16 +116,17 @@ public final class AttentionBlock {
     /**
      * {@return the layer's output (B, 1, C) for one new position} The same residual layer as
      * {@link #forward}, with the attention read from and appended to {@code cache} (sampling).
-     * Saves nothing, so threads may decode disjoint rows at once.
+     * Writes no field, so threads may decode disjoint rows at once.
      *
      * @param x     (B, 1, C) the new position's input
      * @param cache this layer's cache for these rows
      * @param temps attention temperature per equal group of rows ({@link Attention#decode})
+     * @param ws    where the step's temporaries are allocated
      */
-    public Tensor decode(Tensor x, KVCache cache, double[] temps) {
-        Tensor h = attention.decode(x, cache, temps);
+    public Tensor decode(Tensor x, KVCache cache, double[] temps, Workspace ws) {
+        Tensor h = attention.decode(x, cache, temps, ws);
         k.add(h, x, 1.0, h);
-        Tensor y = mlp.forwardNoGrad(h);
+        Tensor y = mlp.forward(h, ws).y();
         k.add(y, h, 1.0, y);
         return y;
     }

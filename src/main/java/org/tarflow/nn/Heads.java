@@ -1,6 +1,7 @@
 package org.tarflow.nn;
 
 import org.tarflow.tensor.Tensor;
+import org.tarflow.tensor.Workspace;
 
 /**
  * Moves attention heads between the token-major layout the linear layers produce, (B, T, width), and
@@ -12,14 +13,14 @@ final class Heads {
     }
 
     /**
-     * Copies columns {@code [col0, col0 + H*d)} of src (B, T, width) into a new (B, H, T, d) tensor,
-     * head h taking columns {@code col0 + h*d ..}.
+     * Copies columns {@code [col0, col0 + H*d)} of src (B, T, width) into a (B, H, T, d) tensor of
+     * {@code ws}, head h taking columns {@code col0 + h*d ..}.
      */
-    static Tensor split(Tensor src, int col0, int heads, int d) {
+    static Tensor split(Tensor src, int col0, int heads, int d, Workspace ws) {
         int b = src.dim(0);
         int t = src.dim(1);
         int width = src.dim(2);
-        Tensor dst = Tensor.zeros(src.dtype(), b, heads, t, d);
+        Tensor dst = ws.zeros(src.dtype(), b, heads, t, d);
         Object s = src.array();
         Object o = dst.array();
         for (int bi = 0; bi < b; bi++) {

@@ -3,6 +3,7 @@ package org.tarflow.nn;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.Tensor;
+import org.tarflow.tensor.Workspace;
 
 /**
  * Keys and values of one attention layer for the positions decoded so far, so that sampling runs each
@@ -17,21 +18,22 @@ public final class KVCache {
     private int length;
 
     /**
-     * Allocates an empty cache of zeros; {@link Attention#newCache} gives one sized for a layer.
+     * Allocates an empty cache of zeros in {@code ws}; {@link Attention#newCache} gives one sized for a layer.
      *
+     * @param ws       where the keys and values are allocated (they live as long as its buffers)
      * @param dtype    dtype of the keys and values
      * @param batch    B, the sequences decoded together
      * @param heads    H, the layer's attention heads
      * @param capacity the most positions it can hold (the sequence length T)
      * @param headDim  d, the head dimension (64)
      */
-    public KVCache(DType dtype, int batch, int heads, int capacity, int headDim) {
+    public KVCache(Workspace ws, DType dtype, int batch, int heads, int capacity, int headDim) {
         // Stored capacity is rounded up to a multiple of 16 positions, so that the attention kernel reads
         // whole vectors of keys (the unused positions are zeros and masked out of the softmax).
         int stored = (capacity + 15) / 16 * 16;
         this.capacity = capacity;
-        this.keys = Tensor.zeros(dtype, batch, heads, headDim, stored);
-        this.values = Tensor.zeros(dtype, batch, heads, stored, headDim);
+        this.keys = ws.zeros(dtype, batch, heads, headDim, stored);
+        this.values = ws.zeros(dtype, batch, heads, stored, headDim);
     }
 
     /** {@return the number of positions appended so far, 0..capacity} */

@@ -5,13 +5,14 @@ import java.util.random.RandomGenerator;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.Tensor;
+import org.tarflow.tensor.Workspace;
 
 /**
  * Affine map on the last dimension, {@code y = x W^T + b}, as {@code torch.nn.Linear}.
  *
  * <p>Shapes: x (..., in) → y (..., out); {@code weight} (out, in), {@code bias} (out), keyed
- * {@code <prefix>.weight} and {@code <prefix>.bias}. {@link #forward} keeps a reference to x for
- * {@link #backward}.
+ * {@code <prefix>.weight} and {@code <prefix>.bias}. The layer holds its parameters only; activations
+ * live in the {@link Workspace} the caller passes, gradients in the caller's {@link Gradients}.
  */
 public final class Linear {
     private final Kernels k;
@@ -19,8 +20,7 @@ public final class Linear {
     private final int out;
     private final Parameter weight;
     private final Parameter bias;
-    private Tensor input;
-    // W^T (in, out) from cacheTransposedWeight() until release()
+    // W^T (in, out) from cacheTransposedWeight() until dropTransposedWeight()
     private Tensor weightT;
 
     /**
@@ -36,26 +36,8 @@ public final class Linear {
         this.k = k;
         this.in = in;
         this.out = out;
-        this.weight = new Parameter(prefix + ".weight", Tensor.zeros(dtype, out, in));
-        this.bias = new Parameter(prefix + ".bias", Tensor.zeros(dtype, out));
-    }
-
-    private Linear(Linear source) {
-        this.k = source.k;
-        this.in = source.in;
-        this.out = source.out;
-        this.weight = source.weight.sharingValue();
-        this.bias = source.bias.sharingValue();
-    }
-
-    /**
-     * {@return a copy of this layer that shares its parameter values (the same tensors) but has gradients of
-     * its own (at zero) and saves its own activations} Threads can then run forward and backward on
-     * different parts of a batch at once, each with its own replica; the optimiser's in-place updates of
-     * the values reach every replica.
-     */
-    public Linear replica() {
-        return new Linear(this);
+        this.weight = new Parameter(prefix + ".weight", k.allocate(dtype, out, in));
+        this.bias = new Parameter(prefix + ".bias", k.allocate(dtype, out));
     }
 
     /**
@@ -85,33 +67,21 @@ public final class Linear {
     }
 
     /**
-     * {@return {@code x W^T + b}, shape (..., out)} Keeps a reference to {@code x} (not a copy) for
-     * {@link #backward}, so x must not be modified before then.
+     * {@return {@code x W^T + b}, shape (..., out), in a buffer of {@code ws}} Saves nothing: the
+     * {@link #backward} of this map needs only its input, which the caller has.
      *
-     * @param x (..., in) input; any leading dimensions are treated as rows
+     * @param x  (..., in) input; any leading dimensions are treated as rows
+     * @param ws where the output is allocated
      * @throws IllegalArgumentException if the last dimension of {@code x} is not {@code in}
      */
-    public Tensor forward(Tensor x) {
-        Tensor y = forwardNoGrad(x);
-        input = x;
-        return y;
-    }
-
-    /**
-     * {@return {@link #forward} without keeping the input for a backward pass} Writes no field of the
-     * layer, so several threads may call it at once.
-     *
-     * @param x (..., in) input
-     * @throws IllegalArgumentException if the last dimension of {@code x} is not {@code in}
-     */
-    public Tensor forwardNoGrad(Tensor x) {
+    public Tensor forward(Tensor x, Workspace ws) {
         if (x.dim(-1) != in) {
             throw new IllegalArgumentException(weight.name() + ": expected last dimension " + in + ", got " + x);
         }
         int rows = x.size() / in;
         int[] shape = x.shape();
         shape[shape.length - 1] = out;
-        Tensor y = Tensor.zeros(x.dtype(), shape);
+        Tensor y = ws.zeros(x.dtype(), shape);
         if (weightT != null) {
             k.gemm(1, false, false, rows, out, in, 1.0, x, weightT, 0.0, y);
         } else {
@@ -122,14 +92,14 @@ public final class Linear {
     }
 
     /**
-     * Keeps a transposed copy W^T (in, out) of the weight, which {@link #forwardNoGrad} then reads in place
+     * Keeps a transposed copy W^T (in, out) of the weight, which {@link #forward} then reads in place
      * instead of transposing W into panels in every product: sampling runs thousands of products of a few
-     * rows each. The products give the same bits either way. The copy is dropped by {@link #release()};
-     * the weight must not change before then.
+     * rows each. The products give the same bits either way. The copy is dropped by
+     * {@link #dropTransposedWeight()}; the weight must not change before then.
      */
     public void cacheTransposedWeight() {
         Tensor w = weight.value();
-        Tensor t = Tensor.zeros(w.dtype(), in, out);
+        Tensor t = k.allocate(w.dtype(), in, out);
         for (int o = 0; o < out; o++) {
             for (int i = 0; i < in; i++) {
                 t.set(i * out + o, w.get(o * in + i));
@@ -138,37 +108,29 @@ public final class Linear {
         weightT = t;
     }
 
-    /** Drops the reference to the input saved by {@link #forward} and the copy from {@link #cacheTransposedWeight}. */
-    public void release() {
-        input = null;
+    /** Drops the copy from {@link #cacheTransposedWeight}. */
+    public void dropTransposedWeight() {
         weightT = null;
     }
 
     /**
      * dy (..., out) → dx (..., in): {@code dx = dy W}; accumulates {@code dW += dy^T x} and
-     * {@code db += sum over rows of dy}.
+     * {@code db += sum over rows of dy} into {@code grads}.
      *
-     * @param dy (..., out) gradient of the loss with respect to the output of the last {@link #forward}
-     * @return (..., in) the gradient with respect to that call's input
+     * @param dy    (..., out) gradient of the loss with respect to the output
+     * @param x     (..., in) the input the output was computed from
+     * @param grads where the weight and bias gradients are accumulated; null for the input gradient only
+     * @param ws    where dx is allocated
+     * @return (..., in) the gradient with respect to {@code x}
      */
-    public Tensor backward(Tensor dy) {
-        return backward(dy, input);
-    }
-
-    /**
-     * {@return as {@link #backward(Tensor)}, with the input given instead of saved} For callers that ran
-     * {@link #forwardNoGrad} and recompute the input rather than keep it (it is the largest activation of
-     * the MLP).
-     *
-     * @param dy (..., out) gradient of the loss with respect to the output
-     * @param x  (..., in) the input the output was computed from
-     */
-    public Tensor backward(Tensor dy, Tensor x) {
+    public Tensor backward(Tensor dy, Tensor x, Gradients grads, Workspace ws) {
         int rows = x.size() / in;
-        Tensor dx = Tensor.zerosLike(x);
+        Tensor dx = ws.zerosLike(x);
         k.gemm(1, false, false, rows, in, out, 1.0, dy, weight.value(), 0.0, dx);
-        k.gemm(1, true, false, out, in, rows, 1.0, dy, x, 1.0, weight.grad());
-        k.sumLeading(dy, bias.grad());
+        if (grads != null) {
+            k.gemm(1, true, false, out, in, rows, 1.0, dy, x, 1.0, grads.of(weight));
+            k.sumLeading(dy, grads.of(bias));
+        }
         return dx;
     }
 }

@@ -6,6 +6,7 @@ import java.util.random.RandomGenerator;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.Tensor;
+import org.tarflow.tensor.Workspace;
 
 /**
  * The reference's {@code MLP}: {@code main(norm(x))} with {@code main = Linear(C, 4C), GELU, Linear(4C, C)}.
@@ -20,7 +21,17 @@ public final class Mlp {
     private final LayerNorm norm;
     private final Linear fc1;
     private final Linear fc2;
-    private Tensor preActivation;
+
+    /**
+     * What {@link #forward} computed and {@link #backward} needs.
+     *
+     * @param norm   the LayerNorm's activations (its output is the input of {@code main.0})
+     * @param pre    (..., 4C) the pre-activation, {@code main.0}'s output
+     * @param hidden (..., 4C) GELU(pre), {@code main.2}'s input
+     * @param y      (..., C) the branch output
+     */
+    public record Activations(LayerNorm.Activations norm, Tensor pre, Tensor hidden, Tensor y) {
+    }
 
     /**
      * Creates the MLP with zero weights.
@@ -35,23 +46,6 @@ public final class Mlp {
         this.norm = new LayerNorm(prefix + ".norm", channels, dtype, k);
         this.fc1 = new Linear(prefix + ".main.0", channels, channels * EXPANSION, dtype, k);
         this.fc2 = new Linear(prefix + ".main.2", channels * EXPANSION, channels, dtype, k);
-    }
-
-    private Mlp(Mlp source) {
-        this.k = source.k;
-        this.norm = source.norm.replica();
-        this.fc1 = source.fc1.replica();
-        this.fc2 = source.fc2.replica();
-    }
-
-    /**
-     * {@return a copy of this layer that shares its parameter values (the same tensors) but has gradients of
-     * its own (at zero) and saves its own activations} Threads can then run forward and backward on
-     * different parts of a batch at once, each with its own replica; the optimiser's in-place updates of
-     * the values reach every replica.
-     */
-    public Mlp replica() {
-        return new Mlp(this);
     }
 
     /**
@@ -73,56 +67,43 @@ public final class Mlp {
     }
 
     /**
-     * {@return {@code main(norm(x))}, shape (..., C)} Saves only the input (in the LayerNorm) and the
-     * pre-activation for {@link #backward}, which recomputes the normalised input and the GELU output:
-     * two elementwise passes instead of keeping 5C values per row alive between the passes.
+     * {@return {@code main(norm(x))} and what the backward pass needs, in buffers of {@code ws}}
      *
-     * @param x (..., C) the branch input (the residual is added by {@link AttentionBlock})
+     * @param x  (..., C) the branch input (the residual is added by {@link AttentionBlock})
+     * @param ws where the activations are allocated
      */
-    public Tensor forward(Tensor x) {
-        preActivation = fc1.forwardNoGrad(norm.forward(x));
-        return fc2.forwardNoGrad(gelu(preActivation));
+    public Activations forward(Tensor x, Workspace ws) {
+        LayerNorm.Activations n = norm.forward(x, ws);
+        Tensor pre = fc1.forward(n.y(), ws);
+        Tensor hidden = ws.zerosLike(pre);
+        k.gelu(pre, hidden);
+        return new Activations(n, pre, hidden, fc2.forward(hidden, ws));
     }
 
-    private Tensor gelu(Tensor pre) {
-        Tensor h = Tensor.zerosLike(pre);
-        k.gelu(pre, h);
-        return h;
-    }
-
-    /**
-     * {@return {@link #forward} without saving anything for a backward pass} Writes no field of the layer,
-     * so several threads may call it at once.
-     *
-     * @param x (..., C) the branch input
-     */
-    public Tensor forwardNoGrad(Tensor x) {
-        return fc2.forwardNoGrad(gelu(fc1.forwardNoGrad(norm.forwardNoGrad(x))));
-    }
-
-    /** {@link Linear#cacheTransposedWeight} for both linear layers; {@link #release} drops them. */
+    /** {@link Linear#cacheTransposedWeight} for both linear layers; {@link #dropTransposedWeights} drops them. */
     public void cacheTransposedWeights() {
         fc1.cacheTransposedWeight();
         fc2.cacheTransposedWeight();
     }
 
-    /** Drops the activations saved by {@link #forward}. */
-    public void release() {
-        norm.release();
-        fc1.release();
-        fc2.release();
-        preActivation = null;
+    /** Drops the copies of {@link #cacheTransposedWeights}. */
+    public void dropTransposedWeights() {
+        fc1.dropTransposedWeight();
+        fc2.dropTransposedWeight();
     }
 
     /**
-     * {@return the gradient (..., C) with respect to the input of the last {@link #forward}}
-     * Accumulates the gradients of both linear layers and the LayerNorm.
+     * {@return the gradient (..., C) with respect to the branch input} Accumulates the gradients of both
+     * linear layers and the LayerNorm.
      *
-     * @param dy (..., C) gradient of the loss with respect to the branch output
+     * @param dy    (..., C) gradient of the loss with respect to the branch output
+     * @param a     the activations of the forward call
+     * @param grads where the parameter gradients are accumulated; null for the input gradient only
+     * @param ws    where the intermediate gradients are allocated
      */
-    public Tensor backward(Tensor dy) {
-        Tensor dh = fc2.backward(dy, gelu(preActivation));
-        k.geluBackward(preActivation, dh, dh);
-        return norm.backward(fc1.backward(dh, norm.recompute()));
+    public Tensor backward(Tensor dy, Activations a, Gradients grads, Workspace ws) {
+        Tensor dh = fc2.backward(dy, a.hidden(), grads, ws);
+        k.geluBackward(a.pre(), dh, dh);
+        return norm.backward(fc1.backward(dh, a.norm().y(), grads, ws), a.norm(), grads, ws);
     }
 }

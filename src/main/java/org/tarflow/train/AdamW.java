@@ -3,6 +3,7 @@ package org.tarflow.train;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.tarflow.nn.Gradients;
 import org.tarflow.nn.Parameter;
 import org.tarflow.tensor.Tensor;
 
@@ -86,12 +87,14 @@ public final class AdamW {
     }
 
     /**
-     * One update of every parameter from its current gradient ({@link Parameter#grad()}, not cleared),
-     * by the formula above with t = the step count after incrementing it.
+     * One update of every parameter from its gradient in {@code grads} (not cleared), by the formula above
+     * with t = the step count after incrementing it.
      *
-     * @param lr the learning rate of this step (from {@link CosineSchedule#lrAt})
+     * @param lr    the learning rate of this step (from {@link CosineSchedule#lrAt})
+     * @param grads the gradients of (at least) this optimiser's parameters
+     * @throws IllegalArgumentException if {@code grads} lacks one of the parameters
      */
-    public void step(double lr) {
+    public void step(double lr, Gradients grads) {
         step++;
         double bc1 = 1 - Math.pow(beta1, step);
         double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
@@ -99,7 +102,7 @@ public final class AdamW {
         double decay = 1 - lr * weightDecay;
         for (Parameter p : params) {
             Tensor w = p.value();
-            Tensor g = p.grad();
+            Tensor g = grads.of(p);
             Tensor m = expAvg.get(p.name());
             Tensor v = expAvgSq.get(p.name());
             for (int i = 0; i < w.size(); i++) {

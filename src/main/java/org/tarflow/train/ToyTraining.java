@@ -126,7 +126,7 @@ public final class ToyTraining {
                 pts.set(2 * j, lo + (j + 0.5) * step);
                 pts.set(2 * j + 1, lo + (i + 0.5) * step);
             }
-            Tensor nll = NegativeLogLikelihood.perSample(m64.forwardNoGrad(pts, null));
+            Tensor nll = NegativeLogLikelihood.perSample(m64.forward(pts, null));
             for (int j = 0; j < cells; j++) {
                 out[i][j] = Math.exp(-nll.get(j));
             }

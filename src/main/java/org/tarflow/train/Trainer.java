@@ -12,6 +12,7 @@ import org.tarflow.data.Dataset;
 import org.tarflow.flow.ForwardResult;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.io.AtomicFiles;
+import org.tarflow.nn.Gradients;
 import org.tarflow.nn.Parameter;
 import org.tarflow.tensor.Tensor;
 
@@ -120,6 +121,8 @@ public final class Trainer {
     private final int stepsPerEpoch;
     private final CosineSchedule schedule;
     private final BatchGradient gradient;
+    /** The batch's gradient: training is the only place a model has one. */
+    private final Gradients grads;
     private long step;
     private boolean checkpointed;
 
@@ -178,6 +181,7 @@ public final class Trainer {
         }
         this.schedule = cfg.schedule(stepsPerEpoch);
         this.gradient = new BatchGradient(state.model());
+        this.grads = state.model().newGradients();
         this.step = state.step();
         if (step > schedule.totalSteps()) {
             throw new IllegalArgumentException("the checkpoint is at step " + step + " but the run has only "
@@ -286,14 +290,13 @@ public final class Trainer {
                 }
             }
         }
-        model.zeroGrad();
-        ForwardResult r = gradient.compute(x, y);
+        grads.zero();
+        ForwardResult r = gradient.compute(x, y, grads);
         double loss = model.loss(r);
         // the backward pass has run either way (per group, before the batch's loss was known)
-        String problem = Double.isFinite(loss) ? firstNonFiniteGradient(model)
+        String problem = Double.isFinite(loss) ? firstNonFiniteGradient(grads)
                 : "non-finite loss (" + loss + ")" + firstNonFiniteOutput(r);
         if (problem != null) {
-            model.zeroGrad();
             if (onNonFinite == NonFinitePolicy.SKIP) {
                 return null;
             }
@@ -307,7 +310,7 @@ public final class Trainer {
         if (!model.config().nvp()) {
             model.updatePrior(r.z());
         }
-        state.optimizer().step(lr);
+        state.optimizer().step(lr, grads);
         double mse = 0.5 * model.kernels().sumSquares(r.z()) / r.z().size();
         double logdet = model.kernels().sum(r.logdets()) / r.logdets().size();
         return new double[] {loss, mse, logdet};
@@ -326,11 +329,11 @@ public final class Trainer {
     }
 
     /** A description of the first parameter gradient holding NaN or infinity, or null if all are finite. */
-    static String firstNonFiniteGradient(TarFlowModel model) {
-        for (Parameter p : model.parameters()) {
-            int at = firstNonFinite(p.grad());
+    static String firstNonFiniteGradient(Gradients grads) {
+        for (Parameter p : grads.parameters()) {
+            int at = firstNonFinite(grads.of(p));
             if (at >= 0) {
-                return "non-finite gradient of " + p.name() + " (" + p.grad().get(at) + " at element " + at + ")";
+                return "non-finite gradient of " + p.name() + " (" + grads.of(p).get(at) + " at element " + at + ")";
             }
         }
         return null;

@@ -11,6 +11,7 @@ import org.tarflow.nn.Parameter;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.ScalarKernels;
 import org.tarflow.tensor.Tensor;
+import org.tarflow.tensor.Workspace;
 
 /**
  * The worked numbers of docs/ALGORITHM.md, computed by the code. The expected values were computed by
@@ -38,18 +39,18 @@ class AlgorithmGuideTest {
 
     @Test
     void oneBlockByHand() {
-        TarFlowBlock.Output id = block(Permutation.IDENTITY).forward(Tensor.wrap(X.clone(), 1, 3, 2), null);
+        TarFlowBlock.Output id = block(Permutation.IDENTITY).forward(Tensor.wrap(X.clone(), 1, 3, 2), null, new Workspace(K)).output();
         assertArrayEquals(new double[] {0.1, 0.2, 0.30326533, 0.64201271, -1.21306132, 1.28402542},
                 id.out().toDoubleArray(), 1e-8);
         assertEquals(-0.0833333, id.logdetPerDim().get(0), 1e-7);
-        TarFlowBlock.Output flip = block(Permutation.FLIP).forward(Tensor.wrap(X.clone(), 1, 3, 2), null);
+        TarFlowBlock.Output flip = block(Permutation.FLIP).forward(Tensor.wrap(X.clone(), 1, 3, 2), null, new Workspace(K)).output();
         assertArrayEquals(new double[] {-0.54587759, -2.31124575, 0.30326533, 0.64201271, -1.0, 3.0},
                 flip.out().toDoubleArray(), 1e-8);
     }
 
     @Test
     void lossLikelihoodAndBitsPerDim() {
-        TarFlowBlock.Output o = block(Permutation.IDENTITY).forward(Tensor.wrap(X.clone(), 1, 3, 2), null);
+        TarFlowBlock.Output o = block(Permutation.IDENTITY).forward(Tensor.wrap(X.clone(), 1, 3, 2), null, new Workspace(K)).output();
         ForwardResult r = new ForwardResult(o.out(), List.of(o.out()), o.logdetPerDim(), new int[] {1, 3, 2});
         TarFlowModel any = new TarFlowModel(new ModelConfig(1, 4, 2, 64, 1, 1, true, 0), DType.F64, K);
         assertEquals(0.38953243, any.loss(r), 1e-8);

@@ -14,6 +14,7 @@ import org.tarflow.nn.Parameter;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
+import org.tarflow.tensor.Workspace;
 
 /**
  * The defining properties of the flow, over random small configurations (width 64 or 128, several
@@ -61,7 +62,7 @@ class FlowProperties {
         ModelConfig c = m.config();
         Tensor x = TestTensors.randn(DType.F64, rng, batch, c.numPatches(), c.patchDim());
         int[] y = randomLabels(m, batch, rng);
-        Tensor z = m.forwardSequence(x, y).z();
+        Tensor z = m.forward(x, y).z();
         Tensor back = m.reverseSequence(z, y, SamplingOptions.PLAIN).x();
         double err = TestTensors.relError(x, back);
         assertTrue(err <= 1e-10, c + ": inverse(forward(x)) differs from x by " + err);
@@ -75,8 +76,8 @@ class FlowProperties {
         ModelConfig c = m.config();
         Tensor x = TestTensors.randn(DType.F64, rng, 1, c.numPatches(), c.patchDim());
         int[] y = randomLabels(m, 1, rng);
-        double total = m.forwardSequence(x, y).logdetsTotal().get(0);
-        double[][] jac = jacobian(x, v -> m.forwardSequence(v, y).z());
+        double total = m.forward(x, y).logdetsTotal().get(0);
+        double[][] jac = jacobian(x, v -> m.forward(v, y).z());
         double numeric = logAbsDet(jac);
         assertEquals(numeric, total, 1e-6 * Math.max(1, Math.abs(numeric)), c + ": log|det J|");
     }
@@ -92,7 +93,7 @@ class FlowProperties {
         // samples of arbitrary noise explode)
         Tensor x = TestTensors.randn(DType.F64, rng, batch, c.numPatches(), c.patchDim());
         int[] y = randomLabels(m, batch, rng);
-        ForwardResult r = m.forwardSequence(x, y);
+        ForwardResult r = m.forward(x, y);
         TarFlowModel.ReverseResult s = m.reverseSequence(r.z(), y, SamplingOptions.PLAIN);
         int n = c.numPatches() * c.patchDim();
         for (int i = 0; i < batch; i++) {
@@ -147,7 +148,7 @@ class FlowProperties {
         int[] y = randomLabels(m, 1, rng);
         for (TarFlowBlock block : m.blocks()) {
             Tensor x = TestTensors.randn(DType.F64, rng, 1, t, d);
-            double[][] jac = jacobian(x, v -> block.forward(v, y).out());
+            double[][] jac = jacobian(x, v -> block.forward(v, y, new Workspace(m.kernels())).output().out());
             for (int out = 0; out < t * d; out++) {
                 for (int in = 0; in < t * d; in++) {
                     int u = order(block, out / d, t);

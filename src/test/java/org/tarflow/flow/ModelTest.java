@@ -13,6 +13,7 @@ import org.tarflow.TestTensors;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
+import org.tarflow.tensor.Workspace;
 
 class ModelTest {
     private static final SimdKernels K = new SimdKernels();
@@ -51,10 +52,10 @@ class ModelTest {
         TarFlowModel m = new TarFlowModel(c, DType.F64, K).init(7);
         perturb(m, 0.05, 8); // the zero-initialised proj_out would hide the class embedding
         Tensor x = TestTensors.randn(DType.F64, new SplittableRandom(3), 2, c.numPatches(), c.patchDim());
-        Tensor zNull = m.forwardSequence(x, null).z().copy();
-        Tensor zDropped = m.forwardSequence(x, new int[] {-1, -1}).z();
+        Tensor zNull = m.forward(x, null).z().copy();
+        Tensor zDropped = m.forward(x, new int[] {-1, -1}).z();
         assertArrayEquals(zNull.toDoubleArray(), zDropped.toDoubleArray(), 1e-15);
-        Tensor zLabelled = m.forwardSequence(x, new int[] {0, 1}).z();
+        Tensor zLabelled = m.forward(x, new int[] {0, 1}).z();
         assertTrue(TestTensors.relError(zNull, zLabelled) > 1e-6, "labels must change the output");
     }
 
@@ -73,8 +74,10 @@ class ModelTest {
         ForwardResult r32 = m32.forward(x.to(DType.F32), y);
         assertTrue(TestTensors.relError(r64.z(), r32.z()) < 1e-5, "z");
         assertEquals(m64.loss(r64), m32.loss(r32), 1e-5);
-        Tensor g64 = m64.backward(r64);
-        Tensor g32 = m32.backward(r32);
+        Workspace ws64 = new Workspace(K);
+        Workspace ws32 = new Workspace(K);
+        Tensor g64 = m64.backward(m64.forwardForTraining(x, y, ws64), m64.newGradients(), ws64);
+        Tensor g32 = m32.backward(m32.forwardForTraining(x.to(DType.F32), y, ws32), m32.newGradients(), ws32);
         assertTrue(TestTensors.relError(g64, g32) < 1e-4, "grad x " + TestTensors.relError(g64, g32));
         Tensor noise = TestTensors.randn(DType.F64, rng, 4, cfg.numPatches(), cfg.patchDim());
         Tensor s64 = m64.reverse(noise, y, SamplingOptions.cfg(1.5)).x();
@@ -116,11 +119,12 @@ class ModelTest {
     }
 
     /**
-     * forwardNoGrad runs groups of rows on each thread; it must give the bits of the whole-batch forward:
-     * z, every block's output and the log-dets, on 1 and 2 threads, with a batch of several groups.
+     * forward runs groups of rows on each thread, in workspaces it keeps; it must give the bits of the
+     * whole-batch training forward: z, every block's output and the log-dets, on 1 and 2 threads, with a
+     * batch of several groups, on the first call and when the workspaces are reused.
      */
     @Test
-    void forwardNoGradGivesTheBitsOfForward() throws Exception {
+    void groupedForwardGivesTheBitsOfTheTrainingForward() throws Exception {
         ModelConfig cfg = new ModelConfig(1, 8, 2, 128, 2, 2, true, 4);
         TarFlowModel m = new TarFlowModel(cfg, DType.F32, K).init(12);
         perturb(m, 0.03, 5);
@@ -130,9 +134,9 @@ class ModelTest {
         for (int i = 0; i < b; i++) {
             y[i] = i % 5 - 1;
         }
-        ForwardResult whole = m.forward(x, y);
-        TestTensors.forEachThreadCount(new int[] {1, 2}, threads -> {
-            ForwardResult grouped = m.forwardNoGrad(x, y);
+        ForwardResult whole = m.forwardForTraining(x, y, new Workspace(K)).result();
+        TestTensors.forEachThreadCount(new int[] {1, 2, 1}, threads -> {
+            ForwardResult grouped = m.forward(x, y);
             assertArrayEquals(whole.z().toDoubleArray(), grouped.z().toDoubleArray(), 0.0, "z, threads " + threads);
             assertArrayEquals(whole.logdets().toDoubleArray(), grouped.logdets().toDoubleArray(), 0.0, "logdets");
             for (int i = 0; i < whole.blockOutputs().size(); i++) {

@@ -14,6 +14,7 @@ import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
+import org.tarflow.tensor.Workspace;
 
 /** Every layer's backward pass (input and parameter gradients) against central finite differences in float64. */
 class LayerGradientProperties {
@@ -27,7 +28,20 @@ class LayerGradientProperties {
         Linear l = new Linear("lin", in, out, F64, K);
         l.init(rng);
         Tensor x = randn(F64, rng, 2, rows, in);
-        GradCheck.check("Linear", x, l::forward, l::backward, l.parameters(), 30, seed);
+        GradCheck.check("Linear", x, new GradCheck.Layer<Tensor[]>() {
+            // a Linear saves nothing: its backward takes the input
+            public Tensor[] forward(Tensor v, Workspace ws) {
+                return new Tensor[] {v, l.forward(v, ws)};
+            }
+
+            public Tensor output(Tensor[] a) {
+                return a[1];
+            }
+
+            public Tensor backward(Tensor dy, Tensor[] a, Gradients g, Workspace ws) {
+                return l.backward(dy, a[0], g, ws);
+            }
+        }, l.parameters(), K, 30, seed);
     }
 
     @Property(tries = 15)
@@ -37,7 +51,19 @@ class LayerGradientProperties {
         LayerNorm n = new LayerNorm("norm", c, F64, K);
         TestTensors.perturb(n.parameters(), 0.3, rng);
         Tensor x = randn(F64, rng, rows, c);
-        GradCheck.check("LayerNorm", x, n::forward, n::backward, n.parameters(), 30, seed);
+        GradCheck.check("LayerNorm", x, new GradCheck.Layer<LayerNorm.Activations>() {
+            public LayerNorm.Activations forward(Tensor v, Workspace ws) {
+                return n.forward(v, ws);
+            }
+
+            public Tensor output(LayerNorm.Activations a) {
+                return a.y();
+            }
+
+            public Tensor backward(Tensor dy, LayerNorm.Activations a, Gradients g, Workspace ws) {
+                return n.backward(dy, a, g, ws);
+            }
+        }, n.parameters(), K, 30, seed);
     }
 
     @Property(tries = 8)
@@ -47,7 +73,19 @@ class LayerGradientProperties {
         m.init(rng);
         TestTensors.perturb(m.parameters(), 0.05, rng);
         Tensor x = randn(F64, rng, 2, t, 64);
-        GradCheck.check("MLP", x, m::forward, m::backward, m.parameters(), 20, seed);
+        GradCheck.check("MLP", x, new GradCheck.Layer<Mlp.Activations>() {
+            public Mlp.Activations forward(Tensor v, Workspace ws) {
+                return m.forward(v, ws);
+            }
+
+            public Tensor output(Mlp.Activations a) {
+                return a.y();
+            }
+
+            public Tensor backward(Tensor dy, Mlp.Activations a, Gradients g, Workspace ws) {
+                return m.backward(dy, a, g, ws);
+            }
+        }, m.parameters(), K, 20, seed);
     }
 
     @Property(tries = 8)
@@ -60,7 +98,19 @@ class LayerGradientProperties {
         TestTensors.perturb(a.parameters(), 0.05, rng);
         double temp = 0.5 * tempTenths;
         Tensor x = randn(F64, rng, 2, t, c);
-        GradCheck.check("Attention", x, v -> a.forward(v, temp), a::backward, a.parameters(), 20, seed);
+        GradCheck.check("Attention", x, new GradCheck.Layer<Attention.Activations>() {
+            public Attention.Activations forward(Tensor v, Workspace ws) {
+                return a.forward(v, temp, ws);
+            }
+
+            public Tensor output(Attention.Activations acts) {
+                return acts.y();
+            }
+
+            public Tensor backward(Tensor dy, Attention.Activations acts, Gradients g, Workspace ws) {
+                return a.backward(dy, acts, g, ws);
+            }
+        }, a.parameters(), K, 20, seed);
     }
 
     @Property(tries = 6)
@@ -71,6 +121,18 @@ class LayerGradientProperties {
         TestTensors.perturb(b.parameters(), 0.05, rng);
         Tensor x = randn(F64, rng, 2, t, 64);
         List<Parameter> ps = new ArrayList<>(b.parameters());
-        GradCheck.check("AttentionBlock", x, v -> b.forward(v, 1.0), b::backward, ps, 15, seed);
+        GradCheck.check("AttentionBlock", x, new GradCheck.Layer<AttentionBlock.Activations>() {
+            public AttentionBlock.Activations forward(Tensor v, Workspace ws) {
+                return b.forward(v, 1.0, ws);
+            }
+
+            public Tensor output(AttentionBlock.Activations acts) {
+                return acts.y();
+            }
+
+            public Tensor backward(Tensor dy, AttentionBlock.Activations acts, Gradients g, Workspace ws) {
+                return b.backward(dy, acts, g, ws);
+            }
+        }, ps, K, 15, seed);
     }
 }

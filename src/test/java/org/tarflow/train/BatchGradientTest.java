@@ -13,10 +13,12 @@ import org.tarflow.TestTensors;
 import org.tarflow.flow.ForwardResult;
 import org.tarflow.flow.ModelConfig;
 import org.tarflow.flow.TarFlowModel;
+import org.tarflow.nn.Gradients;
 import org.tarflow.nn.Parameter;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
+import org.tarflow.tensor.Workspace;
 
 class BatchGradientTest {
     private static final SimdKernels K = new SimdKernels();
@@ -43,10 +45,10 @@ class BatchGradientTest {
         return y;
     }
 
-    private static List<double[]> grads(TarFlowModel m) {
+    private static List<double[]> grads(TarFlowModel m, Gradients g) {
         List<double[]> out = new ArrayList<>();
         for (Parameter p : m.parameters()) {
-            out.add(p.grad().toDoubleArray());
+            out.add(g.of(p).toDoubleArray());
         }
         return out;
     }
@@ -59,13 +61,15 @@ class BatchGradientTest {
     void groupedPassGivesTheWholeBatchForwardAndGradient() {
         TarFlowModel m = model(DType.F64);
         Tensor x = images(DType.F64);
-        m.zeroGrad();
-        ForwardResult whole = m.forward(x, labels());
-        m.backward(whole);
-        List<double[]> expected = grads(m);
+        Gradients g = m.newGradients();
+        Workspace ws = new Workspace(K);
+        TarFlowModel.Activations acts = m.forwardForTraining(x, labels(), ws);
+        ForwardResult whole = acts.result();
+        m.backward(acts, g, ws);
+        List<double[]> expected = grads(m, g);
 
-        m.zeroGrad();
-        ForwardResult grouped = new BatchGradient(m, GROUP_ROWS).compute(x, labels());
+        g.zero();
+        ForwardResult grouped = new BatchGradient(m, GROUP_ROWS).compute(x, labels(), g);
         assertArrayEquals(whole.z().toDoubleArray(), grouped.z().toDoubleArray(), 0.0, "z");
         assertArrayEquals(whole.logdets().toDoubleArray(), grouped.logdets().toDoubleArray(), 0.0, "logdets");
         for (int i = 0; i < whole.blockOutputs().size(); i++) {
@@ -74,7 +78,7 @@ class BatchGradientTest {
         }
         assertArrayEquals(x.shape(), grouped.inputShape());
         assertEquals(m.loss(whole), m.loss(grouped), 0.0);
-        List<double[]> actual = grads(m);
+        List<double[]> actual = grads(m, g);
         List<Parameter> ps = m.parameters();
         for (int i = 0; i < ps.size(); i++) {
             double scale = 0;
@@ -92,10 +96,15 @@ class BatchGradientTest {
         TarFlowModel m = model(DType.F32);
         Tensor x = images(DType.F32);
         List<List<double[]>> runs = new ArrayList<>();
+        Gradients g = m.newGradients();
+        BatchGradient kept = new BatchGradient(m, GROUP_ROWS);
         TestTensors.forEachThreadCount(new int[] {1, 2, 3, 2}, threads -> {
-            m.zeroGrad();
-            new BatchGradient(m, GROUP_ROWS).compute(x, labels());
-            runs.add(grads(m));
+            g.zero();
+            new BatchGradient(m, GROUP_ROWS).compute(x, labels(), g);
+            runs.add(grads(m, g));
+            g.zero(); // the same with the workspaces and group gradients of earlier calls reused
+            kept.compute(x, labels(), g);
+            runs.add(grads(m, g));
         });
         for (int r = 1; r < runs.size(); r++) {
             assertGradsEqual(m, runs.getFirst(), runs.get(r), "run " + r);
@@ -109,21 +118,20 @@ class BatchGradientTest {
     }
 
     /**
-     * Replicas share the parameter tensors: after the optimiser (here a perturbation) changes them, the next
-     * call computes with the new values, as the whole-batch forward does.
+     * The passes read the parameter tensors themselves: after the optimiser (here a perturbation) changes
+     * them, the next call, in reused workspaces, computes with the new values, as the plain forward does.
      */
     @Test
-    void replicasSeeParameterUpdates() {
+    void reusedWorkspacesSeeParameterUpdates() {
         TarFlowModel m = model(DType.F64);
         Tensor x = images(DType.F64);
         BatchGradient gradient = new BatchGradient(m, GROUP_ROWS);
-        m.zeroGrad();
-        gradient.compute(x, labels()); // the replicas exist from here on
+        Gradients g = m.newGradients();
+        gradient.compute(x, labels(), g); // the workspaces exist from here on
         TestTensors.perturb(m.parameters(), 0.05, new SplittableRandom(9));
-        m.zeroGrad();
-        ForwardResult grouped = gradient.compute(x, labels());
+        g.zero();
+        ForwardResult grouped = gradient.compute(x, labels(), g);
         ForwardResult whole = m.forward(x, labels());
-        m.release();
         assertArrayEquals(whole.z().toDoubleArray(), grouped.z().toDoubleArray(), 0.0);
     }
 
@@ -133,24 +141,24 @@ class BatchGradientTest {
         TarFlowModel m = model(DType.F32);
         Tensor x = images(DType.F32);
         BatchGradient gradient = new BatchGradient(m, GROUP_ROWS);
-        m.zeroGrad();
-        ForwardResult before = gradient.compute(x, labels());
-        List<double[]> expected = grads(m);
+        Gradients g = m.newGradients();
+        ForwardResult before = gradient.compute(x, labels(), g);
+        List<double[]> expected = grads(m, g);
         int[] bad = labels();
         bad[B - 1] = 7; // in the last group: the others have run
-        m.zeroGrad();
-        assertThrows(IllegalArgumentException.class, () -> gradient.compute(x, bad));
-        m.zeroGrad();
-        ForwardResult after = gradient.compute(x, labels());
+        g.zero();
+        assertThrows(IllegalArgumentException.class, () -> gradient.compute(x, bad, g));
+        g.zero();
+        ForwardResult after = gradient.compute(x, labels(), g);
         assertArrayEquals(before.z().toDoubleArray(), after.z().toDoubleArray(), 0.0);
-        assertGradsEqual(m, expected, grads(m), "after a failed call");
+        assertGradsEqual(m, expected, grads(m, g), "after a failed call");
     }
 
     @Test
     void aWrongLabelCountIsRejected() {
         TarFlowModel m = model(DType.F32);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new BatchGradient(m, GROUP_ROWS).compute(images(DType.F32), new int[] {0, 1}));
+                () -> new BatchGradient(m, GROUP_ROWS).compute(images(DType.F32), new int[] {0, 1}, m.newGradients()));
         assertEquals("2 labels for a batch of 13", e.getMessage());
     }
 }

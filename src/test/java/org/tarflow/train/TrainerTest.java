@@ -185,10 +185,11 @@ class TrainerTest {
     @Test
     void aNonFiniteGradientIsNamed() {
         TarFlowModel m = fresh(true, NoiseAugmentation.uniform(), 1).model();
-        assertEquals(null, Trainer.firstNonFiniteGradient(m));
-        m.parameters().get(4).grad().set(7, Double.NaN);
+        org.tarflow.nn.Gradients g = m.newGradients();
+        assertEquals(null, Trainer.firstNonFiniteGradient(g));
+        g.of(m.parameters().get(4)).set(7, Double.NaN);
         assertEquals("non-finite gradient of " + m.parameters().get(4).name() + " (NaN at element 7)",
-                Trainer.firstNonFiniteGradient(m));
+                Trainer.firstNonFiniteGradient(g));
     }
 
     /** The same seed gives bit-identical weights on 1 and on 2 worker threads. */
