@@ -37,7 +37,7 @@ public final class Likelihood {
     /**
      * One dequantisation draw per image: {@link #bitsPerDim(TarFlowModel, ImageDataset, int, boolean, long, int,
      * IntConsumer)} with K = 1. The noise of batch i comes from {@code Seeds.stream(seed, EVAL, i)}, so a seed
-     * fixes the result. Runs without keeping activations ({@link TarFlowModel#forwardNoGrad}).
+     * fixes the result. Runs without keeping activations ({@link TarFlowModel#forward}).
      *
      * @param model     the model, in the dtype the images are given in
      * @param data      the test images

@@ -12,21 +12,24 @@
  *   <li>{@code init(rng)} draws PyTorch's default initialisation from the given generator, so a seed
  *       fixes the weights.</li>
  *   <li>{@code parameters()} lists the layer's parameters in {@code state_dict} order.</li>
- *   <li>{@code forward} computes the output and keeps what {@code backward} needs (inputs,
- *       normalisation statistics, attention probabilities). A layer therefore serves one forward
- *       pass at a time, and {@code backward} must follow the {@code forward} it differentiates.</li>
- *   <li>{@code backward(dy)} takes the gradient of the loss with respect to the output and returns the
- *       gradient with respect to the input, of the input's shape; parameter gradients are
- *       <em>accumulated</em> into {@link org.tarflow.nn.Parameter#grad()}, as PyTorch's {@code .grad}.</li>
- *   <li>{@code release()} drops the saved activations so that they can be collected.</li>
- *   <li>{@code forwardNoGrad} (where present) computes the same output and saves nothing: it writes no
- *       field, so several threads may use one layer at once.</li>
+ *   <li>{@code forward(x, ws)} computes the output and returns it inside the layer's {@code Activations}
+ *       record, with what {@code backward} needs (inputs, normalisation statistics, attention
+ *       probabilities): PyTorch's {@code ctx.save_for_backward}, llm.c's activation struct. Every buffer
+ *       comes from the {@link org.tarflow.tensor.Workspace} passed in, which a loop resets and reuses from
+ *       step to step. A layer writes none of its fields, so threads may run one layer at once, each with
+ *       its own workspace. ({@link org.tarflow.nn.Linear} saves nothing: its backward takes its input.)</li>
+ *   <li>{@code backward(dy, activations, grads, ws)} takes the gradient of the loss with respect to the
+ *       output and returns the gradient with respect to the input, of the input's shape; parameter
+ *       gradients are <em>accumulated</em> into {@link org.tarflow.nn.Gradients}, as PyTorch's
+ *       {@code .grad}. A null {@code grads} computes the input gradient only.</li>
+ *   <li>A layer holds its parameters and nothing else: a model loaded to sample or evaluate holds its
+ *       weights only; gradients exist while training.</li>
  * </ul>
  *
  * <p>Shapes: activations are (B, T, C) — batch, sequence positions (patches), channels (the
  * Transformer width, a multiple of {@link org.tarflow.nn.Attention#HEAD_DIM}) — unless a method says
  * otherwise. Sampling runs one position at a time through {@code decode}, which reads and extends a
- * {@link org.tarflow.nn.KVCache}; it has no backward pass and, like {@code forwardNoGrad}, saves nothing,
- * so threads may decode disjoint rows of a batch at once, each with its own caches.
+ * {@link org.tarflow.nn.KVCache}; it has no backward pass, so threads may decode disjoint rows of a batch at once, each with its
+ * own caches and workspace.
  */
 package org.tarflow.nn;

@@ -154,7 +154,7 @@ public final class Parallel {
          * Runs a task.
          *
          * @param worker which thread runs it, below the loop's worker count: for per-thread state such as a
-         *               model replica; the same task may run on a different worker next time
+         *               workspace; the same task may run on a different worker next time
          * @param task   the task's index
          */
         void run(int worker, int task);
