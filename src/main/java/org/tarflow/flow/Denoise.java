@@ -1,7 +1,6 @@
 package org.tarflow.flow;
 
 import org.tarflow.tensor.Tensor;
-import org.tarflow.tensor.Workspace;
 
 /**
  * The paper's score-based denoising of samples from a model trained on noisy data (§2.3): one gradient
@@ -39,8 +38,7 @@ public final class Denoise {
      * @return denoised samples (no parameter gradient is computed)
      */
     public static Tensor step(TarFlowModel model, Tensor x, int[] labels, double sigma, double multiplier) {
-        Workspace ws = new Workspace(model.kernels());
-        Tensor grad = model.backward(model.forwardForTraining(x, labels, ws), null, ws);
+        Tensor grad = model.inputGradient(x, labels);
         double lr = stepSize(x.size(), sigma, multiplier);
         Tensor out = Tensor.zerosLike(x);
         model.kernels().add(x, grad, -lr, out);

@@ -41,6 +41,11 @@ public final class TarFlowModel {
      * ran the forward pass at 150 img/s at batch 500, 175 at batch 50 and 190 at batch 20.
      */
     private static final int NO_GRAD_ROWS = 1000;
+    /**
+     * Patch rows per group in {@link #inputGradient} (10 images of 49 patches), as in training's groups: the
+     * group's activations are kept through its backward pass.
+     */
+    private static final int GRAD_ROWS = 500;
     /** Weight of the running update of {@code var} (the reference's {@code VAR_LR}). */
     public static final double VAR_LR = 0.1;
 
@@ -385,6 +390,38 @@ public final class TarFlowModel {
             g.copyFrom(blocks.get(i).backward(g, dLogdet, acts.blocks().get(i), grads, ws));
         }
         return r.inputShape().length == 4 ? unpatchify(g) : g;
+    }
+
+    /**
+     * {@return d loss / d x for the reference's loss over the batch, without any parameter gradient}
+     * ({@code torch.autograd.grad(loss, x)}): the direction of the score-based denoising step ({@link Denoise}).
+     * The samples are independent, so each thread runs groups of its part of the batch forward and backward
+     * in workspaces the model keeps; each sample's gradient has the bits a whole-batch
+     * {@link #forwardForTraining} and {@link #backward} would give it.
+     *
+     * @param x      (B, C, H, W) images or (B, T, D) sequences, in the model's dtype
+     * @param labels as for {@link #forward}
+     * @return a new tensor of x's shape
+     * @throws IllegalArgumentException as for {@link #forward}
+     */
+    public Tensor inputGradient(Tensor x, int[] labels) {
+        Tensor seq = x.rank() == 3 ? x : patchify(x);
+        checkSequence(seq);
+        checkLabels(labels, seq.dim(0));
+        int b = x.dim(0);
+        int group = Math.max(1, GRAD_ROWS / seq.dim(1));
+        Tensor grad = k.allocate(dtype, x.shape());
+        Parallel.forGroups(b, group, (g0, g1) -> {
+            Workspace ws = pool.take();
+            try {
+                int[] y = labels == null ? null : Arrays.copyOfRange(labels, g0, g1);
+                Activations acts = forwardForTraining(ws.rows(x, g0, g1), y, ws);
+                grad.setRows(g0, backward(acts, b, null, ws));
+            } finally {
+                pool.give(ws);
+            }
+        });
+        return grad;
     }
 
     /**

@@ -146,6 +146,27 @@ class ModelTest {
         });
     }
 
+    /**
+     * The denoising direction runs forward and backward in groups of rows on each thread; each sample's
+     * input gradient must have the bits of the whole-batch training pass (float32, 3 groups, 1 and 2 threads).
+     */
+    @Test
+    void groupedInputGradientGivesTheBitsOfTheWholeBatchBackward() throws Exception {
+        ModelConfig cfg = new ModelConfig(1, 8, 2, 128, 2, 2, true, 4);
+        TarFlowModel m = new TarFlowModel(cfg, DType.F32, K).init(13);
+        perturb(m, 0.03, 6);
+        int b = 70; // T = 16: groups of 31 images
+        Tensor x = TestTensors.uniform(DType.F32, new SplittableRandom(9), -1, 1, b, 1, 8, 8);
+        int[] y = new int[b];
+        for (int i = 0; i < b; i++) {
+            y[i] = i % 5 - 1;
+        }
+        Workspace ws = new Workspace(K);
+        double[] whole = m.backward(m.forwardForTraining(x, y, ws), m.newGradients(), ws).toDoubleArray();
+        TestTensors.forEachThreadCount(new int[] {1, 2}, threads ->
+                assertArrayEquals(whole, m.inputGradient(x, y).toDoubleArray(), 0.0, "threads " + threads));
+    }
+
     @Test
     void volumePreservingPriorIsLearnedAndScalesTheNoise() {
         ModelConfig cfg = new ModelConfig(1, 4, 2, 64, 2, 1, false, 0);
