@@ -46,6 +46,9 @@ public final class BatchGradient {
     private final int groupRows;
     private final List<Workspace> workspaces = new ArrayList<>();
     private final Deque<Gradients> idleGradients = new ArrayDeque<>();
+    /** The batch's block outputs and log-dets, reused while the batch shape stays the same. */
+    private List<Tensor> outputs = List.of();
+    private Tensor logdets;
 
     /**
      * Prepares the passes for a model; workspaces and group gradients are made on first use.
@@ -72,7 +75,7 @@ public final class BatchGradient {
      * @param labels as for {@link TarFlowModel#forward}
      * @param grads  gradients of the model's parameters ({@link TarFlowModel#newGradients}), accumulated into
      * @return the forward result of the whole batch (latent, every block's output, per-dimension log-dets),
-     *         the same bits as {@link TarFlowModel#forward} gives, in new tensors
+     *         the same bits as {@link TarFlowModel#forward} gives, in tensors that the next call overwrites
      * @throws IllegalArgumentException as {@link TarFlowModel#forward}; {@code grads} may then hold the sum
      *         of the groups that finished (zero them before the next step)
      */
@@ -90,11 +93,16 @@ public final class BatchGradient {
         }
         Kernels k = model.kernels();
         int blocks = model.blocks().size();
-        List<Tensor> outputs = new ArrayList<>();
-        for (int i = 0; i < blocks; i++) {
-            outputs.add(k.allocate(model.dtype(), seq.shape()));
+        if (outputs.isEmpty() || !outputs.getFirst().sameShape(seq)) {
+            List<Tensor> fresh = new ArrayList<>();
+            for (int i = 0; i < blocks; i++) {
+                fresh.add(k.allocate(model.dtype(), seq.shape()));
+            }
+            outputs = List.copyOf(fresh);
+            logdets = k.allocate(model.dtype(), b);
         }
-        Tensor logdets = k.allocate(model.dtype(), b);
+        List<Tensor> outputs = this.outputs;
+        Tensor logdets = this.logdets;
         OrderedSum sum = new OrderedSum(grads, k);
         Parallel.forTasks(groups, workers, (worker, g) -> {
             int g0 = g * group;
@@ -121,6 +129,15 @@ public final class BatchGradient {
     }
 
     /** A group's gradient object, at zero: a kept one, or a new one while fewer exist than groups in flight. */
+    /** {@return the bytes the workspaces have allocated so far (a steady loop stops adding)} */
+    long workspaceBytes() {
+        long n = 0;
+        for (Workspace ws : workspaces) {
+            n += ws.allocatedBytes();
+        }
+        return n;
+    }
+
     private Gradients takeGradients() {
         Gradients g;
         synchronized (idleGradients) {
