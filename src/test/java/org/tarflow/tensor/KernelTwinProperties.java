@@ -1,10 +1,13 @@
 package org.tarflow.tensor;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.tarflow.TestTensors.abs;
 import static org.tarflow.TestTensors.assertWithinScale;
 import static org.tarflow.TestTensors.randn;
 
 import java.util.SplittableRandom;
+import jdk.incubator.vector.VectorShape;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -18,6 +21,16 @@ import org.tarflow.TestTensors;
 class KernelTwinProperties {
     private static final Kernels SCALAR = new ScalarKernels();
     private static final Kernels SIMD = new SimdKernels();
+
+    /** pom.xml reruns this class at 128 and 256 bits: make sure the kernels really run at that width. */
+    @Test
+    void theKernelsRunAtTheRequestedVectorWidth() {
+        String bits = System.getProperty(VectorWidth.PROPERTY);
+        int expected = bits == null ? VectorShape.preferredShape().vectorBitSize() : Integer.parseInt(bits);
+        assertEquals(expected, VectorWidth.FLOAT.vectorBitSize());
+        assertEquals(expected, VectorWidth.DOUBLE.vectorBitSize());
+        assertTrue(SIMD.name().contains(VectorWidth.FLOAT.toString()), SIMD.name());
+    }
 
     private static double tol(DType dtype) {
         return dtype == DType.F32 ? 2e-6 : 1e-13;
