@@ -87,7 +87,8 @@ public final class Backends {
                 yield new Choice(simd, "simd: requested by name, " + VectorWidth.describe()
                         + (c2Off == null ? "" : "; warning: C2 is off (" + c2Off + "), so the Vector API runs slowly"));
             }
-            default -> throw new IllegalArgumentException("the backend must be simd, scalar or auto, got '" + name + "'");
+            default -> throw new IllegalArgumentException("unknown backend '" + name + "': the names are simd, scalar "
+                    + "and auto");
         };
     }
 
