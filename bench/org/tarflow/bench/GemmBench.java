@@ -14,16 +14,16 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.tarflow.tensor.Backends;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.Parallel;
-import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
 
 /**
- * float32 C = A·op(B) through the project's GEMM ({@link SimdKernels#gemm}), on square sizes and on the
- * shapes TarFlow runs (B·T rows by width 128-1024). Reports milliseconds per product; GFLOP/s =
- * 2·m·n·k / time. Compare with tools/numpy_gemm.py (OpenBLAS) in the same session: bench/gemm-vs-openblas.
+ * float32 C = A·op(B) through the project's GEMM (the gemm of {@code Backends.get("simd")}), on square
+ * sizes and on the shapes TarFlow runs (B·T rows by width 128-1024). Reports milliseconds per product;
+ * GFLOP/s = 2·m·n·k / time. Compare with tools/numpy_gemm.py (OpenBLAS) in the same session: bench/gemm-vs-openblas.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -42,7 +42,7 @@ public class GemmBench {
     @Param({"2"})
     public int threads;
 
-    private final Kernels k = new SimdKernels();
+    private final Kernels k = Backends.get("simd");
     private Tensor a;
     private Tensor b;
     private Tensor c;

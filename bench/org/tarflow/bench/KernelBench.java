@@ -14,14 +14,14 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.tarflow.tensor.Backends;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.Parallel;
-import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
 
 /**
- * The non-GEMM kernels ({@link SimdKernels}) on one thread, at the shapes one group of the mnist bench model
+ * The non-GEMM SIMD kernels ({@code Backends.get("simd")}) on one thread, at the shapes one group of the mnist bench model
  * runs: 1000 patch rows (20 images of 49 patches) of width 128, MLP width 512, 2 heads of 64, and for the
  * KV-cache read 20 sampling rows attending over 48 cached positions. One thread, because training, the NLL
  * and sampling run each group's kernels serially on its thread. Reports microseconds per call.
@@ -43,7 +43,7 @@ public class KernelBench {
     /** The KV cache's capacity for T = 49: positions padded to a multiple of 16, as {@code nn.KVCache} does. */
     private static final int CAPACITY = 64;
 
-    private final Kernels k = new SimdKernels();
+    private final Kernels k = Backends.get("simd");
     private Tensor hidden;
     private Tensor hiddenOut;
     private Tensor hiddenGrad;

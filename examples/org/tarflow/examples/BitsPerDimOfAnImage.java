@@ -7,8 +7,8 @@ import javax.imageio.ImageIO;
 import org.tarflow.eval.BitsPerDim;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.io.ModelFiles;
+import org.tarflow.tensor.Backends;
 import org.tarflow.tensor.DType;
-import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
 import org.tarflow.train.NoiseAugmentation;
 
@@ -24,7 +24,7 @@ public final class BitsPerDimOfAnImage {
     }
 
     public static void main(String[] args) throws Exception {
-        TarFlowModel model = ModelFiles.load(Path.of(args[0]), DType.F64, new SimdKernels());
+        TarFlowModel model = ModelFiles.load(Path.of(args[0]), DType.F64, Backends.get("auto"));
         BufferedImage png = ImageIO.read(Path.of(args[1]).toFile());
         int c = model.config().inChannels();
         int s = model.config().imgSize();

@@ -7,8 +7,8 @@ import org.tarflow.flow.SamplingOptions;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.io.ImageGrid;
 import org.tarflow.io.ModelFiles;
+import org.tarflow.tensor.Backends;
 import org.tarflow.tensor.DType;
-import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
 
 /**
@@ -28,7 +28,7 @@ public final class SampleFromPytorchCheckpoint {
         double guidance = args.length > 2 ? Double.parseDouble(args[2]) : 1.5;
 
         // the pickle is read under an allow-list; nothing in the file is executed
-        ModelFiles.Loaded loaded = ModelFiles.loadWithMetadata(pth, DType.F32, new SimdKernels(), ConfigInference.Hints.NONE);
+        ModelFiles.Loaded loaded = ModelFiles.loadWithMetadata(pth, DType.F32, Backends.get("auto"), ConfigInference.Hints.NONE);
         TarFlowModel model = loaded.model();
         System.out.println("loaded " + model.config() + (loaded.assumption() != null ? " (" + loaded.assumption() + ")" : ""));
 

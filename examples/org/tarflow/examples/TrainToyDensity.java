@@ -8,8 +8,8 @@ import org.tarflow.flow.SamplingOptions;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.nn.Gradients;
 import org.tarflow.io.DensityPlot;
+import org.tarflow.tensor.Backends;
 import org.tarflow.tensor.DType;
-import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
 import org.tarflow.tensor.Workspace;
 import org.tarflow.train.AdamW;
@@ -30,7 +30,7 @@ public final class TrainToyDensity {
 
         // a small model of (B, 2, 1) sequences: width 64, 6 flow blocks of one Transformer layer, affine, no classes
         ModelConfig config = ModelConfig.sequence(2, 1, 64, 6, 1, true, 0);
-        TarFlowModel model = new TarFlowModel(config, DType.F32, new SimdKernels()).init(42);
+        TarFlowModel model = new TarFlowModel(config, DType.F32, Backends.get("auto")).init(42);
         AdamW optimizer = AdamW.reference(model.parameters());
         Gradients grads = model.newGradients();           // only training has gradients
         Workspace ws = new Workspace(model.kernels());    // activation buffers, reused every step

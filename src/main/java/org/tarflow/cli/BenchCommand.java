@@ -9,7 +9,6 @@ import org.tarflow.flow.SamplingOptions;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Parallel;
-import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
 import org.tarflow.train.AdamW;
 import org.tarflow.nn.Gradients;
@@ -69,7 +68,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             default -> throw new IllegalArgumentException("--config must be mnist or cifar, got " + config);
         }
-        TarFlowModel model = new TarFlowModel(cfg, DType.F32, new SimdKernels()).init(0);
+        TarFlowModel model = new TarFlowModel(cfg, DType.F32, runtime.kernels()).init(0);
         AdamW opt = AdamW.reference(model.parameters());
         BatchGradient gradient = new BatchGradient(model);
         Gradients grads = model.newGradients();

@@ -15,8 +15,6 @@ import org.tarflow.io.TensorFileException;
 import org.tarflow.io.WeightsFile;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Kernels;
-import org.tarflow.tensor.ScalarKernels;
-import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -49,10 +47,6 @@ final class ConformanceCommand implements Callable<Integer> {
     @Option(names = "--tolerance", description = "Largest relative error that passes. Default: 1e-10 (float64), 1e-4 (float32).")
     Double tolerance;
 
-    @Option(names = "--kernels", defaultValue = "simd",
-            description = "simd (the fast kernels) or scalar (their plain-Java twins). Default: ${DEFAULT-VALUE}")
-    String kernels;
-
     @CommandLine.Mixin
     RuntimeOptions runtime = new RuntimeOptions();
 
@@ -64,11 +58,7 @@ final class ConformanceCommand implements Callable<Integer> {
         if (!(tol >= 0)) {
             throw new IllegalArgumentException("--tolerance must be >= 0, got " + tolerance);
         }
-        Kernels k = switch (kernels) {
-            case "simd" -> new SimdKernels();
-            case "scalar" -> new ScalarKernels();
-            default -> throw new IllegalArgumentException("--kernels must be simd or scalar, got " + kernels);
-        };
+        Kernels k = runtime.kernels();
         PrintStream out = System.out;
         ReferenceCase c = ReferenceCase.read(manifest);
         Map<String, Tensor> given = null;

@@ -8,7 +8,7 @@ import java.util.concurrent.Callable;
 import org.tarflow.io.ModelFiles;
 import org.tarflow.io.StoredTensor;
 import org.tarflow.tensor.DType;
-import org.tarflow.tensor.ScalarKernels;
+import org.tarflow.tensor.Backends;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -52,8 +52,9 @@ final class ConvertCommand implements Callable<Integer> {
         if (Files.exists(out) && !overwrite) {
             throw new IllegalArgumentException(out + " exists; pass --overwrite to replace it");
         }
-        // float64 holds every value of every input dtype exactly; rounding happens once, when writing
-        ModelFiles.Loaded loaded = modelFile.load(in, DType.F64, new ScalarKernels());
+        // float64 holds every value of every input dtype exactly; rounding happens once, when writing. Nothing is
+        // computed, so the kernels are the plain ones, which need no Vector API module.
+        ModelFiles.Loaded loaded = modelFile.load(in, DType.F64, Backends.get("scalar"));
         ModelFiles.save(loaded.model(), out, loaded.metadata().get(ModelFiles.TRAINING_NOISE), fileDType);
         System.out.println("wrote " + out + " (" + fileDType + ", " + loaded.model().config() + ")");
         return 0;

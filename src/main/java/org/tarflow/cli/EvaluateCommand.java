@@ -100,7 +100,8 @@ final class EvaluateCommand implements Callable<Integer> {
             }
         }
         DType dt = RuntimeOptions.dtype(dtype);
-        EvaluationSetup setup = EvaluationSetup.load(model, modelFile, dt, data, report != null || split.equals("train"), System.out);
+        EvaluationSetup setup = EvaluationSetup.load(model, modelFile, dt, runtime.kernels(), data,
+                report != null || split.equals("train"), System.out);
         ImageDataset ds = split.equals("train") ? setup.train : setup.test;
         if (limit != null) {
             ds = ds.head(limit);

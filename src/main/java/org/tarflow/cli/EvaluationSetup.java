@@ -16,7 +16,7 @@ import org.tarflow.eval.PixelClassifier;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.io.ModelFiles;
 import org.tarflow.tensor.DType;
-import org.tarflow.tensor.SimdKernels;
+import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.Tensor;
 
 /**
@@ -48,14 +48,14 @@ final class EvaluationSetup {
     }
 
     /**
-     * Loads the model in {@code dtype} and the test split of {@code data}, and the training split if
-     * {@code withTrain} (else {@link #train} is null).
+     * Loads the model in {@code dtype}, computing with {@code kernels}, and the test split of {@code data}, and the
+     * training split if {@code withTrain} (else {@link #train} is null).
      *
      * @throws IllegalArgumentException when the images do not fit the model or the labels exceed its classes
      */
-    static EvaluationSetup load(Path modelFile, ModelFileOptions options, DType dtype, Path data, boolean withTrain,
-                                PrintStream log) throws IOException {
-        ModelFiles.Loaded loaded = options.load(modelFile, dtype, new SimdKernels());
+    static EvaluationSetup load(Path modelFile, ModelFileOptions options, DType dtype, Kernels kernels, Path data,
+                                boolean withTrain, PrintStream log) throws IOException {
+        ModelFiles.Loaded loaded = options.load(modelFile, dtype, kernels);
         if (!loaded.model().config().isImage()) {
             throw new IllegalArgumentException("the model is a sequence model: this evaluation is for image models");
         }

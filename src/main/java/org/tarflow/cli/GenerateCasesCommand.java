@@ -36,6 +36,8 @@ final class GenerateCasesCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(manifest + " exists; pass --overwrite to replace the cases in " + out);
             }
         }
+        // the provenance text of the manifests in reference-data/tarflow, word for word ("ScalarKernels" is the
+        // class behind Backends.get("scalar")), so that regenerating them gives byte-identical files
         String source = "tarflow-java " + Main.VERSION + " (org.tarflow.conformance.CaseGenerator, ScalarKernels, float64), "
                 + "'tarflow generate-cases --seed " + seed + "'";
         for (CaseGenerator.Spec s : specs) {

@@ -1,6 +1,8 @@
 package org.tarflow.cli;
 
+import org.tarflow.tensor.Backends;
 import org.tarflow.tensor.DType;
+import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.Parallel;
 import picocli.CommandLine.Option;
 
@@ -12,19 +14,40 @@ final class RuntimeOptions {
     @Option(names = "--threads", description = "Worker threads. Default: all cores.")
     Integer threads;
 
-    /** Applies {@code --threads}; call first in a command. */
+    @Option(names = "--backend", defaultValue = "auto", paramLabel = "simd|scalar|auto",
+            description = "The compute kernels: simd (Vector API, all cores), scalar (plain Java loops, one thread) or "
+                    + "auto (simd when java runs with the module jdk.incubator.vector and the C2 compiler, else "
+                    + "scalar). Default: ${DEFAULT-VALUE}")
+    String backend;
+
+    private Kernels kernels;
+
+    /**
+     * Applies {@code --threads} and {@code --backend}, printing the backend and why it was chosen as one line on
+     * stderr ({@code backend: <reason>}); call first in a command.
+     */
     void apply() {
-        if (threads == null) {
-            return;
+        if (threads != null) {
+            if (threads < 1 || threads > MAX_THREADS) {
+                throw new IllegalArgumentException("--threads must be between 1 and " + MAX_THREADS + ", got " + threads);
+            }
+            int cores = Runtime.getRuntime().availableProcessors();
+            if (threads > cores) {
+                System.err.println("warning: --threads " + threads + " exceeds the " + cores + " available cores; this is slower");
+            }
+            Parallel.setThreads(threads);
         }
-        if (threads < 1 || threads > MAX_THREADS) {
-            throw new IllegalArgumentException("--threads must be between 1 and " + MAX_THREADS + ", got " + threads);
+        Backends.Choice choice = Backends.choose(backend);
+        System.err.println("backend: " + choice.reason());
+        kernels = choice.kernels();
+    }
+
+    /** {@return the kernels {@code --backend} chose} Only after {@link #apply}. */
+    Kernels kernels() {
+        if (kernels == null) {
+            throw new IllegalStateException("RuntimeOptions.apply() must run first");
         }
-        int cores = Runtime.getRuntime().availableProcessors();
-        if (threads > cores) {
-            System.err.println("warning: --threads " + threads + " exceeds the " + cores + " available cores; this is slower");
-        }
-        Parallel.setThreads(threads);
+        return kernels;
     }
 
     /** Parses a {@code --dtype} value. */

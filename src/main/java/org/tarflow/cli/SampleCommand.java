@@ -10,7 +10,6 @@ import org.tarflow.data.SequenceDataset;
 import org.tarflow.io.ImageGrid;
 import org.tarflow.io.ModelFiles;
 import org.tarflow.tensor.DType;
-import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -94,7 +93,7 @@ final class SampleCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--out must name a .png file (images), or a .csv or .safetensors file "
                     + "(sequences), got " + out);
         }
-        ModelFiles.Loaded loaded = modelFile.load(model, DType.F32, new SimdKernels());
+        ModelFiles.Loaded loaded = modelFile.load(model, DType.F32, runtime.kernels());
         TarFlowModel m = loaded.model();
         if (png != m.config().isImage()) {
             throw new IllegalArgumentException(m.config().isImage() ? "an image model's samples go to a .png grid"

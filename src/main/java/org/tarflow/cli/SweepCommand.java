@@ -49,7 +49,8 @@ final class SweepCommand implements Callable<Integer> {
         runtime.apply();
         List<GuidanceSweep.Setting> settings = sweep.settings();
         Files.createDirectories(out);
-        EvaluationSetup setup = EvaluationSetup.load(model, modelFile, org.tarflow.tensor.DType.F32, data, true, System.out);
+        EvaluationSetup setup = EvaluationSetup.load(model, modelFile, org.tarflow.tensor.DType.F32, runtime.kernels(),
+                data, true, System.out);
         Sweep.Outcome r = Sweep.run(setup, settings, sweep, seed, out);
         String md = "# Guidance and denoising sweep\n\n" + Sweep.describe(setup, sweep, r) + "\n"
                 + SweepOutput.markdownTable(r.rows(), "") + "\n![Fréchet distance](" + SweepOutput.FD_PLOT + ")\n"

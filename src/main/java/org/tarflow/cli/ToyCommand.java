@@ -8,7 +8,6 @@ import java.util.concurrent.Callable;
 import org.tarflow.data.ToyDensity;
 import org.tarflow.io.DensityPlot;
 import org.tarflow.io.ModelFiles;
-import org.tarflow.tensor.SimdKernels;
 import org.tarflow.train.Seeds;
 import org.tarflow.train.ToyTraining;
 import org.tarflow.train.Trainer;
@@ -69,7 +68,7 @@ final class ToyCommand implements Callable<Integer> {
         Files.createDirectories(dir);
         Files.deleteIfExists(dir.resolve(Trainer.LOG)); // a toy run always starts afresh
         ProgressBar[] bar = {null};
-        ToyTraining.Result r = ToyTraining.run(t, new ToyTraining.Settings(blocks, epochs, batchSize, lr), seed, dir, new SimdKernels(), new Trainer.Listener() {
+        ToyTraining.Result r = ToyTraining.run(t, new ToyTraining.Settings(blocks, epochs, batchSize, lr), seed, dir, runtime.kernels(), new Trainer.Listener() {
             @Override
             public void step(Trainer.StepInfo s) {
                 if (bar[0] == null) {

@@ -21,7 +21,7 @@ import org.tarflow.flow.TarFlowModel;
 import org.tarflow.io.ImageGrid;
 import org.tarflow.io.ModelFiles;
 import org.tarflow.tensor.DType;
-import org.tarflow.tensor.SimdKernels;
+import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.Tensor;
 import org.tarflow.train.AdamW;
 import org.tarflow.train.Checkpoint;
@@ -144,7 +144,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         SamplingOptions gridOptions = SamplingOptions.cfg(cfg); // validates --cfg before any work
         Trainer.NonFinitePolicy policy = nonFinitePolicy();
-        SimdKernels kernels = new SimdKernels();
+        Kernels kernels = runtime.kernels();
         Checkpoint.State state = null;
         if (resume != null) {
             List<String> given = RUN_OPTIONS.stream().filter(o -> spec.commandLine().getParseResult().hasMatchedOption(o)).toList();
@@ -325,7 +325,7 @@ final class TrainCommand implements Callable<Integer> {
                 seed, dt);
     }
 
-    private Checkpoint.State fresh(SimdKernels kernels, Dataset train, Path dataSource, TrainConfig tc) {
+    private Checkpoint.State fresh(Kernels kernels, Dataset train, Path dataSource, TrainConfig tc) {
         var given = spec.commandLine().getParseResult();
         int classes = unconditional ? 0 : train.numClasses();
         ModelConfig mc;

@@ -19,14 +19,14 @@ import org.tarflow.io.ConfigJson;
 import org.tarflow.io.Safetensors;
 import org.tarflow.io.StoredTensor;
 import org.tarflow.nn.Parameter;
+import org.tarflow.tensor.Backends;
 import org.tarflow.tensor.DType;
-import org.tarflow.tensor.ScalarKernels;
 import org.tarflow.tensor.Tensor;
 
 /**
  * Writes golden cases in the format of {@link ReferenceCase} (documented in docs/CONFORMANCE.md),
- * computed by this implementation in float64 with the plain-Java {@link ScalarKernels}, so that the
- * files do not change when the fast kernels do. Everything follows from the spec and its seed: the same
+ * computed by this implementation in float64 with the plain-Java kernels ({@code Backends.get("scalar")}),
+ * so that the files do not change when the fast kernels do. Everything follows from the spec and its seed: the same
  * spec gives byte-identical files.
  *
  * <p>Parameters are the reference initialisation moved by Gaussian noise (so that {@code proj_out},
@@ -102,7 +102,7 @@ public final class CaseGenerator {
     public static Path write(Spec spec, Path dir, String source) throws IOException {
         ModelConfig c = spec.config();
         SplittableRandom rng = new SplittableRandom(spec.seed());
-        TarFlowModel model = new TarFlowModel(c, DType.F64, new ScalarKernels()).init(rng.nextLong());
+        TarFlowModel model = new TarFlowModel(c, DType.F64, Backends.get("scalar")).init(rng.nextLong());
         for (Parameter p : model.parameters()) {
             for (int i = 0; i < p.value().size(); i++) {
                 p.value().set(i, p.value().get(i) + PARAM_STD * rng.nextGaussian());

@@ -6,7 +6,8 @@ package org.tarflow.tensor;
  * <p>Every layer of the model calls only these methods for its O(n·k) work, so another backend
  * (a GPU one, say) implements this interface and nothing else. Two implementations ship:
  * {@link ScalarKernels}, plain loops written for clarity that every fast kernel is tested against,
- * and {@link SimdKernels}, Vector API kernels that run the large products on all cores.
+ * and {@link SimdKernels}, Vector API kernels that run the large products on all cores. {@link Backends}
+ * chooses between them, by name or from what the JVM offers.
  *
  * <p>Conventions for all methods: tensors are contiguous row-major ({@link Tensor}); all tensors
  * passed to one call have the same dtype; outputs may alias inputs only where a method says so.

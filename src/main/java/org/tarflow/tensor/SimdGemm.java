@@ -21,8 +21,8 @@ import jdk.incubator.vector.VectorSpecies;
  * twice, because Java has no generics over primitive arrays.
  */
 final class SimdGemm {
-    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> FS = VectorWidth.FLOAT;
+    private static final VectorSpecies<Double> DS = VectorWidth.DOUBLE;
     private static final int FL = FS.length();
     private static final int DL = DS.length();
     static final int MR = 6;

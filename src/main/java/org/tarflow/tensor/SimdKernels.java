@@ -20,7 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link Parallel}, so that no element's summation order depends on the thread count.
  */
 public final class SimdKernels implements Kernels {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
     private static final int L = S.length();
     /** Elementwise work below this many elements stays on the calling thread. */
     private static final int PARALLEL_ELEMENTS = 1 << 15;
@@ -30,8 +30,9 @@ public final class SimdKernels implements Kernels {
     private final ScalarKernels f64 = new ScalarKernels();
 
     /**
-     * Creates the SIMD kernels. They hold no state of their own: the vector species is the machine's
-     * preferred one and the threads are the process-wide {@link Parallel} pool.
+     * Creates the SIMD kernels. They hold no state of their own: the vector species is the process-wide
+     * {@code VectorWidth} (the machine's preferred one unless {@code -Dtarflow.vector.bits} narrows it) and the
+     * threads are the process-wide {@link Parallel} pool.
      */
     public SimdKernels() {
     }
@@ -528,7 +529,7 @@ public final class SimdKernels implements Kernels {
     }
 
     /**
-     * Per row: 16 logits at a time from the transposed keys (broadcast q[e], FMA a row of K^T; no lane
+     * Per row: one vector of logits (16 at 512 bits) at a time from the transposed keys (broadcast q[e], FMA a row of K^T; no lane
      * reductions), the softmax with {@link VMath#exp}, then the values weighted in d-wide register blocks.
      */
     @Override

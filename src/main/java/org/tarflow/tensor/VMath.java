@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  * uninterrupted one. The kernels use these instead.
  */
 final class VMath {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
     private static final float LOG2E = 1.44269504088896341f;
     private static final float LN2_HI = 0.693359375f;
     private static final float LN2_LO = -2.12194440e-4f;

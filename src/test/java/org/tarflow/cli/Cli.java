@@ -31,10 +31,14 @@ final class Cli {
         }
     }
 
-    /** Exit code 1 and exactly one line on stderr, an error containing {@code expected}. */
+    /**
+     * Exit code 1 and exactly one line on stderr, an error containing {@code expected}, besides the JVM's WARNING
+     * lines and the {@code backend: } line with which a compute command starts.
+     */
     static void assertOneLineError(Run r, String expected) {
         assertEquals(1, r.code(), r.out() + r.err());
-        String err = r.err().lines().filter(l -> !l.startsWith("WARNING")).reduce("", (a, b) -> a + b + "\n");
+        String err = r.err().lines().filter(l -> !l.startsWith("WARNING") && !l.startsWith("backend: "))
+                .reduce("", (a, b) -> a + b + "\n");
         assertEquals(1, err.lines().count(), "one line: " + err);
         assertTrue(err.contains("error: ") && err.contains(expected), err);
     }

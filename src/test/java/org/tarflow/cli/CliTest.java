@@ -87,10 +87,26 @@ class CliTest {
                 && t.err().contains("warning: --noise-std has no effect with --noise uniform"), t.err());
     }
 
+    /** A compute command says on stderr which kernels it uses and why, first thing. */
+    @Test
+    void theBackendIsChosenByAutoOrByNameAndSaidOnStderr() {
+        String model = "reference-data/torch/uncond_nvp_c1_p2.pth";
+        Run auto = run("sample", model, "--out", dir.resolve("auto.png").toString(), "--num", "2");
+        assertEquals(0, auto.code(), auto.err());
+        assertTrue(firstLine(auto.err()).startsWith("backend: simd: jdk.incubator.vector readable, C2 on, "), auto.err());
+        Run scalar = run("sample", model, "--out", dir.resolve("scalar.png").toString(), "--num", "2", "--backend", "scalar");
+        assertEquals(0, scalar.code(), scalar.err());
+        assertEquals("backend: scalar: requested by name", firstLine(scalar.err()));
+    }
+
+    private static String firstLine(String err) {
+        return err.lines().filter(l -> !l.startsWith("WARNING")).findFirst().orElse("");
+    }
+
     @Test
     void nonFiniteSamplesAreCountedInAWarning() throws IOException {
         var model = org.tarflow.io.ModelFiles.load(Path.of("reference-data/torch/uncond_nvp_c1_p2.pth"),
-                org.tarflow.tensor.DType.F32, new org.tarflow.tensor.SimdKernels());
+                org.tarflow.tensor.DType.F32, org.tarflow.tensor.Backends.get("simd"));
         var bias = model.parameters().stream().filter(p -> p.name().equals("blocks.1.proj_out.bias")).findFirst().orElseThrow();
         for (int i = 0; i < 4; i++) {
             bias.value().set(i, 100.0); // a = 100: exp(a) overflows float32 in sampling
@@ -141,6 +157,7 @@ class CliTest {
         assertOneLineError(run("sample", junk.toString(), "--out", "x.jpg"), "must name a .png file");
         assertOneLineError(run("bench", "--threads", "0"), "--threads must be between 1 and");
         assertOneLineError(run("bench", "--warmup", "-1"), "--warmup must be a number of seconds >= 0");
+        assertOneLineError(run("bench", "--backend", "gpu"), "unknown backend 'gpu': the names are simd, scalar and auto");
         Path blocked = Files.writeString(dir.resolve("file"), "x");
         assertOneLineError(run("train", "--data", data.toString(), "--out", blocked.resolve("sub").toString()), "Not a directory");
         Run usage = run("train", "--epochs");

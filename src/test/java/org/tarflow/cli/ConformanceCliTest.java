@@ -45,6 +45,14 @@ class ConformanceCliTest {
     }
 
     @Test
+    void theScalarTwinsPassTooWithBackendScalar() {
+        Run r = run("conformance", TORCH_CASE.toString(), "--backend", "scalar");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("float64, scalar kernels") && lastLine(r).startsWith("conformance: PASS"), r.out());
+        assertTrue(r.err().contains("backend: scalar: requested by name"), r.err());
+    }
+
+    @Test
     void aWrongOutputFailsNamingTheTensor() throws IOException {
         Path manifest = dir.resolve("case.json");
         Files.copy(TORCH_CASE, manifest);

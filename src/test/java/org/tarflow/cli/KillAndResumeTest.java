@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tarflow.data.IdxFiles;
 import org.tarflow.io.Safetensors;
 import org.tarflow.io.StoredTensor;
-import org.tarflow.tensor.SimdKernels;
+import org.tarflow.tensor.Backends;
 import org.tarflow.train.Checkpoint;
 import org.tarflow.train.Trainer;
 
@@ -61,19 +61,19 @@ class KillAndResumeTest {
                     ? concat("train", "--data", data.toString(), "--out", out.toString(), "--checkpoint-every", "1")
                     : new String[] {"train", "--resume", ckpt.toString(), "--checkpoint-every", "1", "--eval-images", "0",
                         "--sample-every", "0"};
-            long before = Files.exists(ckpt) ? Checkpoint.load(ckpt, new SimdKernels()).step() : 0;
+            long before = Files.exists(ckpt) ? Checkpoint.load(ckpt, Backends.get("simd")).step() : 0;
             Process p = start(dir.resolve("log" + attempt), args);
             // wait until this process has written a checkpoint, then a random moment more
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (p.isAlive() && System.nanoTime() < deadline
-                    && (!Files.exists(ckpt) || Checkpoint.load(ckpt, new SimdKernels()).step() <= before)) {
+                    && (!Files.exists(ckpt) || Checkpoint.load(ckpt, Backends.get("simd")).step() <= before)) {
                 Thread.sleep(5);
             }
             Thread.sleep(rng.nextInt(150));
             boolean wasAlive = p.isAlive();
             p.destroyForcibly();
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-            Checkpoint.State s = Checkpoint.load(ckpt, new SimdKernels()); // loadable after any kill
+            Checkpoint.State s = Checkpoint.load(ckpt, Backends.get("simd")); // loadable after any kill
             if (wasAlive && s.step() < total) {
                 killedMidRun++;
             }

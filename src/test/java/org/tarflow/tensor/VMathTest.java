@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class VMathTest {
     private static float vexp(float x) {
-        return VMath.exp(FloatVector.broadcast(FloatVector.SPECIES_PREFERRED, x)).lane(0);
+        return VMath.exp(FloatVector.broadcast(VectorWidth.FLOAT, x)).lane(0);
     }
 
     @Property(tries = 3000)
@@ -33,12 +33,12 @@ class VMathTest {
 
     @Test
     void sumAddsLanesInOrder() {
-        float[] v = new float[FloatVector.SPECIES_PREFERRED.length()];
+        float[] v = new float[VectorWidth.FLOAT.length()];
         float expected = 0;
         for (int i = 0; i < v.length; i++) {
             v[i] = 1f / (i + 3);
             expected += v[i];
         }
-        assertEquals(expected, VMath.sum(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, v, 0)), 0f);
+        assertEquals(expected, VMath.sum(FloatVector.fromArray(VectorWidth.FLOAT, v, 0)), 0f);
     }
 }
