@@ -3,9 +3,9 @@ package org.tarflow.io;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import org.tarflow.data.NoiseAugmentation;
 import org.tarflow.flow.ModelConfig;
 import org.tarflow.tensor.DType;
-import org.tarflow.train.NoiseAugmentation;
 import org.tarflow.train.TrainConfig;
 
 /** Model and training configurations as JSON, with the reference's argument names for the model. */

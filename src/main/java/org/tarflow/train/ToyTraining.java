@@ -3,6 +3,8 @@ package org.tarflow.train;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
+import org.tarflow.data.NoiseAugmentation;
+import org.tarflow.data.Seeds;
 import org.tarflow.data.SequenceDataset;
 import org.tarflow.data.ToyDensity;
 import org.tarflow.eval.Likelihood;

@@ -1,5 +1,6 @@
 package org.tarflow.train;
 
+import org.tarflow.data.NoiseAugmentation;
 import org.tarflow.tensor.DType;
 
 /**

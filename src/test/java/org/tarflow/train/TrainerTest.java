@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tarflow.data.IdxFiles;
 import org.tarflow.data.ImageDataset;
+import org.tarflow.data.NoiseAugmentation;
 import org.tarflow.flow.ModelConfig;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.io.ModelFiles;
