@@ -10,7 +10,6 @@ import org.tarflow.data.ToyDensity;
 import org.tarflow.io.DensityPlot;
 import org.tarflow.io.ModelFiles;
 import org.tarflow.tensor.SimdKernels;
-import org.tarflow.train.ToyTraining;
 import org.tarflow.train.Trainer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

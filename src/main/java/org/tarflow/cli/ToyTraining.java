@@ -1,4 +1,4 @@
-package org.tarflow.train;
+package org.tarflow.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -15,6 +15,10 @@ import org.tarflow.flow.TarFlowModel;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.Tensor;
+import org.tarflow.train.AdamW;
+import org.tarflow.train.Checkpoint;
+import org.tarflow.train.TrainConfig;
+import org.tarflow.train.Trainer;
 
 /**
  * Fits TarFlow to a 2-D {@link ToyDensity} in seconds: points are sequences of T = 2 tokens of D = 1, the

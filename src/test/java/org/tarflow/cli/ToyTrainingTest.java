@@ -1,4 +1,4 @@
-package org.tarflow.train;
+package org.tarflow.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tarflow.data.ToyDensity;
 import org.tarflow.tensor.SimdKernels;
+import org.tarflow.train.Trainer;
 
 /**
  * Training really learns: on the eight-Gaussian mixture (entropy 1.698 nats per point) a few seconds of
