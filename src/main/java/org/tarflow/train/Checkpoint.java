@@ -66,7 +66,7 @@ public final class Checkpoint {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "tarflow-checkpoint/1");
         meta.put(ModelFiles.MODEL_CONFIG, ConfigJson.model(s.model().config()));
-        meta.put(TRAIN_CONFIG, ConfigJson.train(s.config()));
+        meta.put(TRAIN_CONFIG, s.config().toJson());
         meta.put(ModelFiles.TRAINING_NOISE, s.config().noise().toString());
         if (s.dataDir() != null) {
             meta.put(DATA_DIR, s.dataDir());
@@ -100,7 +100,7 @@ public final class Checkpoint {
         long optStep;
         int setSize;
         try {
-            cfg = ConfigJson.train(trainJson);
+            cfg = TrainConfig.fromJson(trainJson);
             step = Long.parseLong(c.metadata().get(STEP));
             optStep = Long.parseLong(c.metadata().get(OPTIMIZER_STEP));
             setSize = Integer.parseInt(c.metadata().getOrDefault(TRAIN_SET_SIZE, "0"));

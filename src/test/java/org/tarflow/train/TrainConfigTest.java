@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 import org.tarflow.data.NoiseAugmentation;
-import org.tarflow.io.ConfigJson;
 import org.tarflow.tensor.DType;
 
 /** The checkpoint's {@code train_config} metadata: its exact text (old checkpoints must stay readable) and round trip. */
@@ -18,23 +17,26 @@ class TrainConfigTest {
 
     @Test
     void writesTheTrainConfigMetadataAsBefore() {
-        assertEquals(JSON, ConfigJson.train(CONFIG));
+        assertEquals(JSON, CONFIG.toJson());
     }
 
     @Test
     void readsBackWhatItWrites() {
-        assertEquals(CONFIG, ConfigJson.train(JSON));
+        assertEquals(CONFIG, TrainConfig.fromJson(JSON));
         TrainConfig uniform = new TrainConfig(1, 16, 3e-3, 0.5, NoiseAugmentation.uniform(), 0, 0, -3, DType.F64);
-        assertEquals(uniform, ConfigJson.train(ConfigJson.train(uniform)));
+        assertEquals(uniform, TrainConfig.fromJson(uniform.toJson()));
     }
 
     @Test
     void rejectsMalformedOrInvalidSettings() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConfigJson.train("{\"epochs\":2}"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TrainConfig.fromJson("{\"epochs\":2}"));
         assertEquals("malformed training config {\"epochs\":2}", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> ConfigJson.train(JSON.replace("\"epochs\":2", "\"epochs\":2.5")));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> TrainConfig.fromJson(JSON.replace("\"epochs\":2", "\"epochs\":2.5")));
         assertEquals("epochs must be an integer, got 2.5", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> ConfigJson.train(JSON.replace("\"epochs\":2", "\"epochs\":0")));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> TrainConfig.fromJson(JSON.replace("\"epochs\":2", "\"epochs\":0")));
         assertEquals("epochs must be positive, got 0", e.getMessage());
     }
 }
