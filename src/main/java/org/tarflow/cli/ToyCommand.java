@@ -7,7 +7,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.tarflow.data.Seeds;
 import org.tarflow.data.ToyDensity;
-import org.tarflow.io.DensityPlot;
 import org.tarflow.io.ModelFiles;
 import org.tarflow.tensor.SimdKernels;
 import org.tarflow.train.Trainer;
