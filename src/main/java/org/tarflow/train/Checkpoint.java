@@ -10,6 +10,7 @@ import org.tarflow.io.ModelFiles;
 import org.tarflow.io.Safetensors;
 import org.tarflow.io.StoredTensor;
 import org.tarflow.io.TensorFileException;
+import org.tarflow.io.WeightsFile;
 import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.Tensor;
 
@@ -78,7 +79,7 @@ public final class Checkpoint {
     }
 
     /**
-     * Reads a checkpoint written by {@link #save}: the model in the training dtype recorded in it, and the
+     * Reads a checkpoint written by {@link #save}, once: the model in the training dtype recorded in it, and the
      * optimiser with its moments and step count.
      *
      * @param file the checkpoint
@@ -112,7 +113,10 @@ public final class Checkpoint {
             throw new TensorFileException(file, "bad checkpoint metadata: step " + step + ", optimizer step " + optStep
                     + ", training set size " + setSize);
         }
-        TarFlowModel model = ModelFiles.load(file, cfg.dtype(), k);
+        // from the contents read above: one read, so the model, the optimiser state and the metadata all come
+        // from the same version of the file
+        WeightsFile.Contents weights = new WeightsFile.Contents(c.tensors(), c.metadata());
+        TarFlowModel model = ModelFiles.load(file, weights, cfg.dtype(), k);
         AdamW opt = AdamW.reference(model.parameters());
         restore(file, c, "exp_avg.", opt.expAvg());
         restore(file, c, "exp_avg_sq.", opt.expAvgSq());
