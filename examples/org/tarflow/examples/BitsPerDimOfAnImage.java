@@ -4,13 +4,13 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import javax.imageio.ImageIO;
+import org.tarflow.data.NoiseAugmentation;
 import org.tarflow.eval.BitsPerDim;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.io.ModelFiles;
 import org.tarflow.tensor.Backends;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Tensor;
-import org.tarflow.train.NoiseAugmentation;
 
 /**
  * Bits per dimension of one 8-bit image under a model, as the reference's {@code evaluate_bpd.py}

@@ -2,12 +2,12 @@ package org.tarflow.examples;
 
 import java.nio.file.Path;
 import java.util.SplittableRandom;
+import org.tarflow.cli.DensityPlot;
 import org.tarflow.data.ToyDensity;
 import org.tarflow.flow.ModelConfig;
 import org.tarflow.flow.SamplingOptions;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.nn.Gradients;
-import org.tarflow.io.DensityPlot;
 import org.tarflow.tensor.Backends;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Tensor;

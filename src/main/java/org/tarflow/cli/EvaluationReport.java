@@ -18,7 +18,6 @@ import org.tarflow.eval.Likelihood;
 import org.tarflow.eval.NearestNeighbours;
 import org.tarflow.io.AtomicFiles;
 import org.tarflow.io.ImageGrid;
-import org.tarflow.io.LineChart;
 import org.tarflow.io.TrainLog;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Tensor;

@@ -1,11 +1,11 @@
 package org.tarflow.cli;
 
+import org.tarflow.data.NoiseAugmentation;
+import org.tarflow.data.Seeds;
 import org.tarflow.flow.Denoise;
 import org.tarflow.flow.SamplingOptions;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.tensor.Tensor;
-import org.tarflow.train.NoiseAugmentation;
-import org.tarflow.train.Seeds;
 
 /** Drawing batches of samples for grids: seeded noise, optional denoising, clipped to the data range. */
 final class Samples {

@@ -10,7 +10,6 @@ import java.util.Map;
 import org.tarflow.eval.GuidanceSweep;
 import org.tarflow.io.AtomicFiles;
 import org.tarflow.io.ImageGrid;
-import org.tarflow.io.LineChart;
 import org.tarflow.tensor.Tensor;
 
 /**

@@ -3,12 +3,12 @@ package org.tarflow.eval;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.tarflow.data.Seeds;
 import org.tarflow.flow.Denoise;
 import org.tarflow.flow.SamplingOptions;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Tensor;
-import org.tarflow.train.Seeds;
 
 /**
  * Draws samples for evaluation and redraws those that come out with a NaN or an infinity, as the

@@ -2,10 +2,10 @@ package org.tarflow.eval;
 
 import java.util.function.IntConsumer;
 import org.tarflow.data.ImageDataset;
+import org.tarflow.data.NoiseAugmentation;
+import org.tarflow.data.Seeds;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.tensor.Tensor;
-import org.tarflow.train.NoiseAugmentation;
-import org.tarflow.train.Seeds;
 
 /**
  * Test-set bits per dimension with uniform dequantisation, as the reference's {@code evaluate_bpd.py}:

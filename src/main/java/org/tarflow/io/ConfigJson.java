@@ -4,11 +4,11 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import org.tarflow.flow.ModelConfig;
-import org.tarflow.tensor.DType;
-import org.tarflow.train.NoiseAugmentation;
-import org.tarflow.train.TrainConfig;
 
-/** Model and training configurations as JSON, with the reference's argument names for the model. */
+/**
+ * Model configurations as JSON, with the reference's argument names, and {@link #intField}, the integer
+ * reading that every configuration stored as JSON shares.
+ */
 public final class ConfigJson {
     private ConfigJson() {
     }
@@ -39,8 +39,17 @@ public final class ConfigJson {
         return o.toString();
     }
 
-    /** An integer field, rejecting fractions and values outside the int range (Gson would truncate them). */
-    static int intField(JsonObject o, String name) {
+    /**
+     * {@return an integer field, rejecting fractions and values outside the int range (Gson would truncate them)}
+     *
+     * @param o    the JSON object
+     * @param name the field's name
+     * @throws IllegalArgumentException if the field's number is not an int; a missing field or one that is not a
+     *         number throws what Gson throws ({@code NullPointerException}, {@code NumberFormatException},
+     *         {@code UnsupportedOperationException} or {@code IllegalStateException}), which callers report as
+     *         malformed JSON
+     */
+    public static int intField(JsonObject o, String name) {
         java.math.BigDecimal v = o.get(name).getAsBigDecimal();
         try {
             return v.intValueExact();
@@ -71,49 +80,6 @@ public final class ConfigJson {
         } catch (JsonParseException | IllegalStateException | NullPointerException | UnsupportedOperationException
                  | NumberFormatException e) {
             throw new IllegalArgumentException("malformed model config " + json);
-        }
-    }
-
-    /**
-     * {@return the training settings as one line of JSON} Stored in checkpoints (metadata
-     * {@code train_config}) so that {@code train --resume} continues with the same settings.
-     *
-     * @param t the settings
-     */
-    public static String train(TrainConfig t) {
-        JsonObject o = new JsonObject();
-        o.addProperty("epochs", t.epochs());
-        o.addProperty("batch_size", t.batchSize());
-        o.addProperty("lr", t.lr());
-        o.addProperty("warmup_epochs", t.warmupEpochs());
-        o.addProperty("noise_type", t.noise().type().name().toLowerCase(java.util.Locale.ROOT));
-        o.addProperty("noise_std", t.noise().std());
-        o.addProperty("drop_label", t.dropLabel());
-        o.addProperty("train_images", t.trainImages());
-        o.addProperty("seed", t.seed());
-        o.addProperty("dtype", t.dtype().name());
-        return o.toString();
-    }
-
-    /**
-     * Parses what {@link #train(TrainConfig)} writes.
-     *
-     * @param json the training settings as JSON
-     * @return the validated settings
-     * @throws IllegalArgumentException when the JSON is malformed or a field is missing or invalid
-     */
-    public static TrainConfig train(String json) {
-        try {
-            JsonObject o = JsonParser.parseString(json).getAsJsonObject();
-            NoiseAugmentation.Type type = NoiseAugmentation.Type.valueOf(
-                    o.get("noise_type").getAsString().toUpperCase(java.util.Locale.ROOT));
-            return new TrainConfig(intField(o, "epochs"), intField(o, "batch_size"), o.get("lr").getAsDouble(),
-                    o.get("warmup_epochs").getAsDouble(), new NoiseAugmentation(type, o.get("noise_std").getAsDouble()),
-                    o.get("drop_label").getAsDouble(), intField(o, "train_images"), o.get("seed").getAsLong(),
-                    DType.valueOf(o.get("dtype").getAsString()));
-        } catch (JsonParseException | IllegalStateException | NullPointerException | UnsupportedOperationException
-                 | NumberFormatException e) {
-            throw new IllegalArgumentException("malformed training config " + json);
         }
     }
 }

@@ -93,6 +93,23 @@ public final class ModelFiles {
     }
 
     /**
+     * As {@link #load(Path, DType, Kernels)}, from the contents of a file already read, so that a caller
+     * that also needs the file's other tensors or metadata (a training checkpoint) reads it only once.
+     *
+     * @param file     the file the contents came from, for messages
+     * @param contents its tensors and metadata ({@link WeightsFile#read}, or a safetensors file's)
+     * @param dtype    the dtype of the new model
+     * @param k        the kernels of the new model
+     * @return the model, holding the contents' weights and buffers
+     * @throws TensorFileException when the configuration is invalid or cannot be inferred, a tensor is not a
+     *                             finite float tensor, or the tensors do not fit the configuration
+     */
+    public static TarFlowModel load(Path file, WeightsFile.Contents contents, DType dtype, Kernels k)
+            throws TensorFileException {
+        return fromContents(file, contents, dtype, k, ConfigInference.Hints.NONE).model();
+    }
+
+    /**
      * The result of {@link #loadWithMetadata}.
      *
      * @param model      the loaded model
@@ -123,7 +140,11 @@ public final class ModelFiles {
      */
     public static Loaded loadWithMetadata(Path file, DType dtype, Kernels k, ConfigInference.Hints hints)
             throws IOException {
-        WeightsFile.Contents c = WeightsFile.read(file);
+        return fromContents(file, WeightsFile.read(file), dtype, k, hints);
+    }
+
+    private static Loaded fromContents(Path file, WeightsFile.Contents c, DType dtype, Kernels k,
+                                       ConfigInference.Hints hints) throws TensorFileException {
         Map<String, Tensor> sd = WeightsFile.stateDict(file, c);
         String json = c.metadata().get(MODEL_CONFIG);
         ModelConfig cfg;

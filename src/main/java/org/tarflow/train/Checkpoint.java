@@ -10,6 +10,7 @@ import org.tarflow.io.ModelFiles;
 import org.tarflow.io.Safetensors;
 import org.tarflow.io.StoredTensor;
 import org.tarflow.io.TensorFileException;
+import org.tarflow.io.WeightsFile;
 import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.Tensor;
 
@@ -66,7 +67,7 @@ public final class Checkpoint {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "tarflow-checkpoint/1");
         meta.put(ModelFiles.MODEL_CONFIG, ConfigJson.model(s.model().config()));
-        meta.put(TRAIN_CONFIG, ConfigJson.train(s.config()));
+        meta.put(TRAIN_CONFIG, s.config().toJson());
         meta.put(ModelFiles.TRAINING_NOISE, s.config().noise().toString());
         if (s.dataDir() != null) {
             meta.put(DATA_DIR, s.dataDir());
@@ -78,7 +79,7 @@ public final class Checkpoint {
     }
 
     /**
-     * Reads a checkpoint written by {@link #save}: the model in the training dtype recorded in it, and the
+     * Reads a checkpoint written by {@link #save}, once: the model in the training dtype recorded in it, and the
      * optimiser with its moments and step count.
      *
      * @param file the checkpoint
@@ -100,7 +101,7 @@ public final class Checkpoint {
         long optStep;
         int setSize;
         try {
-            cfg = ConfigJson.train(trainJson);
+            cfg = TrainConfig.fromJson(trainJson);
             step = Long.parseLong(c.metadata().get(STEP));
             optStep = Long.parseLong(c.metadata().get(OPTIMIZER_STEP));
             setSize = Integer.parseInt(c.metadata().getOrDefault(TRAIN_SET_SIZE, "0"));
@@ -112,7 +113,10 @@ public final class Checkpoint {
             throw new TensorFileException(file, "bad checkpoint metadata: step " + step + ", optimizer step " + optStep
                     + ", training set size " + setSize);
         }
-        TarFlowModel model = ModelFiles.load(file, cfg.dtype(), k);
+        // from the contents read above: one read, so the model, the optimiser state and the metadata all come
+        // from the same version of the file
+        WeightsFile.Contents weights = new WeightsFile.Contents(c.tensors(), c.metadata());
+        TarFlowModel model = ModelFiles.load(file, weights, cfg.dtype(), k);
         AdamW opt = AdamW.reference(model.parameters());
         restore(file, c, "exp_avg.", opt.expAvg());
         restore(file, c, "exp_avg_sq.", opt.expAvgSq());

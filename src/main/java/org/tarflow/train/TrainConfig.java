@@ -1,5 +1,10 @@
 package org.tarflow.train;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import org.tarflow.data.NoiseAugmentation;
+import org.tarflow.io.ConfigJson;
 import org.tarflow.tensor.DType;
 
 /**
@@ -58,5 +63,47 @@ public record TrainConfig(int epochs, int batchSize, double lr, double warmupEpo
      */
     public CosineSchedule schedule(int stepsPerEpoch) {
         return new CosineSchedule(Math.round(warmupEpochs * stepsPerEpoch), (long) epochs * stepsPerEpoch, MIN_LR, lr);
+    }
+
+    /**
+     * {@return the settings as one line of JSON} Stored in checkpoints (metadata {@code train_config},
+     * {@link Checkpoint}) so that {@code train --resume} continues with the same settings.
+     */
+    public String toJson() {
+        JsonObject o = new JsonObject();
+        o.addProperty("epochs", epochs());
+        o.addProperty("batch_size", batchSize());
+        o.addProperty("lr", lr());
+        o.addProperty("warmup_epochs", warmupEpochs());
+        o.addProperty("noise_type", noise().type().name().toLowerCase(java.util.Locale.ROOT));
+        o.addProperty("noise_std", noise().std());
+        o.addProperty("drop_label", dropLabel());
+        o.addProperty("train_images", trainImages());
+        o.addProperty("seed", seed());
+        o.addProperty("dtype", dtype().name());
+        return o.toString();
+    }
+
+    /**
+     * Parses what {@link #toJson()} writes.
+     *
+     * @param json the training settings as JSON
+     * @return the validated settings
+     * @throws IllegalArgumentException when the JSON is malformed or a field is missing or invalid
+     */
+    public static TrainConfig fromJson(String json) {
+        try {
+            JsonObject o = JsonParser.parseString(json).getAsJsonObject();
+            NoiseAugmentation.Type type = NoiseAugmentation.Type.valueOf(
+                    o.get("noise_type").getAsString().toUpperCase(java.util.Locale.ROOT));
+            return new TrainConfig(ConfigJson.intField(o, "epochs"), ConfigJson.intField(o, "batch_size"),
+                    o.get("lr").getAsDouble(), o.get("warmup_epochs").getAsDouble(),
+                    new NoiseAugmentation(type, o.get("noise_std").getAsDouble()), o.get("drop_label").getAsDouble(),
+                    ConfigJson.intField(o, "train_images"), o.get("seed").getAsLong(),
+                    DType.valueOf(o.get("dtype").getAsString()));
+        } catch (JsonParseException | IllegalStateException | NullPointerException | UnsupportedOperationException
+                 | NumberFormatException e) {
+            throw new IllegalArgumentException("malformed training config " + json);
+        }
     }
 }

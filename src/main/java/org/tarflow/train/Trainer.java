@@ -9,6 +9,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.tarflow.data.Dataset;
+import org.tarflow.data.Seeds;
 import org.tarflow.flow.ForwardResult;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.io.AtomicFiles;

@@ -21,8 +21,8 @@ import org.tarflow.flow.ModelConfig;
 import org.tarflow.io.Safetensors;
 import org.tarflow.io.StoredTensor;
 import org.tarflow.tensor.DType;
-import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
+import org.tarflow.tensor.Backends;
 
 /**
  * The project's own golden cases in {@code reference-data/tarflow}: the fast kernels reproduce them
@@ -51,7 +51,7 @@ class ProjectCasesTest {
         ReferenceCase c = ReferenceCase.read(manifest);
         assertFalse(c.storesPostStepParameters(), "generated cases store the parameters before the AdamW steps");
         for (DType dtype : new DType[] {DType.F64, DType.F32}) {
-            Map<String, Tensor> ours = CaseRunner.run(c, CaseRunner.model(c, dtype, new SimdKernels()));
+            Map<String, Tensor> ours = CaseRunner.run(c, CaseRunner.model(c, dtype, Backends.get("simd")));
             Comparison.Report r = Comparison.compare(c.tensors(), ours, dtype == DType.F64 ? 1e-10 : 1e-4);
             assertTrue(r.pass(), c.name() + " " + dtype + ": worst " + r.worst());
             assertTrue(r.rows().stream().anyMatch(row -> row.key().startsWith("out.sample_loglik.")));

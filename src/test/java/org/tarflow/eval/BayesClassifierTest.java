@@ -12,8 +12,8 @@ import org.tarflow.flow.ModelConfig;
 import org.tarflow.flow.SamplingOptions;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.tensor.DType;
-import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
+import org.tarflow.tensor.Backends;
 
 class BayesClassifierTest {
     /**
@@ -59,7 +59,7 @@ class BayesClassifierTest {
      */
     @Test
     void flowDensityAgreesWithTheInversePass() {
-        TarFlowModel m = new TarFlowModel(new ModelConfig(1, 8, 2, 64, 2, 1, true, 3), DType.F64, new SimdKernels()).init(4);
+        TarFlowModel m = new TarFlowModel(new ModelConfig(1, 8, 2, 64, 2, 1, true, 3), DType.F64, Backends.get("simd")).init(4);
         TestTensors.perturb(m.parameters(), 0.05, new SplittableRandom(6));
         Tensor noise = TestTensors.randn(DType.F64, new SplittableRandom(7), 3, 16, 4);
         int[] labels = {0, 2, 1};
@@ -72,7 +72,7 @@ class BayesClassifierTest {
 
     @Test
     void modelClassificationRunsOverUnevenBatches() {
-        TarFlowModel m = new TarFlowModel(new ModelConfig(1, 8, 2, 64, 1, 1, true, 4), DType.F32, new SimdKernels()).init(4);
+        TarFlowModel m = new TarFlowModel(new ModelConfig(1, 8, 2, 64, 1, 1, true, 4), DType.F32, Backends.get("simd")).init(4);
         ImageDataset data = EvalData.bars(7, 8, 4, 8);
         int[] seen = {0};
         BayesClassifier.Result r = BayesClassifier.classify(m, data, List.of("a", "b", "c", "d"), 12, 0, done -> seen[0] = done);

@@ -6,7 +6,7 @@ import org.tarflow.flow.ModelConfig;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.nn.Parameter;
 import org.tarflow.tensor.DType;
-import org.tarflow.tensor.SimdKernels;
+import org.tarflow.tensor.Backends;
 
 /** Small in-memory datasets for the evaluation tests. */
 final class EvalData {
@@ -37,7 +37,7 @@ final class EvalData {
 
     /** A float64 model whose proj_out is entirely zero: every block predicts a = b = 0, so z = x and log|det| = 0. */
     static TarFlowModel identityFlow(ModelConfig config) {
-        TarFlowModel m = new TarFlowModel(config, DType.F64, new SimdKernels()).init(1);
+        TarFlowModel m = new TarFlowModel(config, DType.F64, Backends.get("simd")).init(1);
         for (Parameter p : m.parameters()) {
             if (p.name().contains("proj_out")) {
                 p.value().fill(0);

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.tarflow.data.Seeds;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Tensor;
-import org.tarflow.train.Seeds;
 
 class GuardedSamplerTest {
     private static final int T = 4;

@@ -7,8 +7,8 @@ import org.junit.jupiter.api.Test;
 import org.tarflow.TestTensors;
 import org.tarflow.data.ImageDataset;
 import org.tarflow.tensor.DType;
-import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
+import org.tarflow.tensor.Backends;
 
 class NearestNeighboursTest {
     @Test
@@ -24,7 +24,7 @@ class NearestNeighboursTest {
         for (int i = 0; i < 3 * 64; i++) {
             queries.set(2 * 64 + i, random.get(i));
         }
-        NearestNeighbours.Result r = new NearestNeighbours(train, new SimdKernels()).search(queries);
+        NearestNeighbours.Result r = new NearestNeighbours(train, Backends.get("simd")).search(queries);
         assertEquals(0, r.distance()[0], 1e-12);
         assertEquals(0, r.distance()[1], 1e-12);
         Tensor all = train.images(Indices.range(0, train.size()), DType.F64);

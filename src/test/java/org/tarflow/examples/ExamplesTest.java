@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tarflow.io.ModelFiles;
 import org.tarflow.tensor.DType;
-import org.tarflow.tensor.ScalarKernels;
+import org.tarflow.tensor.Backends;
 
 /** Every program in examples/ runs and does what it says. */
 class ExamplesTest {
@@ -57,7 +57,7 @@ class ExamplesTest {
     @Test
     void bitsPerDimOfAnImage() throws Exception {
         Path weights = dir.resolve("m.safetensors");
-        ModelFiles.save(ModelFiles.load(Path.of("reference-data/torch/cond_nvp_c1_p4.pth"), DType.F64, new ScalarKernels()),
+        ModelFiles.save(ModelFiles.load(Path.of("reference-data/torch/cond_nvp_c1_p4.pth"), DType.F64, Backends.get("scalar")),
                 weights, null);
         BufferedImage img = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY);
         for (int y = 0; y < 8; y++) {

@@ -9,9 +9,10 @@ import org.junit.jupiter.api.Test;
 import org.tarflow.eval.BitsPerDim;
 import org.tarflow.nn.Parameter;
 import org.tarflow.tensor.DType;
-import org.tarflow.tensor.ScalarKernels;
 import org.tarflow.tensor.Tensor;
 import org.tarflow.tensor.Workspace;
+import org.tarflow.tensor.Backends;
+import org.tarflow.tensor.Kernels;
 
 /**
  * The worked numbers of docs/ALGORITHM.md, computed by the code. The expected values were computed by
@@ -19,7 +20,7 @@ import org.tarflow.tensor.Workspace;
  * disagree and one of them must change.
  */
 class AlgorithmGuideTest {
-    private static final ScalarKernels K = new ScalarKernels();
+    private static final Kernels K = Backends.get("scalar");
     private static final double[] X = {0.1, 0.2, 1.5, 2.5, -1.0, 3.0}; // T = 3 patches of D = 2
 
     /** A block whose proj_out weight is 0 and bias (a, b) = ((0.5, -0.25), (1, 2)); other weights random. */

@@ -12,9 +12,9 @@ import net.jqwik.api.constraints.IntRange;
 import org.tarflow.TestTensors;
 import org.tarflow.nn.Parameter;
 import org.tarflow.tensor.DType;
-import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
 import org.tarflow.tensor.Workspace;
+import org.tarflow.tensor.Backends;
 
 /**
  * The defining properties of the flow, over random small configurations (width 64 or 128, several
@@ -33,7 +33,7 @@ class FlowProperties {
         int[] s = SHAPES[rng.nextInt(SHAPES.length)];
         ModelConfig cfg = new ModelConfig(s[0], s[1], s[2], rng.nextBoolean() ? 64 : 128, 1 + rng.nextInt(3),
                 1 + rng.nextInt(2), rng.nextBoolean(), rng.nextBoolean() ? 3 : 0);
-        TarFlowModel m = new TarFlowModel(cfg, DType.F64, new SimdKernels()).init(seed);
+        TarFlowModel m = new TarFlowModel(cfg, DType.F64, Backends.get("simd")).init(seed);
         // proj_out's weight starts at zero; it needs a push for the blocks to be non-trivial (log-scales of
         // order 0.1-1). A larger push (0.05) can give flows whose latents span 1e-30..1e10, whose inverse
         // is ill-conditioned even in float64 (seen: inverse(forward(x)) off by 7e-8 for T = 16, 3 blocks).

@@ -11,12 +11,13 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.tarflow.TestTensors;
 import org.tarflow.tensor.DType;
-import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
 import org.tarflow.tensor.Workspace;
+import org.tarflow.tensor.Backends;
+import org.tarflow.tensor.Kernels;
 
 class ModelTest {
-    private static final SimdKernels K = new SimdKernels();
+    private static final Kernels K = Backends.get("simd");
 
     static void perturb(TarFlowModel m, double std, long seed) {
         TestTensors.perturb(m.parameters(), std, new SplittableRandom(seed));

@@ -17,9 +17,8 @@ import org.tarflow.conformance.ReferenceCase;
 import org.tarflow.io.WeightsFile;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Kernels;
-import org.tarflow.tensor.ScalarKernels;
-import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
+import org.tarflow.tensor.Backends;
 
 /**
  * Parity with the original PyTorch code: every reference tensor of every case in
@@ -63,7 +62,7 @@ class TorchGoldenTest {
     @MethodSource("cases")
     void everyReferenceTensorMatchesInFloat64(Path manifest) throws IOException {
         ReferenceCase c = ReferenceCase.read(manifest);
-        for (Kernels k : new Kernels[] {new SimdKernels(), new ScalarKernels()}) {
+        for (Kernels k : new Kernels[] {Backends.get("simd"), Backends.get("scalar")}) {
             check(c, c.start(null), DType.F64, k, 1e-10);
         }
     }
@@ -74,6 +73,6 @@ class TorchGoldenTest {
         ReferenceCase c = ReferenceCase.read(manifest);
         Path pth = manifest.resolveSibling(manifest.getFileName().toString().replace(".json", ".pth"));
         Map<String, Tensor> weights = WeightsFile.stateDict(pth, WeightsFile.read(pth));
-        check(c, c.start(weights), DType.F32, new SimdKernels(), 1e-4);
+        check(c, c.start(weights), DType.F32, Backends.get("simd"), 1e-4);
     }
 }

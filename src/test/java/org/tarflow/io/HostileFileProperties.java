@@ -14,7 +14,7 @@ import org.tarflow.data.ImageDataset;
 import org.tarflow.flow.ModelConfig;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.tensor.DType;
-import org.tarflow.tensor.ScalarKernels;
+import org.tarflow.tensor.Backends;
 
 /**
  * Randomly damaged files (flipped bytes, truncation, overwritten or inserted runs, forged length fields)
@@ -32,7 +32,7 @@ class HostileFileProperties {
         try {
             DIR = Files.createTempDirectory("tarflow-hostile");
             DIR.toFile().deleteOnExit();
-            TarFlowModel m = new TarFlowModel(new ModelConfig(1, 4, 2, 64, 1, 1, true, 3), DType.F32, new ScalarKernels())
+            TarFlowModel m = new TarFlowModel(new ModelConfig(1, 4, 2, 64, 1, 1, true, 3), DType.F32, Backends.get("scalar"))
                     .init(1);
             Path w = DIR.resolve("valid.safetensors");
             ModelFiles.save(m, w, "gaussian(0.05)");
@@ -111,7 +111,7 @@ class HostileFileProperties {
     @Property(tries = 300)
     void damagedSafetensorsFailCleanly(@ForAll long seed) throws IOException {
         check(mutate(WEIGHTS, new SplittableRandom(seed)), ".safetensors",
-                f -> ModelFiles.load(f, DType.F32, new ScalarKernels()));
+                f -> ModelFiles.load(f, DType.F32, Backends.get("scalar")));
     }
 
     @Property(tries = 400)

@@ -12,13 +12,13 @@ import org.tarflow.GradCheck;
 import org.tarflow.TestTensors;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Kernels;
-import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
 import org.tarflow.tensor.Workspace;
+import org.tarflow.tensor.Backends;
 
 /** Every layer's backward pass (input and parameter gradients) against central finite differences in float64. */
 class LayerGradientProperties {
-    private static final Kernels K = new SimdKernels();
+    private static final Kernels K = Backends.get("simd");
     private static final DType F64 = DType.F64;
 
     @Property(tries = 15)

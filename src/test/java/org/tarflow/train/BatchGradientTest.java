@@ -16,12 +16,13 @@ import org.tarflow.flow.TarFlowModel;
 import org.tarflow.nn.Gradients;
 import org.tarflow.nn.Parameter;
 import org.tarflow.tensor.DType;
-import org.tarflow.tensor.SimdKernels;
 import org.tarflow.tensor.Tensor;
 import org.tarflow.tensor.Workspace;
+import org.tarflow.tensor.Backends;
+import org.tarflow.tensor.Kernels;
 
 class BatchGradientTest {
-    private static final SimdKernels K = new SimdKernels();
+    private static final Kernels K = Backends.get("simd");
     // 8x8 images in patches of 2: T = 16
     private static final ModelConfig CFG = new ModelConfig(1, 8, 2, 64, 2, 2, true, 3);
     private static final int B = 13;

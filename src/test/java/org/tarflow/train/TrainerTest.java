@@ -15,18 +15,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tarflow.data.IdxFiles;
 import org.tarflow.data.ImageDataset;
+import org.tarflow.data.NoiseAugmentation;
 import org.tarflow.flow.ModelConfig;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.io.ModelFiles;
 import org.tarflow.nn.Parameter;
 import org.tarflow.tensor.DType;
-import org.tarflow.tensor.SimdKernels;
+import org.tarflow.tensor.Backends;
+import org.tarflow.tensor.Kernels;
 
 class TrainerTest {
     @TempDir
     Path dir;
 
-    private static final SimdKernels K = new SimdKernels();
+    private static final Kernels K = Backends.get("simd");
 
     private ImageDataset toyData() throws IOException {
         Path data = Files.createDirectories(dir.resolve("data"));

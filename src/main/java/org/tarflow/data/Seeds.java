@@ -1,4 +1,4 @@
-package org.tarflow.train;
+package org.tarflow.data;
 
 import java.util.SplittableRandom;
 

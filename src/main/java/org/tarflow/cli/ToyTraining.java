@@ -1,8 +1,10 @@
-package org.tarflow.train;
+package org.tarflow.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
+import org.tarflow.data.NoiseAugmentation;
+import org.tarflow.data.Seeds;
 import org.tarflow.data.SequenceDataset;
 import org.tarflow.data.ToyDensity;
 import org.tarflow.eval.Likelihood;
@@ -13,6 +15,10 @@ import org.tarflow.flow.TarFlowModel;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.Tensor;
+import org.tarflow.train.AdamW;
+import org.tarflow.train.Checkpoint;
+import org.tarflow.train.TrainConfig;
+import org.tarflow.train.Trainer;
 
 /**
  * Fits TarFlow to a 2-D {@link ToyDensity} in seconds: points are sequences of T = 2 tokens of D = 1, the

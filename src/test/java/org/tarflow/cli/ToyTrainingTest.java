@@ -1,4 +1,4 @@
-package org.tarflow.train;
+package org.tarflow.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,7 +9,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tarflow.data.ToyDensity;
-import org.tarflow.tensor.SimdKernels;
+import org.tarflow.train.Trainer;
+import org.tarflow.tensor.Backends;
 
 /**
  * Training really learns: on the eight-Gaussian mixture (entropy 1.698 nats per point) a few seconds of
@@ -24,7 +25,7 @@ class ToyTrainingTest {
     @Test
     void aFewSecondsOfTrainingLearnTheMixture() throws IOException {
         ToyTraining.Result r = ToyTraining.run(ToyDensity.GAUSSIANS, new ToyTraining.Settings(6, 4, 256, 3e-3), 0, dir,
-                new SimdKernels(), Trainer.Listener.SILENT, 500);
+                Backends.get("simd"), Trainer.Listener.SILENT, 500);
         assertEquals(1.698, r.entropy(), 0.01);
         double gap = r.testNll() - r.entropy();
         System.out.printf("toy mixture: test NLL %.4f, entropy %.4f, gap %.4f nats per point, %.1f s%n", r.testNll(),
@@ -38,7 +39,7 @@ class ToyTrainingTest {
     @Test
     void theLearnedDensityIsADensity() throws IOException {
         ToyTraining.Result r = ToyTraining.run(ToyDensity.CHECKERBOARD, new ToyTraining.Settings(2, 1, 1024, 3e-3), 1, dir,
-                new SimdKernels(), Trainer.Listener.SILENT, 10);
+                Backends.get("simd"), Trainer.Listener.SILENT, 10);
         double[][] grid = ToyTraining.densityGrid(r.model(), -6, 6, 120);
         double mass = 0;
         for (double[] row : grid) {

@@ -1,4 +1,4 @@
-package org.tarflow.io;
+package org.tarflow.cli;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -14,6 +14,7 @@ import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
+import org.tarflow.io.AtomicFiles;
 
 /**
  * A line chart with labelled axes (the labels carry the units), one or more series drawn as lines with

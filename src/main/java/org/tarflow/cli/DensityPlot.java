@@ -1,4 +1,4 @@
-package org.tarflow.io;
+package org.tarflow.cli;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
+import org.tarflow.io.AtomicFiles;
 
 /**
  * A row of square panels over the same 2-D window: density heat maps and point scatters, each with a title,
