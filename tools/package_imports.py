@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Package-to-package dependencies of the Java sources, checked against the intended layering.
 
-Reads every .java file under the source root (default src/main/java), takes the package each one
+Reads every .java file under the source roots (default: both modules' src/main/java), takes the package each one
 declares, and collects the org.tarflow packages it depends on:
 
   import     an import or static import of another org.tarflow package (wildcards included);
@@ -15,7 +15,7 @@ its source ("UPWARD"), an edge to or from a package missing from the order ("UNL
 cycle among the packages (strongly connected components of the import and qualified edges). The exit
 status is 1 when anything is flagged, else 0.
 
-Usage: python3 tools/package_imports.py [--root DIR] [--order tensor,nn,...]   (run from the project root)
+Usage: python3 tools/package_imports.py [--root DIR ...] [--order tensor,nn,...]   (run from the project root)
 """
 
 import argparse
@@ -143,14 +143,20 @@ def cycles(nodes, succ):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--root", default="src/main/java", help="source root (default src/main/java)")
+    ap.add_argument("--root", nargs="+", default=["tarflow-core/src/main/java", "tarflow-cli/src/main/java"],
+                    help="source roots (default: tarflow-core/src/main/java tarflow-cli/src/main/java)")
     ap.add_argument("--order", default=DEFAULT_ORDER, help="layers, lowest first (default " + DEFAULT_ORDER + ")")
     args = ap.parse_args()
-    if not os.path.isdir(args.root):
-        sys.exit("no source root " + args.root + " (run from the project root, or pass --root)")
+    for root in args.root:
+        if not os.path.isdir(root):
+            sys.exit("no source root " + root + " (run from the project root, or pass --root)")
     order = [p.strip() for p in args.order.split(",") if p.strip()]
     rank = {p: i for i, p in enumerate(order)}
-    edges = scan(args.root)
+    edges = defaultdict(lambda: defaultdict(set))
+    for root in args.root:
+        for edge, kinds in scan(root).items():
+            for kind, classes in kinds.items():
+                edges[edge][kind] |= classes
 
     def sort_key(e):
         return (rank.get(e[0], len(order)), e[0], rank.get(e[1], len(order)), e[1])

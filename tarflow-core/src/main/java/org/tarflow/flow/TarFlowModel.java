@@ -393,7 +393,8 @@ public final class TarFlowModel {
     }
 
     /**
-     * {@return d loss / d x for the reference's loss over the batch, without any parameter gradient}
+     * {@return d loss / d x for the reference's loss over the batch, without any parameter gradient, in a new
+     * tensor of x's shape}
      * ({@code torch.autograd.grad(loss, x)}): the direction of the score-based denoising step ({@link Denoise}).
      * The samples are independent, so each thread runs groups of its part of the batch forward and backward
      * in workspaces the model keeps; each sample's gradient has the bits a whole-batch
@@ -401,7 +402,6 @@ public final class TarFlowModel {
      *
      * @param x      (B, C, H, W) images or (B, T, D) sequences, in the model's dtype
      * @param labels as for {@link #forward}
-     * @return a new tensor of x's shape
      * @throws IllegalArgumentException as for {@link #forward}
      */
     public Tensor inputGradient(Tensor x, int[] labels) {

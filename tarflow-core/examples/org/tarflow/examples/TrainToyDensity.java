@@ -1,8 +1,8 @@
 package org.tarflow.examples;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
-import org.tarflow.cli.DensityPlot;
 import org.tarflow.data.ToyDensity;
 import org.tarflow.flow.ModelConfig;
 import org.tarflow.flow.SamplingOptions;
@@ -18,7 +18,10 @@ import org.tarflow.train.AdamW;
  * The whole TarFlow training loop by hand, on the two-moons density: 2-D points as sequences of T = 2
  * tokens of D = 1, forward, loss, backward, AdamW, then sampling by inverting the flow.
  *
- * <pre>java ... org.tarflow.examples.TrainToyDensity [steps] [out.png]</pre>
+ * <pre>java ... org.tarflow.examples.TrainToyDensity [steps] [samples.csv]</pre>
+ *
+ * <p>It writes the samples as CSV (x,y per line) for any plotting tool; {@code tarflow toy --target moons}
+ * runs the same experiment with plots.
  */
 public final class TrainToyDensity {
     private TrainToyDensity() {
@@ -26,7 +29,7 @@ public final class TrainToyDensity {
 
     public static void main(String[] args) throws Exception {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 600;
-        Path png = Path.of(args.length > 1 ? args[1] : "moons.png");
+        Path csv = Path.of(args.length > 1 ? args[1] : "moons-samples.csv");
 
         // a small model of (B, 2, 1) sequences: width 64, 6 flow blocks of one Transformer layer, affine, no classes
         ModelConfig config = ModelConfig.sequence(2, 1, 64, 6, 1, true, 0);
@@ -60,8 +63,12 @@ public final class TrainToyDensity {
             meanLogLik += samples.logLikelihood().get(i) / 2000;
         }
         System.out.printf("samples' mean log-likelihood: %.3f nats per point%n", meanLogLik);
-        new DensityPlot(-3.5, 3.5).scatter("samples after " + steps + " steps", samples.x().toDoubleArray()).write(png);
-        System.out.println("wrote " + png);
+        StringBuilder lines = new StringBuilder("x,y\n");
+        for (int i = 0; i < 2000; i++) {
+            lines.append(samples.x().get(2 * i)).append(',').append(samples.x().get(2 * i + 1)).append('\n');
+        }
+        Files.writeString(csv, lines);
+        System.out.println("wrote " + csv);
     }
 
     private static float[] toFloat(double[] v) {

@@ -1,5 +1,7 @@
 package org.tarflow.examples;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -38,10 +40,39 @@ class ExamplesTest {
 
     @Test
     void trainToyDensity() throws Exception {
-        Path png = dir.resolve("moons.png");
-        String out = run(() -> TrainToyDensity.main(new String[] {"200", png.toString()}));
+        Path csv = dir.resolve("moons.csv");
+        String out = run(() -> TrainToyDensity.main(new String[] {"200", csv.toString()}));
         assertTrue(out.contains("step 200: loss") && out.contains("samples' mean log-likelihood"), out);
-        assertTrue(Files.size(png) > 0);
+        java.util.List<String> lines = Files.readAllLines(csv);
+        assertEquals(2001, lines.size());
+        assertEquals("x,y", lines.getFirst());
+        for (String line : lines.subList(1, lines.size())) {
+            String[] xy = line.split(",");
+            assertTrue(xy.length == 2 && Double.isFinite(Double.parseDouble(xy[0])) && Double.isFinite(Double.parseDouble(xy[1])), line);
+        }
+    }
+
+    /** The library as a third-party program uses it: load a .pth, bits/dim, fine-tune, sample. */
+    @Test
+    void useTheLibrary() throws Exception {
+        Path png = dir.resolve("tuned.png");
+        String out = run(() -> UseTheLibrary.main(new String[] {"reference-data/torch/cond_nvp_c1_p4.pth", "30",
+                png.toString()}));
+        java.util.regex.Matcher before = java.util.regex.Pattern.compile("bits/dim before: (\\d+\\.\\d+)").matcher(out);
+        java.util.regex.Matcher after = java.util.regex.Pattern.compile("bits/dim after: (\\d+\\.\\d+)").matcher(out);
+        assertTrue(before.find() && after.find() && out.contains("step 30: loss") && out.contains("wrote 16 samples"), out);
+        assertTrue(Double.parseDouble(after.group(1)) < Double.parseDouble(before.group(1)),
+                "fine-tuning on the images lowers their bits/dim: " + out);
+        assertTrue(ImageIO.read(png.toFile()).getWidth() > 4 * 8, "4 images per row");
+    }
+
+    /** The core's class path holds no part of the command line: a program gets the library alone. */
+    @Test
+    void theLibraryBringsNoCommandLineParts() {
+        for (String cls : new String[] {"picocli.CommandLine", "org.jfree.chart.JFreeChart", "org.tarflow.cli.Main",
+                "org.tribuo.data.csv.CSVLoader", "org.jline.terminal.Terminal"}) {
+            assertThrows(ClassNotFoundException.class, () -> Class.forName(cls), cls);
+        }
     }
 
     @Test
