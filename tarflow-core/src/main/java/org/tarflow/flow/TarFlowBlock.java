@@ -183,6 +183,23 @@ public final class TarFlowBlock {
      * @return the activations, whose {@link Activations#output()} is the output and its per-dimension log-determinant
      */
     public Activations forward(Tensor x, int[] labels, Workspace ws) {
+        return run(x, labels, ws, true);
+    }
+
+    /**
+     * {@return {@link #forward}'s output and log-determinant, keeping no activation} Each Transformer layer's
+     * buffers go back to {@code ws} before the next layer runs (the no-grad pass of likelihood evaluation);
+     * the same arithmetic, so the same bits.
+     *
+     * @param x      (B, T, D) the block's input
+     * @param labels as for {@link #forward}
+     * @param ws     where the output and the temporaries are allocated
+     */
+    public Output output(Tensor x, int[] labels, Workspace ws) {
+        return run(x, labels, ws, false).output();
+    }
+
+    private Activations run(Tensor x, int[] labels, Workspace ws, boolean keep) {
         int b = x.dim(0);
         Tensor xPerm = perm.apply(x, 1, ws);
         Tensor h = projIn.forward(xPerm, ws);
@@ -191,10 +208,16 @@ public final class TarFlowBlock {
             k.add(h, repeatOverSequence(classRows(labels, b, ws), t, ws), 1.0, h);
         }
         List<AttentionBlock.Activations> acts = new ArrayList<>(layers.size());
+        int layerStart = ws.mark(); // without keep, each layer's buffers are handed back here and h is overwritten
         for (AttentionBlock layer : layers) {
             AttentionBlock.Activations a = layer.forward(h, 1.0, ws);
-            acts.add(a);
-            h = a.y();
+            if (keep) {
+                acts.add(a);
+                h = a.y();
+            } else {
+                h.copyFrom(a.y());
+                ws.rewind(layerStart);
+            }
         }
         Tensor o = projOut.forward(h, ws);
         Tensor a = ws.zerosLike(xPerm);
@@ -276,8 +299,10 @@ public final class TarFlowBlock {
         }
         List<AttentionBlock.Activations> layerActs = acts.layers();
         Tensor dh = projOut.backward(dO, acts.projOutInput(), grads, ws);
+        int layerStart = ws.mark(); // each layer's temporaries go back to ws; its input gradient is copied into dh
         for (int i = layers.size() - 1; i >= 0; i--) {
-            dh = layers.get(i).backward(dh, layerActs.get(i), grads, ws);
+            dh.copyFrom(layers.get(i).backward(dh, layerActs.get(i), grads, ws));
+            ws.rewind(layerStart);
         }
         if (grads != null) {
             Tensor dPos = ws.zeros(dtype, t, channels);
@@ -366,7 +391,7 @@ public final class TarFlowBlock {
      */
     public Tensor reverse(Tensor x, int[] labels, SamplingOptions opts, Tensor sumA, WorkspacePool pool) {
         int b = x.dim(0);
-        Workspace setup = pool.take();
+        Workspace setup = new Workspace(k); // this call's inputs, not one group's: not kept in the pool
         Tensor xs = setup.copyOf(perm.apply(x, 1, setup));
         Tensor pos = perm.apply(posEmbed.value(), 0, setup);
         Tensor condClass = classEmbed == null ? null : classRows(labels, b, setup);
@@ -399,7 +424,6 @@ public final class TarFlowBlock {
             for (AttentionBlock layer : layers) {
                 layer.dropTransposedWeights();
             }
-            pool.give(setup);
         }
     }
 

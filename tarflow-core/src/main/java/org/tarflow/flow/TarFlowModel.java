@@ -54,8 +54,13 @@ public final class TarFlowModel {
     private final Kernels k;
     private final List<TarFlowBlock> blocks = new ArrayList<>();
     private final Tensor var;
-    /** Workspaces of {@link #forward} and {@link #reverse}: their groups of rows reuse buffers across calls. */
-    private final WorkspacePool pool;
+    /**
+     * Workspaces of {@link #forward}, {@link #inputGradient} and {@link #reverse}: their groups of rows reuse
+     * buffers across calls. One pool per kind of pass, so that a workspace serves one pattern of shapes.
+     */
+    private final WorkspacePool forwardPool;
+    private final WorkspacePool gradientPool;
+    private final WorkspacePool decodePool;
 
     /**
      * Builds the model with zero parameters ({@link #init} or {@link #loadStateDict} fills them) and
@@ -75,7 +80,9 @@ public final class TarFlowModel {
         }
         this.var = k.allocate(dtype, config.numPatches(), config.patchDim());
         var.fill(1.0);
-        this.pool = new WorkspacePool(k);
+        this.forwardPool = new WorkspacePool(k);
+        this.gradientPool = new WorkspacePool(k);
+        this.decodePool = new WorkspacePool(k);
     }
 
     /**
@@ -219,7 +226,9 @@ public final class TarFlowModel {
 
     /** Drops the buffers {@link #forward} and {@link #reverse} keep for their next call. */
     public void releaseWorkspaces() {
-        pool.clear();
+        forwardPool.clear();
+        gradientPool.clear();
+        decodePool.clear();
     }
 
     /**
@@ -272,7 +281,7 @@ public final class TarFlowModel {
         }
         Tensor logdets = k.allocate(dtype, b);
         Parallel.forGroups(b, group, (g0, g1) -> {
-            Workspace ws = pool.take();
+            Workspace ws = forwardPool.take();
             try {
                 int[] y = labels == null ? null : Arrays.copyOfRange(labels, g0, g1);
                 // h is each block's input; everything after the mark is one block's activations, reused by the next
@@ -281,14 +290,14 @@ public final class TarFlowModel {
                 int mark = ws.mark();
                 for (int i = 0; i < blocks.size(); i++) {
                     ws.rewind(mark);
-                    TarFlowBlock.Output o = blocks.get(i).forward(h, y, ws).output();
+                    TarFlowBlock.Output o = blocks.get(i).output(h, y, ws);
                     k.add(ld, o.logdetPerDim(), 1.0, ld);
                     h.copyFrom(o.out());
                     outputs.get(i).setRows(g0, h);
                 }
                 logdets.setRows(g0, ld);
             } finally {
-                pool.give(ws);
+                forwardPool.give(ws);
             }
         });
         return new ForwardResult(outputs.getLast(), List.copyOf(outputs), logdets, x.shape());
@@ -412,13 +421,13 @@ public final class TarFlowModel {
         int group = Math.max(1, GRAD_ROWS / seq.dim(1));
         Tensor grad = k.allocate(dtype, x.shape());
         Parallel.forGroups(b, group, (g0, g1) -> {
-            Workspace ws = pool.take();
+            Workspace ws = gradientPool.take();
             try {
                 int[] y = labels == null ? null : Arrays.copyOfRange(labels, g0, g1);
                 Activations acts = forwardForTraining(ws.rows(x, g0, g1), y, ws);
                 grad.setRows(g0, backward(acts, b, null, ws));
             } finally {
-                pool.give(ws);
+                gradientPool.give(ws);
             }
         });
         return grad;
@@ -502,7 +511,7 @@ public final class TarFlowModel {
         }
         Tensor sumA = Tensor.zeros(dtype, b);
         for (int i = blocks.size() - 1; i >= 0; i--) {
-            x = blocks.get(i).reverse(x, labels, opts, sumA, pool);
+            x = blocks.get(i).reverse(x, labels, opts, sumA, decodePool);
         }
         k.add(logq, sumA, -1.0, logq);
         return new ReverseResult(x, logq);

@@ -33,9 +33,10 @@ public final class Attention {
     private final Linear proj;
 
     /**
-     * What {@link #forward} computed and {@link #backward} needs.
+     * What {@link #forward} keeps for {@link #backward}. The normalised input is recomputed in backward
+     * ({@link LayerNorm#recompute}); the qkv output, the logits and the per-head outputs are temporaries.
      *
-     * @param norm   the LayerNorm's activations (its output is the input of {@code qkv})
+     * @param norm   the LayerNorm's activations
      * @param q      (B, H, T, d) queries
      * @param key    (B, H, T, d) keys
      * @param v      (B, H, T, d) values
@@ -103,23 +104,36 @@ public final class Attention {
      * @param ws   where the activations are allocated
      */
     public Activations forward(Tensor x, double temp, Workspace ws) {
-        LayerNorm.Activations n = norm.forward(x, ws);
-        Tensor h = qkv.forward(n.y(), ws);
-        Tensor q = Heads.split(h, 0, heads, HEAD_DIM, ws);
-        Tensor key = Heads.split(h, channels, heads, HEAD_DIM, ws);
-        Tensor v = Heads.split(h, 2 * channels, heads, HEAD_DIM, ws);
+        DType dtype = x.dtype();
+        int b = x.dim(0);
+        int t = x.dim(1);
+        int bh = b * heads;
+        // what backward needs first, then the temporaries, which go back to ws at the end
+        Tensor mean = ws.zeros(dtype, b * t);
+        Tensor rstd = ws.zeros(dtype, b * t);
+        Tensor q = ws.zeros(dtype, b, heads, t, HEAD_DIM);
+        Tensor key = ws.zeros(dtype, b, heads, t, HEAD_DIM);
+        Tensor v = ws.zeros(dtype, b, heads, t, HEAD_DIM);
+        Tensor probs = ws.zeros(dtype, b, heads, t, t);
+        Tensor merged = ws.zeros(dtype, b, t, channels);
+        Tensor y = ws.zeros(dtype, b, t, channels);
+        int temporaries = ws.mark();
+        Tensor normalised = ws.zerosLike(x);
+        LayerNorm.Activations n = norm.forward(x, normalised, mean, rstd);
+        Tensor h = qkv.forward(normalised, ws);
+        Heads.split(h, 0, q);
+        Heads.split(h, channels, key);
+        Heads.split(h, 2 * channels, v);
         double scale = scale(temp);
-        int bh = q.dim(0) * heads;
-        int t = q.dim(2);
-        Tensor s = ws.zeros(q.dtype(), q.dim(0), heads, t, t);
+        Tensor s = ws.zeros(dtype, b, heads, t, t);
         k.gemm(bh, false, true, t, t, HEAD_DIM, scale, q, key, 0.0, s);
-        Tensor probs = ws.zerosLike(s);
         k.softmaxCausal(s, probs);
-        Tensor o = ws.zeros(v.dtype(), v.dim(0), heads, t, HEAD_DIM);
+        Tensor o = ws.zeros(dtype, b, heads, t, HEAD_DIM);
         k.gemm(bh, false, false, t, HEAD_DIM, t, 1.0, probs, v, 0.0, o);
-        Tensor merged = ws.zeros(v.dtype(), v.dim(0), t, channels);
         Heads.merge(o, merged, 0);
-        return new Activations(n, q, key, v, probs, merged, scale, proj.forward(merged, ws));
+        proj.forwardInto(merged, y);
+        ws.rewind(temporaries);
+        return new Activations(n, q, key, v, probs, merged, scale, y);
     }
 
     /** {@link Linear#cacheTransposedWeight} for {@code qkv} and {@code proj}, before decoding. */
@@ -148,7 +162,8 @@ public final class Attention {
         int b = dy.dim(0);
         int t = dy.dim(1);
         int bh = b * heads;
-        Tensor dO = Heads.split(proj.backward(dy, a.merged(), grads, ws), 0, heads, HEAD_DIM, ws);
+        Tensor dO = ws.zerosLike(a.q());
+        Heads.split(proj.backward(dy, a.merged(), grads, ws), 0, dO);
         Tensor dP = ws.zerosLike(a.probs());
         k.gemm(bh, false, true, t, t, HEAD_DIM, 1.0, dO, a.v(), 0.0, dP);
         Tensor dV = ws.zerosLike(a.v());
@@ -172,7 +187,7 @@ public final class Attention {
         for (int i = 0; biasGrad != null && i < channels; i++) {
             keyBiasGrad[i] = biasGrad.get(channels + i);
         }
-        Tensor dx = norm.backward(qkv.backward(dQkv, a.norm().y(), grads, ws), a.norm(), grads, ws);
+        Tensor dx = norm.backward(qkv.backward(dQkv, norm.recompute(a.norm(), ws), grads, ws), a.norm(), grads, ws);
         for (int i = 0; biasGrad != null && i < channels; i++) {
             biasGrad.set(channels + i, keyBiasGrad[i]);
         }
@@ -213,8 +228,9 @@ public final class Attention {
         if (temps.length == 0 || b % temps.length != 0) {
             throw new IllegalArgumentException(b + " rows do not split into " + temps.length + " temperature groups");
         }
-        Tensor h = qkv.forward(norm.forward(x, ws).y(), ws);
-        Tensor qs = Heads.split(h, 0, heads, HEAD_DIM, ws);
+        Tensor h = qkv.forward(norm.apply(x, ws), ws);
+        Tensor qs = ws.zeros(x.dtype(), b, heads, 1, HEAD_DIM);
+        Heads.split(h, 0, qs);
         cache.appendFromQkv(h);
         int cap = cache.values().dim(2);
         double[] scales = new double[temps.length];

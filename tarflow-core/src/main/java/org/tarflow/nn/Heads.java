@@ -1,7 +1,6 @@
 package org.tarflow.nn;
 
 import org.tarflow.tensor.Tensor;
-import org.tarflow.tensor.Workspace;
 
 /**
  * Moves attention heads between the token-major layout the linear layers produce, (B, T, width), and
@@ -13,14 +12,15 @@ final class Heads {
     }
 
     /**
-     * Copies columns {@code [col0, col0 + H*d)} of src (B, T, width) into a (B, H, T, d) tensor of
-     * {@code ws}, head h taking columns {@code col0 + h*d ..}.
+     * Copies columns {@code [col0, col0 + H*d)} of src (B, T, width) into dst (B, H, T, d), head h taking
+     * columns {@code col0 + h*d ..}.
      */
-    static Tensor split(Tensor src, int col0, int heads, int d, Workspace ws) {
+    static void split(Tensor src, int col0, Tensor dst) {
         int b = src.dim(0);
         int t = src.dim(1);
         int width = src.dim(2);
-        Tensor dst = ws.zeros(src.dtype(), b, heads, t, d);
+        int heads = dst.dim(1);
+        int d = dst.dim(3);
         Object s = src.array();
         Object o = dst.array();
         for (int bi = 0; bi < b; bi++) {
@@ -30,7 +30,6 @@ final class Heads {
                 }
             }
         }
-        return dst;
     }
 
     /** Inverse of {@link #split}: writes src (B, H, T, d) into columns {@code [col0, col0 + H*d)} of dst (B, T, width). */

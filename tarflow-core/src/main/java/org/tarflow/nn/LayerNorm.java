@@ -19,14 +19,14 @@ public final class LayerNorm {
     private final Parameter bias;
 
     /**
-     * What {@link #forward} computed and {@link #backward} needs (PyTorch's {@code ctx.save_for_backward}).
+     * What {@link #forward} keeps for {@link #backward} (PyTorch's {@code ctx.save_for_backward}): the
+     * output is not kept, the layers after a LayerNorm {@link #recompute} it in their backward pass.
      *
      * @param x    (..., C) the input
-     * @param y    (..., C) the output
      * @param mean (R) each row's mean
      * @param rstd (R) each row's reciprocal standard deviation
      */
-    public record Activations(Tensor x, Tensor y, Tensor mean, Tensor rstd) {
+    public record Activations(Tensor x, Tensor mean, Tensor rstd) {
     }
 
     /**
@@ -51,20 +51,46 @@ public final class LayerNorm {
     }
 
     /**
-     * {@return the normalised input and the row statistics, in buffers of {@code ws}} Each row of C values
-     * is normalised by its own mean and biased variance (eps {@link #EPS}), then scaled and shifted. Unlike
-     * the reference, which upcasts to float32 here, it computes in the dtype of {@code x}.
+     * Normalises {@code x} into {@code y} and its row statistics into {@code mean} and {@code rstd}, buffers
+     * the caller chose (llm.c's {@code layernorm_forward(out, mean, rstd, inp, weight, bias)}). Each row of C
+     * values is normalised by its own mean and biased variance (eps {@link #EPS}), then scaled and shifted.
+     * Unlike the reference, which upcasts to float32 here, it computes in the dtype of {@code x}.
+     *
+     * @param x    (..., C) input
+     * @param y    (..., C) output, overwritten
+     * @param mean (R) output: each row's mean
+     * @param rstd (R) output: each row's reciprocal standard deviation
+     * @return what {@link #backward} needs
+     */
+    public Activations forward(Tensor x, Tensor y, Tensor mean, Tensor rstd) {
+        k.layerNorm(x, weight.value(), bias.value(), EPS, y, mean, rstd);
+        return new Activations(x, mean, rstd);
+    }
+
+    /**
+     * {@return the normalised input, in a buffer of {@code ws}} For passes without a backward pass
+     * (decoding); the row statistics are temporaries of {@code ws} too.
      *
      * @param x  (..., C) input
-     * @param ws where the output and statistics are allocated
+     * @param ws where the output and the statistics are allocated
      */
-    public Activations forward(Tensor x, Workspace ws) {
+    public Tensor apply(Tensor x, Workspace ws) {
         int rows = x.size() / weight.value().size();
-        Tensor mean = ws.zeros(x.dtype(), rows);
-        Tensor rstd = ws.zeros(x.dtype(), rows);
         Tensor y = ws.zerosLike(x);
-        k.layerNorm(x, weight.value(), bias.value(), EPS, y, mean, rstd);
-        return new Activations(x, y, mean, rstd);
+        forward(x, y, ws.zeros(x.dtype(), rows), ws.zeros(x.dtype(), rows));
+        return y;
+    }
+
+    /**
+     * {@return the output of the forward call, computed again (the same bits), in a buffer of {@code ws}}
+     * The layers after a LayerNorm call this in their backward pass instead of keeping the output alive
+     * between the passes.
+     *
+     * @param a  the activations of the forward call
+     * @param ws where the output and scratch statistics are allocated
+     */
+    public Tensor recompute(Activations a, Workspace ws) {
+        return apply(a.x(), ws);
     }
 
     /**

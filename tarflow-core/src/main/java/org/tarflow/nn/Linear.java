@@ -75,20 +75,36 @@ public final class Linear {
      * @throws IllegalArgumentException if the last dimension of {@code x} is not {@code in}
      */
     public Tensor forward(Tensor x, Workspace ws) {
+        int[] shape = x.shape();
+        shape[shape.length - 1] = out;
+        Tensor y = ws.zeros(x.dtype(), shape);
+        forwardInto(x, y);
+        return y;
+    }
+
+    /**
+     * Writes {@code x W^T + b} into {@code y}: {@link #forward} into a buffer the caller chose (a layer
+     * allocates what it keeps for backward before its temporaries, so that these can be handed back).
+     *
+     * @param x (..., in) input
+     * @param y (..., out) output, overwritten
+     * @throws IllegalArgumentException if the last dimension of {@code x} is not {@code in}, or y has the
+     *         wrong size
+     */
+    public void forwardInto(Tensor x, Tensor y) {
         if (x.dim(-1) != in) {
             throw new IllegalArgumentException(weight.name() + ": expected last dimension " + in + ", got " + x);
         }
         int rows = x.size() / in;
-        int[] shape = x.shape();
-        shape[shape.length - 1] = out;
-        Tensor y = ws.zeros(x.dtype(), shape);
+        if (y.size() != rows * out) {
+            throw new IllegalArgumentException(weight.name() + ": output " + y + " for input " + x);
+        }
         if (weightT != null) {
             k.gemm(1, false, false, rows, out, in, 1.0, x, weightT, 0.0, y);
         } else {
             k.gemm(1, false, true, rows, out, in, 1.0, x, weight.value(), 0.0, y);
         }
         k.add(y, bias.value(), 1.0, y);
-        return y;
     }
 
     /**

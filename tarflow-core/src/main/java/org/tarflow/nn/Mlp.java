@@ -23,14 +23,15 @@ public final class Mlp {
     private final Linear fc2;
 
     /**
-     * What {@link #forward} computed and {@link #backward} needs.
+     * What {@link #forward} keeps for {@link #backward}. The normalised input and the GELU output are
+     * recomputed in backward (two elementwise passes) instead of keeping 5C values per row alive between
+     * the passes.
      *
-     * @param norm   the LayerNorm's activations (its output is the input of {@code main.0})
-     * @param pre    (..., 4C) the pre-activation, {@code main.0}'s output
-     * @param hidden (..., 4C) GELU(pre), {@code main.2}'s input
-     * @param y      (..., C) the branch output
+     * @param norm the LayerNorm's activations
+     * @param pre  (..., 4C) the pre-activation, {@code main.0}'s output
+     * @param y    (..., C) the branch output
      */
-    public record Activations(LayerNorm.Activations norm, Tensor pre, Tensor hidden, Tensor y) {
+    public record Activations(LayerNorm.Activations norm, Tensor pre, Tensor y) {
     }
 
     /**
@@ -67,17 +68,35 @@ public final class Mlp {
     }
 
     /**
-     * {@return {@code main(norm(x))} and what the backward pass needs, in buffers of {@code ws}}
+     * {@return {@code main(norm(x))} and what the backward pass needs, in buffers of {@code ws}} What is kept
+     * is allocated first and the temporaries (normalised input, GELU output) after it, so that they go back
+     * to {@code ws} before this returns.
      *
      * @param x  (..., C) the branch input (the residual is added by {@link AttentionBlock})
      * @param ws where the activations are allocated
      */
     public Activations forward(Tensor x, Workspace ws) {
-        LayerNorm.Activations n = norm.forward(x, ws);
-        Tensor pre = fc1.forward(n.y(), ws);
-        Tensor hidden = ws.zerosLike(pre);
-        k.gelu(pre, hidden);
-        return new Activations(n, pre, hidden, fc2.forward(hidden, ws));
+        int c = x.dim(-1);
+        int rows = x.size() / c;
+        int[] wide = x.shape();
+        wide[wide.length - 1] = c * EXPANSION;
+        Tensor mean = ws.zeros(x.dtype(), rows);
+        Tensor rstd = ws.zeros(x.dtype(), rows);
+        Tensor pre = ws.zeros(x.dtype(), wide);
+        Tensor y = ws.zerosLike(x);
+        int temporaries = ws.mark();
+        Tensor normalised = ws.zerosLike(x);
+        LayerNorm.Activations n = norm.forward(x, normalised, mean, rstd);
+        fc1.forwardInto(normalised, pre);
+        fc2.forwardInto(gelu(pre, ws), y);
+        ws.rewind(temporaries);
+        return new Activations(n, pre, y);
+    }
+
+    private Tensor gelu(Tensor pre, Workspace ws) {
+        Tensor h = ws.zerosLike(pre);
+        k.gelu(pre, h);
+        return h;
     }
 
     /** {@link Linear#cacheTransposedWeight} for both linear layers; {@link #dropTransposedWeights} drops them. */
@@ -102,8 +121,8 @@ public final class Mlp {
      * @param ws    where the intermediate gradients are allocated
      */
     public Tensor backward(Tensor dy, Activations a, Gradients grads, Workspace ws) {
-        Tensor dh = fc2.backward(dy, a.hidden(), grads, ws);
+        Tensor dh = fc2.backward(dy, gelu(a.pre(), ws), grads, ws);
         k.geluBackward(a.pre(), dh, dh);
-        return norm.backward(fc1.backward(dh, a.norm().y(), grads, ws), a.norm(), grads, ws);
+        return norm.backward(fc1.backward(dh, norm.recompute(a.norm(), ws), grads, ws), a.norm(), grads, ws);
     }
 }

@@ -1,28 +1,43 @@
 package org.tarflow.tensor;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 
 /**
  * An arena of activation buffers that is reused from one step to the next, so that a training or
  * evaluation loop allocates nothing in its steady state (llm.c's preallocated activations; PyTorch's
  * caching allocator plays this part there).
  *
- * <p>Buffers are handed out in order: the i-th call of {@link #zeros} since the last {@link #reset} (or
- * {@link #rewind}) gets slot i. A slot keeps the arrays it has handed out, by dtype and size, so a step that
- * asks for the same shapes as the previous one gets the same memory back, cleared to zero; a step with
- * other shapes (the last, smaller group of a batch) allocates what it lacks once and keeps it too. The
- * memory of everything handed out stays valid until the workspace is reset or rewound past it: a training
- * step's forward activations stay alive through its backward pass. {@link #mark()} and {@link #rewind}
- * free the buffers of an inner loop (one decoding step) while keeping those from before it (the KV caches).
+ * <p>{@link #zeros} hands out a buffer of exactly the requested dtype and size, cleared to zero: one given
+ * back earlier if there is one, else a new one. Everything handed out stays valid until the workspace is
+ * reset or rewound past it, so a training step's forward activations stay alive through its backward pass;
+ * {@link #mark()} and {@link #rewind} give back the buffers of an inner loop (one decoding step, one layer)
+ * while keeping those from before it (the KV caches, the layer's input). Buffers are matched by size, not
+ * by position, so the order of requests may vary (a flipped block permutes into a buffer of its own, an
+ * identity block does not).
+ *
+ * <p>Memory stays bounded: the buffers a workspace holds, in use and idle, never exceed twice the most it
+ * has had in use at once (room for a loop of full groups and one smaller last group); to allocate beyond
+ * that it first drops the idle buffers given back longest ago.
  *
  * <p>Arrays come from {@link Kernels#allocate}, so they live where the backend computes. A workspace
  * belongs to one thread at a time: each worker of a parallel loop has its own.
  */
 public final class Workspace {
     private final Kernels kernels;
-    private final List<List<Tensor>> slots = new ArrayList<>();
-    private int next;
+    /** Buffers handed out since the last reset, in order (the arrays themselves, not the reshaped views). */
+    private final List<Tensor> inUse = new ArrayList<>();
+    /** Idle buffers by dtype and size, most recently given back first. */
+    private final Map<Long, ArrayDeque<Tensor>> idle = new HashMap<>();
+    /** Idle buffers, given back longest ago first (identity: Tensor does not override equals). */
+    private final LinkedHashSet<Tensor> idleByAge = new LinkedHashSet<>();
+    private long inUseBytes;
+    private long idleBytes;
+    private long peakInUseBytes;
     private long allocatedBytes;
 
     /**
@@ -43,20 +58,28 @@ public final class Workspace {
      */
     public Tensor zeros(DType dtype, int... shape) {
         int size = Tensor.checkedSize(shape);
-        if (next == slots.size()) {
-            slots.add(new ArrayList<>(1));
-        }
-        List<Tensor> slot = slots.get(next++);
-        for (Tensor t : slot) {
-            if (t.dtype() == dtype && t.size() == size) {
-                t.fill(0);
-                return t.reshape(shape);
+        long bytes = bytes(dtype, size);
+        long key = key(dtype, size);
+        ArrayDeque<Tensor> same = idle.get(key);
+        Tensor t = same == null ? null : same.pollFirst();
+        if (t != null) {
+            idleByAge.remove(t);
+            idleBytes -= bytes;
+            t.fill(0);
+        } else {
+            long budget = 2 * Math.max(peakInUseBytes, inUseBytes + bytes);
+            while (inUseBytes + idleBytes + bytes > budget && !idleByAge.isEmpty()) {
+                Tensor oldest = idleByAge.removeFirst();
+                idle.get(key(oldest.dtype(), oldest.size())).remove(oldest);
+                idleBytes -= bytes(oldest.dtype(), oldest.size());
             }
+            t = kernels.allocate(dtype, shape);
+            allocatedBytes += bytes;
         }
-        Tensor t = kernels.allocate(dtype, shape);
-        slot.add(t);
-        allocatedBytes += (long) size * (dtype == DType.F32 ? Float.BYTES : Double.BYTES);
-        return t;
+        inUse.add(t);
+        inUseBytes += bytes;
+        peakInUseBytes = Math.max(peakInUseBytes, inUseBytes);
+        return t.reshape(shape);
     }
 
     /**
@@ -102,29 +125,49 @@ public final class Workspace {
 
     /** {@return a mark for {@link #rewind}: the buffers handed out so far} */
     public int mark() {
-        return next;
+        return inUse.size();
     }
 
     /**
-     * Makes the buffers handed out after {@code mark} available again; those before it stay valid.
+     * Gives back the buffers handed out after {@code mark}; those before it stay valid.
      *
      * @param mark a value {@link #mark()} returned since the last {@link #reset}
      * @throws IllegalArgumentException if the mark is ahead of the buffers handed out
      */
     public void rewind(int mark) {
-        if (mark < 0 || mark > next) {
-            throw new IllegalArgumentException("rewind to " + mark + " with " + next + " buffers handed out");
+        if (mark < 0 || mark > inUse.size()) {
+            throw new IllegalArgumentException("rewind to " + mark + " with " + inUse.size() + " buffers handed out");
         }
-        next = mark;
+        for (int i = inUse.size() - 1; i >= mark; i--) {
+            Tensor t = inUse.remove(i);
+            long bytes = bytes(t.dtype(), t.size());
+            idle.computeIfAbsent(key(t.dtype(), t.size()), x -> new ArrayDeque<>()).addFirst(t);
+            idleByAge.add(t);
+            inUseBytes -= bytes;
+            idleBytes += bytes;
+        }
     }
 
-    /** Makes every buffer available again, at the start of a step. */
+    /** Gives back every buffer, at the start of a step. */
     public void reset() {
-        next = 0;
+        rewind(0);
     }
 
     /** {@return the bytes of every array this workspace has allocated over its life (a steady loop stops adding)} */
     public long allocatedBytes() {
         return allocatedBytes;
+    }
+
+    /** {@return the bytes of the buffers held now, in use and idle} */
+    long heldBytes() {
+        return inUseBytes + idleBytes;
+    }
+
+    private static long key(DType dtype, int size) {
+        return ((long) size << 1) | (dtype == DType.F32 ? 0 : 1);
+    }
+
+    private static long bytes(DType dtype, int size) {
+        return (long) size * (dtype == DType.F32 ? Float.BYTES : Double.BYTES);
     }
 }
