@@ -224,13 +224,6 @@ public final class TarFlowModel {
         return new Gradients(parameters(), k);
     }
 
-    /** Drops the buffers {@link #forward} and {@link #reverse} keep for their next call. */
-    public void releaseWorkspaces() {
-        forwardPool.clear();
-        gradientPool.clear();
-        decodePool.clear();
-    }
-
     /**
      * {@return the patch sequence (B, T, D) of the images ({@link Patchify#patchify})}
      *

@@ -39,9 +39,4 @@ public final class WorkspacePool {
     public void give(Workspace ws) {
         idle.offerFirst(ws);
     }
-
-    /** Drops every idle workspace and its buffers (the memory goes back to the garbage collector). */
-    public void clear() {
-        idle.clear();
-    }
 }
