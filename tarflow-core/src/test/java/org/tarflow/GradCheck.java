@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.tarflow.nn.Gradients;
 import org.tarflow.nn.Parameter;
@@ -42,6 +43,28 @@ public final class GradCheck {
 
         /** The backward pass. */
         Tensor backward(Tensor dy, A acts, Gradients grads, Workspace ws);
+
+        /** {@return a layer from its three methods} */
+        static <A> Layer<A> of(BiFunction<Tensor, Workspace, A> forward, Function<A, Tensor> output, Backward<A> backward) {
+            return new Layer<>() {
+                public A forward(Tensor x, Workspace ws) {
+                    return forward.apply(x, ws);
+                }
+
+                public Tensor output(A acts) {
+                    return output.apply(acts);
+                }
+
+                public Tensor backward(Tensor dy, A acts, Gradients grads, Workspace ws) {
+                    return backward.apply(dy, acts, grads, ws);
+                }
+            };
+        }
+    }
+
+    /** A backward method's shape. */
+    public interface Backward<A> {
+        Tensor apply(Tensor dy, A acts, Gradients grads, Workspace ws);
     }
 
     public static <A> void check(String what, Tensor x, Layer<A> layer, List<Parameter> params, Kernels k,

@@ -407,14 +407,8 @@ public final class TarFlowBlock {
         // split changes a bit.
         try {
             int group = Math.max(1, DECODE_ROWS / (opts.guided() ? 2 : 1));
-            Parallel.forGroups(b, group, (g0, g1) -> {
-                Workspace ws = pool.take();
-                try {
-                    reverseRows(xs, g0, g1, pos, condClass, meanClass, opts, sumA, ws);
-                } finally {
-                    pool.give(ws);
-                }
-            });
+            Parallel.forGroups(b, group, (g0, g1) ->
+                    pool.use(ws -> reverseRows(xs, g0, g1, pos, condClass, meanClass, opts, sumA, ws)));
             Tensor out = k.allocate(dtype, x.shape());
             out.copyFrom(perm.apply(xs, 1, setup));
             return out;

@@ -273,26 +273,21 @@ public final class TarFlowModel {
             outputs.add(k.allocate(dtype, seq.shape()));
         }
         Tensor logdets = k.allocate(dtype, b);
-        Parallel.forGroups(b, group, (g0, g1) -> {
-            Workspace ws = forwardPool.take();
-            try {
-                int[] y = labels == null ? null : Arrays.copyOfRange(labels, g0, g1);
-                // h is each block's input; everything after the mark is one block's activations, reused by the next
-                Tensor h = ws.rows(seq, g0, g1);
-                Tensor ld = ws.zeros(dtype, g1 - g0);
-                int mark = ws.mark();
-                for (int i = 0; i < blocks.size(); i++) {
-                    ws.rewind(mark);
-                    TarFlowBlock.Output o = blocks.get(i).output(h, y, ws);
-                    k.add(ld, o.logdetPerDim(), 1.0, ld);
-                    h.copyFrom(o.out());
-                    outputs.get(i).setRows(g0, h);
-                }
-                logdets.setRows(g0, ld);
-            } finally {
-                forwardPool.give(ws);
+        Parallel.forGroups(b, group, (g0, g1) -> forwardPool.use(ws -> {
+            int[] y = labels == null ? null : Arrays.copyOfRange(labels, g0, g1);
+            // h is each block's input; everything after the mark is one block's activations, reused by the next
+            Tensor h = ws.rows(seq, g0, g1);
+            Tensor ld = ws.zeros(dtype, g1 - g0);
+            int mark = ws.mark();
+            for (int i = 0; i < blocks.size(); i++) {
+                ws.rewind(mark);
+                TarFlowBlock.Output o = blocks.get(i).output(h, y, ws);
+                k.add(ld, o.logdetPerDim(), 1.0, ld);
+                h.copyFrom(o.out());
+                outputs.get(i).setRows(g0, h);
             }
-        });
+            logdets.setRows(g0, ld);
+        }));
         return new ForwardResult(outputs.getLast(), List.copyOf(outputs), logdets, x.shape());
     }
 
@@ -413,16 +408,11 @@ public final class TarFlowModel {
         int b = x.dim(0);
         int group = Math.max(1, GRAD_ROWS / seq.dim(1));
         Tensor grad = k.allocate(dtype, x.shape());
-        Parallel.forGroups(b, group, (g0, g1) -> {
-            Workspace ws = gradientPool.take();
-            try {
-                int[] y = labels == null ? null : Arrays.copyOfRange(labels, g0, g1);
-                Activations acts = forwardForTraining(ws.rows(x, g0, g1), y, ws);
-                grad.setRows(g0, backward(acts, b, null, ws));
-            } finally {
-                gradientPool.give(ws);
-            }
-        });
+        Parallel.forGroups(b, group, (g0, g1) -> gradientPool.use(ws -> {
+            int[] y = labels == null ? null : Arrays.copyOfRange(labels, g0, g1);
+            Activations acts = forwardForTraining(ws.rows(x, g0, g1), y, ws);
+            grad.setRows(g0, backward(acts, b, null, ws));
+        }));
         return grad;
     }
 

@@ -1,6 +1,7 @@
 package org.tarflow.tensor;
 
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.function.Consumer;
 
 /**
  * Workspaces for the threads of a parallel loop whose pieces of work each need one (the groups of rows of
@@ -29,6 +30,21 @@ public final class WorkspacePool {
         }
         ws.reset();
         return ws;
+    }
+
+    /**
+     * Runs {@code body} with a workspace taken from this pool and gives it back afterwards, also when the
+     * body throws.
+     *
+     * @param body the work; nothing it allocated in the workspace may be used after it returns
+     */
+    public void use(Consumer<Workspace> body) {
+        Workspace ws = take();
+        try {
+            body.accept(ws);
+        } finally {
+            give(ws);
+        }
     }
 
     /**

@@ -13,7 +13,6 @@ import org.tarflow.TestTensors;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.Tensor;
-import org.tarflow.tensor.Workspace;
 import org.tarflow.tensor.Backends;
 
 /** Every layer's backward pass (input and parameter gradients) against central finite differences in float64. */
@@ -28,20 +27,9 @@ class LayerGradientProperties {
         Linear l = new Linear("lin", in, out, F64, K);
         l.init(rng);
         Tensor x = randn(F64, rng, 2, rows, in);
-        GradCheck.check("Linear", x, new GradCheck.Layer<Tensor[]>() {
-            // a Linear saves nothing: its backward takes the input
-            public Tensor[] forward(Tensor v, Workspace ws) {
-                return new Tensor[] {v, l.forward(v, ws)};
-            }
-
-            public Tensor output(Tensor[] a) {
-                return a[1];
-            }
-
-            public Tensor backward(Tensor dy, Tensor[] a, Gradients g, Workspace ws) {
-                return l.backward(dy, a[0], g, ws);
-            }
-        }, l.parameters(), K, 30, seed);
+        // a Linear saves nothing: its backward takes the input, kept here next to the output
+        GradCheck.check("Linear", x, GradCheck.Layer.<Tensor[]>of((v, ws) -> new Tensor[] {v, l.forward(v, ws)}, t -> t[1],
+                (dy, t, g, ws) -> l.backward(dy, t[0], g, ws)), l.parameters(), K, 30, seed);
     }
 
     @Property(tries = 15)
@@ -51,22 +39,12 @@ class LayerGradientProperties {
         LayerNorm n = new LayerNorm("norm", c, F64, K);
         TestTensors.perturb(n.parameters(), 0.3, rng);
         Tensor x = randn(F64, rng, rows, c);
-        GradCheck.check("LayerNorm", x, new GradCheck.Layer<Object[]>() {
-            // {activations, output}: the layer keeps only the input and the row statistics
-            public Object[] forward(Tensor v, Workspace ws) {
-                Tensor y = ws.zerosLike(v);
-                return new Object[] {n.forward(v, y, ws.zeros(v.dtype(), v.size() / c),
-                        ws.zeros(v.dtype(), v.size() / c)), y};
-            }
-
-            public Tensor output(Object[] a) {
-                return (Tensor) a[1];
-            }
-
-            public Tensor backward(Tensor dy, Object[] a, Gradients g, Workspace ws) {
-                return n.backward(dy, (LayerNorm.Activations) a[0], g, ws);
-            }
-        }, n.parameters(), K, 30, seed);
+        // the layer keeps the input and the row statistics; the output is kept here next to them
+        GradCheck.check("LayerNorm", x, GradCheck.Layer.<Object[]>of((v, ws) -> {
+            Tensor y = ws.zerosLike(v);
+            return new Object[] {n.forward(v, y, ws.zeros(v.dtype(), v.size() / c), ws.zeros(v.dtype(), v.size() / c)), y};
+        }, o -> (Tensor) o[1], (dy, o, g, ws) -> n.backward(dy, (LayerNorm.Activations) o[0], g, ws)),
+                n.parameters(), K, 30, seed);
     }
 
     @Property(tries = 8)
@@ -76,19 +54,7 @@ class LayerGradientProperties {
         m.init(rng);
         TestTensors.perturb(m.parameters(), 0.05, rng);
         Tensor x = randn(F64, rng, 2, t, 64);
-        GradCheck.check("MLP", x, new GradCheck.Layer<Mlp.Activations>() {
-            public Mlp.Activations forward(Tensor v, Workspace ws) {
-                return m.forward(v, ws);
-            }
-
-            public Tensor output(Mlp.Activations a) {
-                return a.y();
-            }
-
-            public Tensor backward(Tensor dy, Mlp.Activations a, Gradients g, Workspace ws) {
-                return m.backward(dy, a, g, ws);
-            }
-        }, m.parameters(), K, 20, seed);
+        GradCheck.check("MLP", x, GradCheck.Layer.of(m::forward, Mlp.Activations::y, m::backward), m.parameters(), K, 20, seed);
     }
 
     @Property(tries = 8)
@@ -101,19 +67,8 @@ class LayerGradientProperties {
         TestTensors.perturb(a.parameters(), 0.05, rng);
         double temp = 0.5 * tempTenths;
         Tensor x = randn(F64, rng, 2, t, c);
-        GradCheck.check("Attention", x, new GradCheck.Layer<Attention.Activations>() {
-            public Attention.Activations forward(Tensor v, Workspace ws) {
-                return a.forward(v, temp, ws);
-            }
-
-            public Tensor output(Attention.Activations acts) {
-                return acts.y();
-            }
-
-            public Tensor backward(Tensor dy, Attention.Activations acts, Gradients g, Workspace ws) {
-                return a.backward(dy, acts, g, ws);
-            }
-        }, a.parameters(), K, 20, seed);
+        GradCheck.check("Attention", x, GradCheck.Layer.of((v, ws) -> a.forward(v, temp, ws), Attention.Activations::y, a::backward),
+                a.parameters(), K, 20, seed);
     }
 
     @Property(tries = 6)
@@ -124,18 +79,7 @@ class LayerGradientProperties {
         TestTensors.perturb(b.parameters(), 0.05, rng);
         Tensor x = randn(F64, rng, 2, t, 64);
         List<Parameter> ps = new ArrayList<>(b.parameters());
-        GradCheck.check("AttentionBlock", x, new GradCheck.Layer<AttentionBlock.Activations>() {
-            public AttentionBlock.Activations forward(Tensor v, Workspace ws) {
-                return b.forward(v, 1.0, ws);
-            }
-
-            public Tensor output(AttentionBlock.Activations acts) {
-                return acts.y();
-            }
-
-            public Tensor backward(Tensor dy, AttentionBlock.Activations acts, Gradients g, Workspace ws) {
-                return b.backward(dy, acts, g, ws);
-            }
-        }, ps, K, 15, seed);
+        GradCheck.check("AttentionBlock", x, GradCheck.Layer.of((v, ws) -> b.forward(v, 1.0, ws), AttentionBlock.Activations::y,
+                b::backward), ps, K, 15, seed);
     }
 }
