@@ -205,7 +205,7 @@ public final class TarFlowModel {
         }
         for (Map.Entry<String, Tensor> e : own.entrySet()) {
             Tensor src = source.get(e.getKey());
-            e.getValue().copyFrom(src.dtype() == dtype ? src : src.to(dtype));
+            k.copyIn(src, e.getValue());
         }
     }
 

@@ -55,7 +55,7 @@ public final class ModelFiles {
      */
     public static void save(TarFlowModel model, Path file, String trainingNoise, String fileDType) throws IOException {
         Map<String, StoredTensor> tensors = new LinkedHashMap<>();
-        model.stateDict().forEach((k, v) -> tensors.put(k, StoredTensor.of(v, fileDType)));
+        model.stateDict().forEach((k, v) -> tensors.put(k, StoredTensor.of(model.kernels().copyOut(v), fileDType)));
         Map<String, String> meta = new LinkedHashMap<>(); // insertion order keeps the file byte-reproducible
         meta.put("format", "tarflow-weights/1");
         meta.put(MODEL_CONFIG, ConfigJson.model(model.config()));
@@ -72,7 +72,7 @@ public final class ModelFiles {
      */
     public static Map<String, StoredTensor> tensors(TarFlowModel model) {
         Map<String, StoredTensor> out = new LinkedHashMap<>();
-        model.stateDict().forEach((k, v) -> out.put(k, StoredTensor.of(v)));
+        model.stateDict().forEach((k, v) -> out.put(k, StoredTensor.of(model.kernels().copyOut(v))));
         return out;
     }
 

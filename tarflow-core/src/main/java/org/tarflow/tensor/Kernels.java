@@ -35,30 +35,35 @@ public interface Kernels {
     }
 
     /**
-     * Copies host values into a tensor of this backend (an input batch, loaded weights), converting to its
-     * dtype: F32 rounds each value to the nearest float.
+     * Copies a host tensor (one on the Java heap: read from a file, built by a caller) into a tensor of this
+     * backend, converting the dtype as it goes (F64 to F32 rounds to nearest). Weights enter a model this way.
      *
-     * @param src values in row-major order, exactly {@code dst.size()} of them
-     * @param dst a tensor from {@link #allocate}
+     * @param src a heap tensor of any float dtype
+     * @param dst a tensor from {@link #allocate}, of the same size
      * @throws IllegalArgumentException if the sizes differ
      */
-    default void copyIn(double[] src, Tensor dst) {
-        if (src.length != dst.size()) {
-            throw new IllegalArgumentException("copyIn: " + src.length + " values into " + dst.describe());
+    default void copyIn(Tensor src, Tensor dst) {
+        if (src.size() != dst.size()) {
+            throw new IllegalArgumentException("copyIn: " + src.describe() + " into " + dst.describe());
         }
-        for (int i = 0; i < src.length; i++) {
-            dst.set(i, src[i]);
+        if (src.dtype() == dst.dtype()) {
+            dst.copyFrom(src);
+        } else {
+            for (int i = 0; i < src.size(); i++) {
+                dst.set(i, src.get(i));
+            }
         }
     }
 
     /**
-     * {@return the values of a tensor of this backend, on the host, widened to double} (losses, samples,
-     * weights to save)
+     * {@return a host tensor (on the Java heap) with the values of a tensor of this backend} Weights leave a
+     * model this way (to be saved). The heap backends return {@code src} itself, so the result must be
+     * treated as read-only.
      *
      * @param src a tensor from {@link #allocate}
      */
-    default double[] copyOut(Tensor src) {
-        return src.toDoubleArray();
+    default Tensor copyOut(Tensor src) {
+        return src;
     }
 
     /**
