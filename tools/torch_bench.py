@@ -20,7 +20,7 @@ a bare system is the unoptimised netlib reference BLAS (about 15x slower on thes
 Unless already set, OMP_NUM_THREADS and OPENBLAS_NUM_THREADS are set to --threads and OMP_WAIT_POLICY to
 PASSIVE before torch is imported (see main).
 
-Workloads, as in src/main/java/org/tarflow/cli/BenchCommand.java (float32, parameters seeded with 0):
+Workloads, as in tarflow-cli/src/main/java/org/tarflow/cli/BenchCommand.java (float32, parameters seeded with 0):
   mnist: Model(1, 28, patch 4, channels 128, 4 blocks x 4 layers, 10 classes); batches train 256,
          sample 100, NLL 500.
   cifar: Model(3, 32, patch 2, channels 256, 4 blocks x 4 layers, 10 classes); batches 64 / 16 / 128.
