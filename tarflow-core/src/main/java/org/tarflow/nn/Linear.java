@@ -99,8 +99,9 @@ public final class Linear {
         if (y.size() != rows * out) {
             throw new IllegalArgumentException(weight.name() + ": output " + y + " for input " + x);
         }
-        if (weightT != null) {
-            k.gemm(1, false, false, rows, out, in, 1.0, x, weightT, 0.0, y);
+        Tensor wT = weightT; // read once: a sampling run on another thread may drop it meanwhile
+        if (wT != null) {
+            k.gemm(1, false, false, rows, out, in, 1.0, x, wT, 0.0, y);
         } else {
             k.gemm(1, false, true, rows, out, in, 1.0, x, weight.value(), 0.0, y);
         }
