@@ -267,15 +267,25 @@ public final class Tensor {
      * @throws IllegalArgumentException unless 0 &lt;= lo &lt;= hi &lt;= dim(0)
      */
     public Tensor rows(int lo, int hi) {
+        Tensor t = zeros(dtype, rowsShape(lo, hi));
+        copyRows(lo, t);
+        return t;
+    }
+
+    /** The shape of rows [lo, hi), checked as {@link #rows} documents; for {@link Workspace#rows} too. */
+    int[] rowsShape(int lo, int hi) {
         if (rank() == 0 || lo < 0 || lo > hi || hi > shape[0]) {
             throw new IllegalArgumentException("rows " + lo + ".." + hi + " of " + describe());
         }
         int[] s = shape.clone();
         s[0] = hi - lo;
-        Tensor t = zeros(dtype, s);
-        int row = size() / shape[0];
-        System.arraycopy(array(), lo * row, t.array(), 0, (hi - lo) * row);
-        return t;
+        return s;
+    }
+
+    /** Copies rows from {@code lo} on into {@code dst}, which has {@link #rowsShape} of them. */
+    void copyRows(int lo, Tensor dst) {
+        int row = shape[0] == 0 ? 0 : size() / shape[0];
+        System.arraycopy(array(), lo * row, dst.array(), 0, dst.size());
     }
 
     /**

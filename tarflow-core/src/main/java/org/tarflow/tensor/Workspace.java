@@ -63,6 +63,9 @@ public final class Workspace {
         ArrayDeque<Tensor> same = idle.get(key);
         Tensor t = same == null ? null : same.pollFirst();
         if (t != null) {
+            if (same.isEmpty()) {
+                idle.remove(key); // the map holds only sizes that have an idle buffer
+            }
             idleByAge.remove(t);
             idleBytes -= bytes;
             t.fill(0);
@@ -70,7 +73,12 @@ public final class Workspace {
             long budget = 2 * Math.max(peakInUseBytes, inUseBytes + bytes);
             while (inUseBytes + idleBytes + bytes > budget && !idleByAge.isEmpty()) {
                 Tensor oldest = idleByAge.removeFirst();
-                idle.get(key(oldest.dtype(), oldest.size())).remove(oldest);
+                long oldKey = key(oldest.dtype(), oldest.size());
+                ArrayDeque<Tensor> ofSize = idle.get(oldKey);
+                ofSize.remove(oldest);
+                if (ofSize.isEmpty()) {
+                    idle.remove(oldKey);
+                }
                 idleBytes -= bytes(oldest.dtype(), oldest.size());
             }
             t = kernels.allocate(dtype, shape);
@@ -112,14 +120,8 @@ public final class Workspace {
      * @throws IllegalArgumentException unless 0 &lt;= lo &lt;= hi &lt;= src.dim(0)
      */
     public Tensor rows(Tensor src, int lo, int hi) {
-        if (src.rank() == 0 || lo < 0 || lo > hi || hi > src.dim(0)) {
-            throw new IllegalArgumentException("rows " + lo + ".." + hi + " of " + src.describe());
-        }
-        int[] s = src.shape();
-        s[0] = hi - lo;
-        Tensor t = zeros(src.dtype(), s);
-        int row = src.size() / src.dim(0);
-        System.arraycopy(src.array(), lo * row, t.array(), 0, (hi - lo) * row);
+        Tensor t = zeros(src.dtype(), src.rowsShape(lo, hi));
+        src.copyRows(lo, t);
         return t;
     }
 
@@ -156,6 +158,11 @@ public final class Workspace {
     /** {@return the bytes of every array this workspace has allocated over its life (a steady loop stops adding)} */
     public long allocatedBytes() {
         return allocatedBytes;
+    }
+
+    /** {@return how many distinct dtype-and-size keys the idle buffers have} */
+    int idleSizes() {
+        return idle.size();
     }
 
     /** {@return the bytes of the buffers held now, in use and idle} */

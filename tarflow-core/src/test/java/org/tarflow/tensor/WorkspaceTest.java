@@ -60,8 +60,20 @@ class WorkspaceTest {
         }
         assertTrue(ws.allocatedBytes() > 2 * peak, "old sizes were dropped and new ones allocated");
         ws.reset();
+        assertTrue(ws.idleSizes() <= 4, "sizes with no idle buffer left are forgotten: " + ws.idleSizes());
+        ws.reset();
         Tensor t = ws.zeros(DType.F32, 1099);
         assertEquals(1099, t.size());
+    }
+
+    @Test
+    void rowsOfAnEmptyBatch() {
+        Tensor empty = Tensor.zeros(DType.F32, 0, 3);
+        assertEquals(0, ws.rows(empty, 0, 0).size());
+        assertEquals(0, empty.rows(0, 0).size());
+        Tensor t = Tensor.of(DType.F64, new double[] {1, 2, 3, 4, 5, 6}, 3, 2);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {3, 4, 5, 6}, ws.rows(t, 1, 3).toDoubleArray());
+        assertThrows(IllegalArgumentException.class, () -> ws.rows(t, 2, 4));
     }
 
     private static void assertArrayEquals0(Tensor t) {
