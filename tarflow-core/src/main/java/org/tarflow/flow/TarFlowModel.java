@@ -263,9 +263,7 @@ public final class TarFlowModel {
      *         to an unconditional model, or a label is out of range or the wrong count
      */
     public ForwardResult forward(Tensor x, int[] labels) {
-        Tensor seq = x.rank() == 3 ? x : patchify(x);
-        checkSequence(seq);
-        checkLabels(labels, seq.dim(0));
+        Tensor seq = checkedSequence(x, labels);
         int b = seq.dim(0);
         int group = Math.max(1, NO_GRAD_ROWS / seq.dim(1));
         List<Tensor> outputs = new ArrayList<>();
@@ -312,9 +310,7 @@ public final class TarFlowModel {
      * @throws IllegalArgumentException as for {@link #forward}
      */
     public Activations forwardForTraining(Tensor x, int[] labels, Workspace ws) {
-        Tensor seq = x.rank() == 3 ? x : patchify(x);
-        checkSequence(seq);
-        checkLabels(labels, seq.dim(0));
+        Tensor seq = checkedSequence(x, labels);
         List<Tensor> outputs = new ArrayList<>();
         List<TarFlowBlock.Activations> acts = new ArrayList<>();
         Tensor logdets = ws.zeros(dtype, seq.dim(0));
@@ -402,18 +398,16 @@ public final class TarFlowModel {
      * @throws IllegalArgumentException as for {@link #forward}
      */
     public Tensor inputGradient(Tensor x, int[] labels) {
-        Tensor seq = x.rank() == 3 ? x : patchify(x);
-        checkSequence(seq);
-        checkLabels(labels, seq.dim(0));
-        int b = x.dim(0);
+        Tensor seq = checkedSequence(x, labels);
+        int b = seq.dim(0);
         int group = Math.max(1, GRAD_ROWS / seq.dim(1));
-        Tensor grad = k.allocate(dtype, x.shape());
+        Tensor grad = k.allocate(dtype, seq.shape());
         Parallel.forGroups(b, group, (g0, g1) -> gradientPool.use(ws -> {
             int[] y = labels == null ? null : Arrays.copyOfRange(labels, g0, g1);
-            Activations acts = forwardForTraining(ws.rows(x, g0, g1), y, ws);
+            Activations acts = forwardForTraining(ws.rows(seq, g0, g1), y, ws);
             grad.setRows(g0, backward(acts, b, null, ws));
         }));
-        return grad;
+        return x.rank() == 4 ? unpatchify(grad) : grad;
     }
 
     /**
@@ -498,6 +492,14 @@ public final class TarFlowModel {
         }
         k.add(logq, sumA, -1.0, logq);
         return new ReverseResult(x, logq);
+    }
+
+    /** The patch sequence of images (or the sequence itself), after checking it and the labels against the model. */
+    private Tensor checkedSequence(Tensor x, int[] labels) {
+        Tensor seq = x.rank() == 3 ? x : patchify(x);
+        checkSequence(seq);
+        checkLabels(labels, seq.dim(0));
+        return seq;
     }
 
     private void checkImages(Tensor img) {

@@ -22,10 +22,14 @@ public final class AttentionBlock {
      * What {@link #forward} computed and {@link #backward} needs.
      *
      * @param attention the attention branch's activations
-     * @param mlp       the MLP branch's activations (its input is {@code x + attention(x)})
-     * @param y         (B, T, C) the layer's output
+     * @param mlp       the MLP branch's activations (its input is {@code x + attention(x)}; its output buffer
+     *                  holds the layer's output, the residual added in place)
      */
-    public record Activations(Attention.Activations attention, Mlp.Activations mlp, Tensor y) {
+    public record Activations(Attention.Activations attention, Mlp.Activations mlp) {
+        /** {@return (B, T, C) the layer's output} */
+        public Tensor y() {
+            return mlp.y();
+        }
     }
 
     /**
@@ -79,9 +83,8 @@ public final class AttentionBlock {
         Tensor h = a.y();
         k.add(h, x, 1.0, h);
         Mlp.Activations m = mlp.forward(h, ws);
-        Tensor y = m.y();
-        k.add(y, h, 1.0, y);
-        return new Activations(a, m, y);
+        k.add(m.y(), h, 1.0, m.y());
+        return new Activations(a, m);
     }
 
     /** Prepares for many {@link #decode} calls: {@link Linear#cacheTransposedWeight} everywhere. */
