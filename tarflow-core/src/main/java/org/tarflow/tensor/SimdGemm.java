@@ -71,28 +71,41 @@ final class SimdGemm {
         if (batch >= Parallel.threads() && batch > 1) {
             Parallel.forRange(batch, parallel, (lo, hi) -> {
                 for (int p = lo; p < hi; p++) {
-                    rows(f32, p, 0, m, tA, tB, m, n, k, alpha, a, b, beta, c);
+                    rows(f32, p, 0, m, 0, n, tA, tB, m, n, k, alpha, a, b, beta, c);
                 }
             });
         } else {
             int panels = (m + MR - 1) / MR;
+            int nr = f32 ? FNR : DNR;
+            int columnPanels = (n + nr - 1) / nr;
             for (int p = 0; p < batch; p++) {
                 int item = p;
-                Parallel.forRange(panels, parallel, (lo, hi) ->
-                        rows(f32, item, lo * MR, Math.min(hi * MR, m), tA, tB, m, n, k, alpha, a, b, beta, c));
+                if (panels < Parallel.threads()) {
+                    // Too few rows to give every thread a panel (batch-1 decoding: one or two rows times every
+                    // weight), so the threads split the output columns instead: each reads its own part of B,
+                    // which is what bounds such a product. Every element is still computed by one micro-kernel
+                    // call over the same k-blocks, so the split changes no bit.
+                    Parallel.forRange(columnPanels, parallel, (lo, hi) -> rows(f32, item, 0, m, lo * nr,
+                            Math.min(hi * nr, n), tA, tB, m, n, k, alpha, a, b, beta, c));
+                } else {
+                    Parallel.forRange(panels, parallel, (lo, hi) -> rows(f32, item, lo * MR, Math.min(hi * MR, m),
+                            0, n, tA, tB, m, n, k, alpha, a, b, beta, c));
+                }
             }
         }
     }
 
-    private static void rows(boolean f32, int item, int i0, int i1, boolean tA, boolean tB, int m, int n, int k,
-                             double alpha, Tensor a, Tensor b, double beta, Tensor c) {
+    /** Computes the block rows [i0, i1) x columns [j0, j1) of batch item {@code item}'s C. */
+    private static void rows(boolean f32, int item, int i0, int i1, int j0, int j1, boolean tA, boolean tB, int m,
+                             int n, int k, double alpha, Tensor a, Tensor b, double beta, Tensor c) {
         int ao = item * m * k;
         int bo = item * k * n;
         int co = item * m * n;
         if (f32) {
-            sgemmRows(tA, tB, m, n, k, (float) alpha, a.f32(), ao, b.f32(), bo, (float) beta, c.f32(), co, i0, i1);
+            sgemmRows(tA, tB, m, n, k, (float) alpha, a.f32(), ao, b.f32(), bo, (float) beta, c.f32(), co, i0, i1,
+                    j0, j1);
         } else {
-            dgemmRows(tA, tB, m, n, k, alpha, a.f64(), ao, b.f64(), bo, beta, c.f64(), co, i0, i1);
+            dgemmRows(tA, tB, m, n, k, alpha, a.f64(), ao, b.f64(), bo, beta, c.f64(), co, i0, i1, j0, j1);
         }
     }
 
@@ -140,10 +153,11 @@ final class SimdGemm {
     }
 
     private static void sgemmRows(boolean tA, boolean tB, int m, int n, int k, float alpha, float[] a, int ao,
-                                  float[] b, int bo, float beta, float[] c, int co, int i0, int i1) {
+                                  float[] b, int bo, float beta, float[] c, int co, int i0, int i1,
+                                  int j0, int j1) {
         if (k == 0) {
             for (int i = i0; i < i1; i++) {
-                for (int j = 0; j < n; j++) {
+                for (int j = j0; j < j1; j++) {
                     int ci = co + i * n + j;
                     c[ci] = beta == 0 ? 0f : beta * c[ci];
                 }
@@ -156,8 +170,8 @@ final class SimdGemm {
         for (int kk = 0; kk < k; kk += KC) {
             int kc = Math.min(KC, k - kk);
             boolean first = kk == 0;
-            for (int jj = 0; jj < n; jj += NC) {
-                int nc = Math.min(NC, n - jj);
+            for (int jj = j0; jj < j1; jj += NC) {
+                int nc = Math.min(NC, j1 - jj);
                 // A row-major B is read in place when this thread has few rows, so that the packing would
                 // not be repaid (sampling's one-patch steps); full-width panels only.
                 int packBFrom = !tB && i1 - i0 <= DIRECT_B_ROWS ? nc / FNR * FNR : 0;
@@ -389,10 +403,11 @@ final class SimdGemm {
     }
 
     private static void dgemmRows(boolean tA, boolean tB, int m, int n, int k, double alpha, double[] a, int ao,
-                                  double[] b, int bo, double beta, double[] c, int co, int i0, int i1) {
+                                  double[] b, int bo, double beta, double[] c, int co, int i0, int i1,
+                                  int j0, int j1) {
         if (k == 0) {
             for (int i = i0; i < i1; i++) {
-                for (int j = 0; j < n; j++) {
+                for (int j = j0; j < j1; j++) {
                     int ci = co + i * n + j;
                     c[ci] = beta == 0 ? 0.0 : beta * c[ci];
                 }
@@ -405,8 +420,8 @@ final class SimdGemm {
         for (int kk = 0; kk < k; kk += KC) {
             int kc = Math.min(KC, k - kk);
             boolean first = kk == 0;
-            for (int jj = 0; jj < n; jj += NC) {
-                int nc = Math.min(NC, n - jj);
+            for (int jj = j0; jj < j1; jj += NC) {
+                int nc = Math.min(NC, j1 - jj);
                 // A row-major B is read in place when this thread has few rows, so that the packing would
                 // not be repaid (sampling's one-patch steps); full-width panels only.
                 int packBFrom = !tB && i1 - i0 <= DIRECT_B_ROWS ? nc / DNR * DNR : 0;

@@ -83,6 +83,44 @@ class KernelTwinProperties {
     }
 
     /**
+     * Products with fewer row panels than threads (batch-1 decoding: a row or two times a weight) split their
+     * output columns across the threads: the result matches the scalar twin and has the same bits on 1, 2 and 3
+     * threads. Sizes reach past NC = 512 columns and KC = 256, with odd column counts (SIMD and panel tails).
+     */
+    @Property(tries = 12)
+    void fewRowProductsSplitColumnsWithoutChangingABit(@ForAll long seed, @ForAll boolean f32, @ForAll boolean ta,
+                                                       @ForAll boolean tb, @ForAll @IntRange(min = 1, max = 13) int m,
+                                                       @ForAll @IntRange(min = 700, max = 1300) int n,
+                                                       @ForAll @IntRange(min = 400, max = 700) int k) throws Exception {
+        DType dt = f32 ? DType.F32 : DType.F64;
+        SplittableRandom rng = new SplittableRandom(seed);
+        Tensor a = randn(dt, rng, ta ? k : m, ta ? m : k);
+        Tensor b = randn(dt, rng, tb ? n : k, tb ? k : n);
+        Tensor c0 = randn(dt, rng, m, n);
+        double beta = rng.nextBoolean() ? 0.0 : 0.75;
+        Tensor expected = c0.copy();
+        SCALAR.gemm(1, ta, tb, m, n, k, 1.25, a, b, beta, expected);
+        Tensor scale = abs(c0);
+        SCALAR.gemm(1, ta, tb, m, n, k, 1.25, abs(a), abs(b), beta, scale);
+        java.util.List<Tensor> results = new java.util.ArrayList<>();
+        TestTensors.forEachThreadCount(new int[] {1, 2, 3}, threads -> {
+            Tensor c = c0.copy();
+            SIMD.gemm(1, ta, tb, m, n, k, 1.25, a, b, beta, c);
+            results.add(c);
+        });
+        String what = "gemm " + dt + " ta=" + ta + " tb=" + tb + " 1x" + m + "x" + n + "x" + k;
+        assertWithinScale(expected, results.get(0), scale, tol(dt) * Math.sqrt(k), what);
+        for (int t = 1; t < results.size(); t++) {
+            for (int i = 0; i < m * n; i++) {
+                if (Double.doubleToLongBits(results.get(0).get(i)) != Double.doubleToLongBits(results.get(t).get(i))) {
+                    throw new AssertionError(what + ": element " + i + " differs between 1 and " + (t + 1)
+                            + " threads: " + results.get(0).get(i) + " vs " + results.get(t).get(i));
+                }
+            }
+        }
+    }
+
+    /**
      * Rows [lo, hi) of op(A)·op(B) computed alone give the same bits as in the full product, whether the
      * sub-product takes the small or the tiled path: sampling relies on this to split its batch across
      * threads without changing a result. k up to 600 crosses the KC = 256 blocks.
