@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.tarflow.data.ImageDataset;
 import org.tarflow.eval.BayesClassifier;
+import org.tarflow.eval.Dequantization;
 import org.tarflow.eval.GuidanceSweep;
 import org.tarflow.eval.Likelihood;
 import org.tarflow.tensor.DType;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code tarflow evaluate}: test-set bits/dim of a trained model, or with {@code --report} the whole evaluation suite. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Test-set bits/dim (uniform dequantisation, as the reference's evaluate_bpd.py).",
+        description = {"Test-set bits/dim (uniform dequantisation, as the reference's evaluate_bpd.py, or --dequant mid).",
             "With --report DIR, the whole evaluation: the flow as a Bayes classifier, a Tribuo",
             "judge classifier on real images and on samples, Fréchet distances on patch",
             "features, a nearest-training-neighbour check, the guidance and denoising sweep,",
@@ -40,6 +41,11 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--draws", defaultValue = "1",
             description = "Dequantisation draws per image; its bits/dim is their mean. Default: ${DEFAULT-VALUE}")
     int draws;
+
+    @Option(names = "--dequant", defaultValue = "uniform",
+            description = "uniform (U[0,1) noise on the 8-bit values, as evaluate_bpd.py) or mid (the bin centre, no "
+                    + "randomness: ports agree to rounding); also for the Bayes classifier. Default: ${DEFAULT-VALUE}")
+    String dequant;
 
     @Option(names = "--batch-size", defaultValue = "250", description = "Images per forward pass. Default: ${DEFAULT-VALUE}")
     int batchSize;
@@ -99,6 +105,10 @@ final class EvaluateCommand implements Callable<Integer> {
                 }
             }
         }
+        Dequantization dq = Dequantization.parse(dequant);
+        if (dq == Dequantization.MID && draws != 1) {
+            throw new IllegalArgumentException("--dequant mid has no randomness: --draws must be 1, got " + draws);
+        }
         DType dt = RuntimeOptions.dtype(dtype);
         EvaluationSetup setup = EvaluationSetup.load(model, modelFile, dt, runtime.kernels(), data,
                 report != null || split.equals("train"), System.out);
@@ -109,12 +119,13 @@ final class EvaluateCommand implements Callable<Integer> {
         int total = ds.size() * draws;
         ProgressBar bar = new ProgressBar(System.err, "bits/dim");
         long t0 = System.nanoTime();
-        Likelihood.Result r = Likelihood.bitsPerDim(setup.model, ds, batchSize, !noLabels, seed, draws,
+        Likelihood.Result r = Likelihood.bitsPerDim(setup.model, ds, batchSize, !noLabels, dq, seed, draws,
                 done -> bar.update(done, total, ""));
         bar.finish();
         double s = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(Locale.ROOT, "%s bits/dim: %.4f ± %.4f (%d images%s, %.1f img/s)%n", split, r.mean(), r.stdError(),
-                r.count(), draws > 1 ? " x " + draws + " dequantisation draws" : "", total / s);
+        System.out.printf(Locale.ROOT, "%s bits/dim: %s ± %.4f (%d images%s, %.1f img/s)%n", split,
+                String.format(Locale.ROOT, dq == Dequantization.MID ? "%.10f" : "%.4f", r.mean()), r.stdError(), r.count(),
+                dq == Dequantization.MID ? ", bin centres" : draws > 1 ? " x " + draws + " dequantisation draws" : "", total / s);
         if (report == null) {
             return 0;
         }
@@ -127,7 +138,7 @@ final class EvaluateCommand implements Callable<Integer> {
             ImageDataset bayesSet = ds.head(bayesLimit);
             ProgressBar bb = new ProgressBar(System.err, "Bayes classifier");
             long t1 = System.nanoTime();
-            results.bayes = BayesClassifier.classify(setup.model, bayesSet, setup.classNames, batchSize, seed,
+            results.bayes = BayesClassifier.classify(setup.model, bayesSet, setup.classNames, batchSize, dq, seed,
                     done -> bb.update(done, bayesSet.size(), ""));
             bb.finish();
             results.bayesSeconds = (System.nanoTime() - t1) / 1e9;

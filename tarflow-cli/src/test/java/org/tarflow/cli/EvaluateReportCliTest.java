@@ -106,5 +106,20 @@ class EvaluateReportCliTest {
         Run w = run("evaluate", m, "--data", data.toString(), "--limit", "4", "--samples", "9");
         assertEquals(0, w.code(), w.err());
         assertTrue(w.err().contains("warning: --samples has no effect without --report"), w.err());
+        assertOneLineError(run("evaluate", m, "--data", data.toString(), "--dequant", "centre"), "uniform or mid");
+        assertOneLineError(run("evaluate", m, "--data", data.toString(), "--dequant", "mid", "--draws", "2"),
+                "--draws must be 1");
+    }
+
+    @Test
+    void midBinBitsPerDimIsTheSameForEverySeed() {
+        String m = model.toString();
+        Run a = run("evaluate", m, "--data", data.toString(), "--limit", "4", "--dequant", "mid", "--seed", "1");
+        Run b = run("evaluate", m, "--data", data.toString(), "--limit", "4", "--dequant", "mid", "--seed", "2");
+        assertEquals(0, a.code(), a.err());
+        String line = a.out().lines().filter(l -> l.contains("bits/dim")).findFirst().orElseThrow();
+        assertTrue(line.contains("bin centres"), line);
+        assertEquals(line.replaceAll("\\(.*", ""), b.out().lines().filter(l -> l.contains("bits/dim")).findFirst()
+                .orElseThrow().replaceAll("\\(.*", ""));
     }
 }

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tarflow.eval.BitsPerDim;
+import org.tarflow.eval.Dequantization;
 import org.tarflow.flow.ForwardResult;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.nn.Gradients;
@@ -18,7 +19,9 @@ import org.tarflow.train.AdamW;
 /**
  * Recomputes every output a {@link ReferenceCase} lists, with this implementation, under the same keys:
  * {@code out.z}, {@code out.block<i>}, {@code out.logdets}, {@code out.loss}, {@code grad.x},
- * {@code grad.param.<key>}, {@code out.bpd}, {@code out.sample.<name>}, {@code out.sample_loglik.<name>}
+ * {@code grad.param.<key>}, {@code out.bpd}, {@code out.bpd_mid} (this project's extension: bits/dim of
+ * {@code in.x} moved to its bin centre, {@link Dequantization#MID}, so that ports compare the dequantised
+ * score without a random draw), {@code out.sample.<name>}, {@code out.sample_loglik.<name>}
  * (this project's extension: the log-likelihood of each sample, see {@link TarFlowModel.ReverseResult}),
  * {@code out.denoised} and {@code adamw.param.<key>}.
  */
@@ -56,7 +59,7 @@ public final class CaseRunner {
     }
 
     /**
-     * Recomputes the case's outputs with {@code model}: forward, loss, bits/dim and backward on
+     * Recomputes the case's outputs with {@code model}: forward, loss, bits/dim (raw and mid-bin) and backward on
      * {@code in.x}/{@code in.y}; the denoising step when the case has one; every sampling from
      * {@code in.noise} (with {@code in.y_sample}, a -1 there meaning the last class as in the reference's
      * {@code reverse_step}); and the AdamW steps with {@code grad.param} as every step's gradient. The
@@ -83,6 +86,9 @@ public final class CaseRunner {
         out.put("out.logdets", r.logdets());
         out.put("out.loss", Tensor.scalar(dtype, model.loss(r)));
         out.put("out.bpd", BitsPerDim.perSample(r));
+        Tensor mid = x.copy();
+        Dequantization.MID.apply(mid, null);
+        out.put("out.bpd_mid", BitsPerDim.perSample(model.forward(mid, y)));
         Gradients grads = model.newGradients();
         Tensor gradX = model.backward(acts, grads, ws);
         out.put("grad.x", gradX);

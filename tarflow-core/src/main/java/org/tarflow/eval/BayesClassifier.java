@@ -78,8 +78,27 @@ public final class BayesClassifier {
      */
     public static Result classify(TarFlowModel model, ImageDataset data, List<String> classNames, int batchSize, long seed,
                                   IntConsumer progress) {
+        return classify(model, data, classNames, batchSize, Dequantization.UNIFORM, seed, progress);
+    }
+
+    /**
+     * As {@link #classify(TarFlowModel, ImageDataset, List, int, long, IntConsumer)}, with the dequantisation
+     * chosen ({@link Dequantization#MID}: the bin centre, the same for every port).
+     *
+     * @param model      a class-conditional model
+     * @param data       the images and their true labels
+     * @param classNames the K class names in label order
+     * @param batchSize  images × K per forward pass (at least K)
+     * @param dequant    uniform noise or the bin centre
+     * @param seed       seed of the uniform dequantisation noise
+     * @param progress   receives the number of images classified; may be null
+     * @return the predictions, all log-likelihoods and the classification report
+     * @throws IllegalArgumentException if the model is unconditional, the batch is smaller than K or the data are empty
+     */
+    public static Result classify(TarFlowModel model, ImageDataset data, List<String> classNames, int batchSize,
+                                  Dequantization dequant, long seed, IntConsumer progress) {
         return classify(density(model), data, classNames, batchSize,
-                (idx, batch) -> Likelihood.dequantized(data, idx, model, seed, 0, batch), progress);
+                (idx, batch) -> Likelihood.dequantized(data, idx, model, dequant, seed, 0, batch), progress);
     }
 
     /**

@@ -2,14 +2,14 @@ package org.tarflow.eval;
 
 import java.util.function.IntConsumer;
 import org.tarflow.data.ImageDataset;
-import org.tarflow.data.NoiseAugmentation;
 import org.tarflow.data.Seeds;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.tensor.Tensor;
 
 /**
  * Test-set bits per dimension with uniform dequantisation, as the reference's {@code evaluate_bpd.py}:
- * each image gets {@code U[0,1)} noise on its 8-bit values before the forward pass and
+ * each image gets {@code U[0,1)} noise on its 8-bit values before the forward pass (or, for comparing
+ * ports, the bin centre: {@link Dequantization#MID}) and
  * {@link BitsPerDim#perSample} scores it. Conditional models are scored given the true label,
  * log p(x | y) (the reference's script passes no label, i.e. the mean class embedding; choose that with
  * {@code useLabels = false}).
@@ -74,6 +74,30 @@ public final class Likelihood {
      */
     public static Result bitsPerDim(TarFlowModel model, ImageDataset data, int batchSize, boolean useLabels, long seed,
                                     int draws, IntConsumer progress) {
+        return bitsPerDim(model, data, batchSize, useLabels, Dequantization.UNIFORM, seed, draws, progress);
+    }
+
+    /**
+     * As {@link #bitsPerDim(TarFlowModel, ImageDataset, int, boolean, long, int, IntConsumer)}, with the
+     * dequantisation chosen: {@link Dequantization#MID} draws nothing, so it takes one draw only.
+     *
+     * @param model     the model, in the dtype the images are given in
+     * @param data      the test images
+     * @param batchSize images per forward pass
+     * @param useLabels score a conditional model given each image's label
+     * @param dequant   uniform noise or the bin centre
+     * @param seed      seed of the uniform dequantisation noise (unused for the bin centre)
+     * @param draws     K, the dequantisation draws per image; 1 for {@link Dequantization#MID}
+     * @param progress  receives the number of image scorings done after each batch; may be null
+     * @return mean over the images of their bits/dim, its standard error and the image count
+     * @throws IllegalArgumentException if {@code batchSize} or {@code draws} is not positive, more than one
+     *         draw is asked of the bin centre, the data are empty, or the images do not fit the model
+     */
+    public static Result bitsPerDim(TarFlowModel model, ImageDataset data, int batchSize, boolean useLabels,
+                                    Dequantization dequant, long seed, int draws, IntConsumer progress) {
+        if (dequant == Dequantization.MID && draws != 1) {
+            throw new IllegalArgumentException("the bin centre (mid) has no randomness: use 1 draw, not " + draws);
+        }
         if (batchSize <= 0 || draws <= 0) {
             throw new IllegalArgumentException("batch size and draws must be positive, got " + batchSize + " and " + draws);
         }
@@ -85,7 +109,7 @@ public final class Likelihood {
         for (int draw = 0; draw < draws; draw++) {
             for (int start = 0, batch = 0; start < data.size(); start += batchSize, batch++) {
                 int[] idx = Indices.range(start, Math.min(data.size(), start + batchSize));
-                Tensor x = dequantized(data, idx, model, seed, draw, batch);
+                Tensor x = dequantized(data, idx, model, dequant, seed, draw, batch);
                 int[] y = useLabels && model.config().conditional() ? data.labels(idx) : null;
                 Tensor bpd = BitsPerDim.perSample(model.forward(x, y));
                 for (int i = 0; i < idx.length; i++) {
@@ -105,12 +129,13 @@ public final class Likelihood {
     }
 
     /**
-     * Images {@code idx} of {@code data} in the model's dtype with uniform dequantisation noise from
+     * Images {@code idx} of {@code data} in the model's dtype, dequantised; uniform noise comes from
      * {@code Seeds.stream(seed, EVAL, draw·2³² + batch)}.
      */
-    static Tensor dequantized(ImageDataset data, int[] idx, TarFlowModel model, long seed, int draw, int batch) {
+    static Tensor dequantized(ImageDataset data, int[] idx, TarFlowModel model, Dequantization dequant, long seed, int draw,
+                              int batch) {
         Tensor x = data.images(idx, model.dtype());
-        NoiseAugmentation.uniform().apply(x, Seeds.stream(seed, Seeds.EVAL, ((long) draw << 32) + batch));
+        dequant.apply(x, Seeds.stream(seed, Seeds.EVAL, ((long) draw << 32) + batch));
         return x;
     }
 }

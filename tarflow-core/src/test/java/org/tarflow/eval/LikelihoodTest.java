@@ -2,6 +2,7 @@ package org.tarflow.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 import org.tarflow.data.ImageDataset;
@@ -33,5 +34,27 @@ class LikelihoodTest {
         assertNotEquals(k1.mean(), k64.mean());
         assertEquals(expected, k1.mean(), 2e-3);
         assertEquals(6, k64.count());
+    }
+
+    /**
+     * The bin centre: for the identity flow each pixel of byte value v scores at w = (v + ½)/128 − 1 exactly, so
+     * bits/dim = Σ (½w² + ½log 2π + log 128) / (n log 2), the same for every seed.
+     */
+    @Test
+    void midBinIsTheBinCentreWithoutRandomness() {
+        TarFlowModel m = EvalData.identityFlow(new ModelConfig(1, 8, 2, 64, 2, 1, true, 0));
+        ImageDataset data = EvalData.bars(6, 8, 4, 3);
+        double expected = 0;
+        for (byte b : data.pixels()) {
+            double w = ((b & 0xff) + 0.5) / 128 - 1;
+            expected += (0.5 * w * w + 0.5 * Math.log(2 * Math.PI) + Math.log(128)) / 64 / Math.log(2);
+        }
+        expected /= data.size();
+        Likelihood.Result a = Likelihood.bitsPerDim(m, data, 4, true, Dequantization.MID, 0, 1, null);
+        Likelihood.Result b = Likelihood.bitsPerDim(m, data, 5, true, Dequantization.MID, 99, 1, null);
+        assertEquals(expected, a.mean(), 1e-12);
+        assertEquals(a.mean(), b.mean(), 0.0);
+        assertThrows(IllegalArgumentException.class,
+                () -> Likelihood.bitsPerDim(m, data, 4, true, Dequantization.MID, 0, 2, null));
     }
 }
