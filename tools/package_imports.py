@@ -24,7 +24,7 @@ import re
 import sys
 from collections import defaultdict
 
-DEFAULT_ORDER = "tensor,nn,flow,io,data,train,eval,conformance,cli"
+DEFAULT_ORDER = "tensor,nn,flow,io,data,train,eval,boltzmann,conformance,cli"
 BASE = "org.tarflow"
 
 PACKAGE_RE = re.compile(r"^\s*package\s+([\w.]+)\s*;", re.M)
