@@ -2,6 +2,9 @@ package org.tarflow.tensor;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.management.ManagementFactory;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -11,7 +14,8 @@ import java.util.Objects;
  *
  * <p>The names are {@code simd} ({@link SimdKernels}: Vector API loops, the large products on all cores),
  * {@code scalar} ({@link ScalarKernels}: plain loops on one thread, the twins the fast kernels are tested
- * against) and {@code auto}, which is {@code simd} when both
+ * against), {@code opencl} ({@link OpenClKernels} on OpenCL device 0; {@link #openCl(int)} takes another) and
+ * {@code auto}, which never picks {@code opencl} and is {@code simd} when both
  * <ul>
  *   <li>the module {@code jdk.incubator.vector} is in the boot layer and readable by this code, i.e. java
  *       was started with {@code --add-modules jdk.incubator.vector}: without it the SIMD kernels cannot
@@ -31,6 +35,8 @@ import java.util.Objects;
 public final class Backends {
     private static final String VECTOR_MODULE = "jdk.incubator.vector";
     private static final Kernels SCALAR = new ScalarKernels();
+    /** The OpenCL kernels by device index: a context and compiled programs per device, made once. */
+    private static final Map<Integer, OpenClKernels> OPENCL = new HashMap<>();
 
     private Backends() {
     }
@@ -58,11 +64,12 @@ public final class Backends {
     /**
      * {@return the kernels of a name} {@code auto} gives {@link #auto()}'s choice.
      *
-     * @param name {@code simd}, {@code scalar} or {@code auto} (case-sensitive)
+     * @param name {@code simd}, {@code scalar}, {@code opencl} or {@code auto} (case-sensitive)
      * @throws IllegalArgumentException if the name is none of those
      * @throws IllegalStateException    for {@code simd} (or an {@code auto} that chooses it) when the module
      *                                  {@code jdk.incubator.vector} is not readable, or when
-     *                                  {@code -Dtarflow.vector.bits} has a value this machine cannot take
+     *                                  {@code -Dtarflow.vector.bits} has a value this machine cannot take;
+     *                                  for {@code opencl} as {@link #openCl(int)}
      */
     public static Kernels get(String name) {
         return choose(name).kernels();
@@ -73,7 +80,7 @@ public final class Backends {
      * for an explicit name the line says so, and for {@code simd} it gives the vector width and warns when C2
      * is off (the kernels then work, but slowly).
      *
-     * @param name {@code simd}, {@code scalar} or {@code auto} (case-sensitive)
+     * @param name {@code simd}, {@code scalar}, {@code opencl} or {@code auto} (case-sensitive)
      * @throws IllegalArgumentException if the name is none of those
      * @throws IllegalStateException    as {@link #get}
      */
@@ -87,9 +94,33 @@ public final class Backends {
                 yield new Choice(simd, "simd: requested by name, " + VectorWidth.describe()
                         + (c2Off == null ? "" : "; warning: C2 is off (" + c2Off + "), so the Vector API runs slowly"));
             }
-            default -> throw new IllegalArgumentException("unknown backend '" + name + "': the names are simd, scalar "
-                    + "and auto");
+            case "opencl" -> openCl(0);
+            default -> throw new IllegalArgumentException("unknown backend '" + name + "': the names are simd, scalar, "
+                    + "opencl and auto");
         };
+    }
+
+    /**
+     * {@return the OpenCL kernels on one device, with the line that names it} The first request for a device opens
+     * its context; its programs are built at the first kernel call in each dtype.
+     *
+     * @param device an index into {@link OpenCl#devices()}, as {@code tarflow devices} lists them
+     * @throws IllegalArgumentException if there is no such device
+     * @throws IllegalStateException    if there is no OpenCL library or device (the message says what to
+     *                                  install), or OpenCL fails to open the device
+     */
+    public static synchronized Choice openCl(int device) {
+        OpenClKernels k = OPENCL.get(device);
+        if (k == null) {
+            List<OpenCl.Device> devices = OpenCl.devices();
+            if (device < 0 || device >= devices.size()) {
+                throw new IllegalArgumentException("no OpenCL device " + device + ": there are " + devices.size()
+                        + " (0.." + (devices.size() - 1) + "; 'tarflow devices' lists them)");
+            }
+            k = new OpenClKernels(devices.get(device));
+            OPENCL.put(device, k);
+        }
+        return new Choice(k, "opencl: device " + k.device().describe());
     }
 
     /**

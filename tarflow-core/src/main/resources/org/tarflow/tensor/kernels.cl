@@ -1,0 +1,240 @@
+// TarFlow's OpenCL C kernels (OpenClKernels). Built once per device and dtype, with -DREAL=float, or with
+// -DREAL=double -DUSE_FP64 where the device has cl_khr_fp64. Each kernel is the twin of the ScalarKernels
+// method of the same name (Kernels' Javadoc gives the math and the shapes); the tensors are contiguous
+// row-major arrays. Sums run in REAL, in a fixed order per work-item, so a result does not change between runs.
+#ifdef USE_FP64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#endif
+
+// GEMM tile: a TILE x TILE work-group computes a TILE x TILE block of C, staging TILE-wide slices of op(A)
+// and op(B) in local memory. Must match OpenClKernels.TILE.
+#define TILE 16
+
+// C[p] = alpha * op(A[p]) * op(B[p]) + beta * C[p]; global (ceil(n), ceil(m), batch), local (TILE, TILE).
+__kernel void gemm(int m, int n, int k, int transA, int transB, REAL alpha, __global const REAL* a,
+                   __global const REAL* b, REAL beta, __global REAL* c) {
+    int col = get_global_id(0);
+    int row = get_global_id(1);
+    int p = get_global_id(2);
+    int lc = get_local_id(0);
+    int lr = get_local_id(1);
+    __local REAL as[TILE][TILE];
+    __local REAL bs[TILE][TILE + 1];  // +1: no bank conflicts on the column reads
+    a += (size_t) p * m * k;
+    b += (size_t) p * k * n;
+    c += (size_t) p * m * n;
+    // each work-item loads the op(A) element at its (row, tile column) and the op(B) element at (tile row, col)
+    REAL acc = 0;
+    for (int t0 = 0; t0 < k; t0 += TILE) {
+        int ka = t0 + lc;
+        as[lr][lc] = (row < m && ka < k) ? (transA ? a[(size_t) ka * m + row] : a[(size_t) row * k + ka]) : 0;
+        int kb = t0 + lr;
+        bs[lr][lc] = (kb < k && col < n) ? (transB ? b[(size_t) col * k + kb] : b[(size_t) kb * n + col]) : 0;
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int q = 0; q < TILE; q++) {
+            acc += as[lr][q] * bs[q][lc];
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (row < m && col < n) {
+        size_t ci = (size_t) row * n + col;
+        // beta == 0 ignores the old C entirely (it may hold NaN), as BLAS does
+        c[ci] = beta == 0 ? alpha * acc : alpha * acc + beta * c[ci];
+    }
+}
+
+// out = a + beta * b, b repeating every nb elements; global (size)
+__kernel void add(int nb, REAL beta, __global const REAL* a, __global const REAL* b, __global REAL* out) {
+    size_t i = get_global_id(0);
+    out[i] = a[i] + beta * b[i % nb];
+}
+
+// out = a * b, b repeating every nb elements; global (size)
+__kernel void mul(int nb, __global const REAL* a, __global const REAL* b, __global REAL* out) {
+    size_t i = get_global_id(0);
+    out[i] = a[i] * b[i % nb];
+}
+
+// out = exp(alpha * a); global (size)
+__kernel void exp_scaled(REAL alpha, __global const REAL* a, __global REAL* out) {
+    size_t i = get_global_id(0);
+    out[i] = exp(alpha * a[i]);
+}
+
+// partial[g] = sum of a[i] (or a[i]^2) over i = g, g + G, ...; global (G); the host adds the G partials in double
+__kernel void partial_sums(int n, int squares, __global const REAL* a, __global REAL* partial) {
+    int g = get_global_id(0);
+    int stride = get_global_size(0);
+    REAL s = 0;
+    for (int i = g; i < n; i += stride) {
+        REAL v = a[i];
+        s += squares ? v * v : v;
+    }
+    partial[g] = s;
+}
+
+// out[j] += sum_r x[r * nOut + j], rows in order; global (nOut)
+__kernel void sum_leading(int size, int nOut, __global const REAL* x, __global REAL* out) {
+    int j = get_global_id(0);
+    REAL s = out[j];
+    for (int r = j; r < size; r += nOut) {
+        s += x[r];
+    }
+    out[j] = s;
+}
+
+// LayerNorm over rows of length cols; global (rows)
+__kernel void layer_norm(int cols, REAL eps, __global const REAL* x, __global const REAL* weight,
+                         __global const REAL* bias, __global REAL* y, __global REAL* mean, __global REAL* rstd) {
+    int r = get_global_id(0);
+    __global const REAL* xr = x + (size_t) r * cols;
+    REAL mu = 0;
+    for (int j = 0; j < cols; j++) {
+        mu += xr[j];
+    }
+    mu /= cols;
+    REAL var = 0;
+    for (int j = 0; j < cols; j++) {
+        REAL dv = xr[j] - mu;
+        var += dv * dv;
+    }
+    var /= cols;
+    REAL rs = 1 / sqrt(var + eps);
+    for (int j = 0; j < cols; j++) {
+        y[(size_t) r * cols + j] = (xr[j] - mu) * rs * weight[j] + bias[j];
+    }
+    mean[r] = mu;
+    rstd[r] = rs;
+}
+
+// LayerNorm backward, dx per row; global (rows)
+__kernel void layer_norm_dx(int cols, __global const REAL* dy, __global const REAL* x, __global const REAL* weight,
+                            __global const REAL* mean, __global const REAL* rstd, __global REAL* dx) {
+    int r = get_global_id(0);
+    size_t o = (size_t) r * cols;
+    REAL mu = mean[r];
+    REAL rs = rstd[r];
+    REAL meanG = 0;
+    REAL meanGx = 0;
+    for (int j = 0; j < cols; j++) {
+        REAL g = dy[o + j] * weight[j];
+        meanG += g;
+        meanGx += g * (x[o + j] - mu) * rs;
+    }
+    meanG /= cols;
+    meanGx /= cols;
+    for (int j = 0; j < cols; j++) {
+        REAL xhat = (x[o + j] - mu) * rs;
+        dx[o + j] = rs * (dy[o + j] * weight[j] - meanG - xhat * meanGx);
+    }
+}
+
+// LayerNorm backward, dweight += sum_r dy * xhat and dbias += sum_r dy per column, rows in order; global (cols)
+__kernel void layer_norm_dw(int rows, int cols, __global const REAL* dy, __global const REAL* x,
+                            __global const REAL* mean, __global const REAL* rstd, __global REAL* dweight,
+                            __global REAL* dbias) {
+    int j = get_global_id(0);
+    REAL dw = dweight[j];
+    REAL db = dbias[j];
+    for (int r = 0; r < rows; r++) {
+        size_t i = (size_t) r * cols + j;
+        dw += dy[i] * (x[i] - mean[r]) * rstd[r];
+        db += dy[i];
+    }
+    dweight[j] = dw;
+    dbias[j] = db;
+}
+
+#define SQRT_HALF 0.7071067811865476
+#define INV_SQRT_2PI 0.3989422804014327
+
+// exact GELU x/2 (1 + erf(x / sqrt 2)); global (size)
+__kernel void gelu(__global const REAL* x, __global REAL* y) {
+    size_t i = get_global_id(0);
+    REAL v = x[i];
+    y[i] = (REAL) 0.5 * v * (1 + erf(v * (REAL) SQRT_HALF));
+}
+
+// dx = dy * (Phi(x) + x phi(x)); global (size)
+__kernel void gelu_backward(__global const REAL* x, __global const REAL* dy, __global REAL* dx) {
+    size_t i = get_global_id(0);
+    REAL v = x[i];
+    REAL cdf = (REAL) 0.5 * (1 + erf(v * (REAL) SQRT_HALF));
+    REAL pdf = (REAL) INV_SQRT_2PI * exp((REAL) -0.5 * v * v);
+    dx[i] = dy[i] * (cdf + v * pdf);
+}
+
+// causal softmax of each row of (T, T) matrices; global (size / t)
+__kernel void softmax_causal(int t, __global const REAL* s, __global REAL* p) {
+    int row = get_global_id(0);
+    int i = row % t;
+    size_t o = (size_t) row * t;
+    REAL mx = s[o];
+    for (int j = 1; j <= i; j++) {
+        mx = fmax(mx, s[o + j]);
+    }
+    REAL z = 0;
+    for (int j = 0; j <= i; j++) {
+        z += exp(s[o + j] - mx);
+    }
+    for (int j = 0; j < t; j++) {
+        p[o + j] = j <= i ? exp(s[o + j] - mx) / z : 0;
+    }
+}
+
+// ds = p * (dp - sum_j dp p) on the causal part, 0 above; global (size / t)
+__kernel void softmax_causal_backward(int t, __global const REAL* p, __global const REAL* dp, __global REAL* ds) {
+    int row = get_global_id(0);
+    int i = row % t;
+    size_t o = (size_t) row * t;
+    REAL dot = 0;
+    for (int j = 0; j <= i; j++) {
+        dot += p[o + j] * dp[o + j];
+    }
+    for (int j = 0; j < t; j++) {
+        ds[o + j] = j <= i ? p[o + j] * (dp[o + j] - dot) : 0;
+    }
+}
+
+// KV-cache attention, step 1: w[r, j] = scale_r * q[r] . k[r, :, j]; global (length, rows)
+__kernel void attend_scores(int d, int cap, int length, int groupRows, __global const REAL* scales,
+                            __global const REAL* q, __global const REAL* kc, __global REAL* w) {
+    int j = get_global_id(0);
+    int r = get_global_id(1);
+    __global const REAL* kr = kc + (size_t) r * cap * d;
+    REAL dot = 0;
+    for (int e = 0; e < d; e++) {
+        dot += q[(size_t) r * d + e] * kr[(size_t) e * cap + j];
+    }
+    w[(size_t) r * length + j] = scales[r / groupRows] * dot;
+}
+
+// step 2: each row of w becomes its softmax; global (rows)
+__kernel void attend_softmax(int length, __global REAL* w) {
+    __global REAL* wr = w + (size_t) get_global_id(0) * length;
+    REAL mx = wr[0];
+    for (int j = 1; j < length; j++) {
+        mx = fmax(mx, wr[j]);
+    }
+    REAL z = 0;
+    for (int j = 0; j < length; j++) {
+        wr[j] = exp(wr[j] - mx);
+        z += wr[j];
+    }
+    for (int j = 0; j < length; j++) {
+        wr[j] /= z;
+    }
+}
+
+// step 3: out[r, e] = sum_j w[r, j] v[r, j, e]; global (d, rows)
+__kernel void attend_values(int d, int cap, int length, __global const REAL* w, __global const REAL* vc,
+                            __global REAL* out) {
+    int e = get_global_id(0);
+    int r = get_global_id(1);
+    __global const REAL* vr = vc + (size_t) r * cap * d;
+    REAL acc = 0;
+    for (int j = 0; j < length; j++) {
+        acc += w[(size_t) r * length + j] * vr[(size_t) j * d + e];
+    }
+    out[(size_t) r * d + e] = acc;
+}

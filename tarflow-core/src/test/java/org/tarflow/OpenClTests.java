@@ -1,0 +1,55 @@
+package org.tarflow;
+
+import org.tarflow.tensor.Backends;
+import org.tarflow.tensor.Kernels;
+
+/**
+ * Whether the OpenCL tests can run here. They run on OpenCL device 0 when there is one. Without one they are
+ * skipped with the reason (the one line that says what to install), unless the environment variable
+ * {@code TARFLOW_REQUIRE_OPENCL=1} is set (.ci/run sets it after installing POCL): then they fail, so CI can
+ * never skip them silently.
+ */
+public final class OpenClTests {
+    /** The environment variable under which a missing OpenCL device fails the OpenCL tests. */
+    public static final String REQUIRE = "TARFLOW_REQUIRE_OPENCL";
+    private static final String UNAVAILABLE = probe();
+
+    private OpenClTests() {
+    }
+
+    private static String probe() {
+        try {
+            Backends.openCl(0);
+            return null;
+        } catch (IllegalStateException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** {@return whether a missing device must fail the tests ({@value #REQUIRE}=1)} */
+    public static boolean required() {
+        return "1".equals(System.getenv(REQUIRE));
+    }
+
+    /**
+     * {@return why the OpenCL tests are skipped, or null when they run} Null also when a device is missing but
+     * required: the tests then run and fail on {@link #kernels()}.
+     */
+    public static String skipReason() {
+        if (UNAVAILABLE == null || required()) {
+            return null;
+        }
+        String reason = "OpenCL tests skipped (" + REQUIRE + " is not 1): " + UNAVAILABLE;
+        System.err.println(reason);
+        return reason;
+    }
+
+    /**
+     * {@return the kernels on OpenCL device 0}
+     *
+     * @throws IllegalStateException if there is none, with the line that says what to install
+     */
+    public static Kernels kernels() {
+        return Backends.openCl(0).kernels();
+    }
+}

@@ -1,0 +1,191 @@
+package org.tarflow.tensor;
+
+import static org.tarflow.TestTensors.abs;
+import static org.tarflow.TestTensors.assertWithinScale;
+import static org.tarflow.TestTensors.randn;
+
+import java.util.SplittableRandom;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+import org.tarflow.TestTensors;
+
+/**
+ * Each kernel of a fast backend against its scalar twin on random shapes, including sizes that are not
+ * multiples of a vector length, a micro-kernel tile or a work-group (the tails). A subclass names the backend
+ * ({@link #fast()}) and the dtypes its O(n) kernels are compared in ({@link #dtypes()}); the matrix product is
+ * compared in both precisions.
+ */
+abstract class KernelTwinChecks {
+    static final Kernels SCALAR = new ScalarKernels();
+
+    /** {@return the kernels under test} */
+    abstract Kernels fast();
+
+    /** {@return the dtypes in which the O(n) kernels have code of their own, so a comparison is not with itself} */
+    abstract DType[] dtypes();
+
+    static double tol(DType dtype) {
+        return dtype == DType.F32 ? 2e-6 : 1e-13;
+    }
+
+    /** Elementwise bound: |simd - scalar| <= tol * (|alpha| |A||B| + |beta| |C|), the error a sum of products can have. */
+    private void checkGemm(DType dtype, long seed, int batch, boolean ta, boolean tb, int m, int n, int k,
+                                  double alpha, double beta) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Tensor a = randn(dtype, rng, batch, ta ? k : m, ta ? m : k);
+        Tensor b = randn(dtype, rng, batch, tb ? n : k, tb ? k : n);
+        Tensor c0 = randn(dtype, rng, batch, m, n);
+        Tensor expected = c0.copy();
+        SCALAR.gemm(batch, ta, tb, m, n, k, alpha, a, b, beta, expected);
+        Tensor actual = c0.copy();
+        if (beta == 0) {
+            actual.fill(Double.NaN); // beta == 0 must ignore C entirely, as BLAS does
+        }
+        fast().gemm(batch, ta, tb, m, n, k, alpha, a, b, beta, actual);
+        Tensor scale = abs(c0);
+        SCALAR.gemm(batch, ta, tb, m, n, k, Math.abs(alpha), abs(a), abs(b), Math.abs(beta), scale);
+        assertWithinScale(expected, actual, scale, tol(dtype) * Math.max(1, Math.sqrt(k)),
+                "gemm " + dtype + " ta=" + ta + " tb=" + tb + " " + batch + "x" + m + "x" + n + "x" + k);
+    }
+
+    @Property(tries = 120)
+    void gemmMatchesScalar(@ForAll long seed, @ForAll boolean f32, @ForAll @IntRange(min = 1, max = 3) int batch,
+                           @ForAll boolean ta, @ForAll boolean tb,
+                           @ForAll @IntRange(min = 1, max = 45) int m, @ForAll @IntRange(min = 1, max = 70) int n,
+                           @ForAll @IntRange(min = 0, max = 70) int k, @ForAll boolean withBeta) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        double alpha = rng.nextDouble(-2, 2);
+        double beta = withBeta ? rng.nextDouble(-2, 2) : 0.0;
+        checkGemm(f32 ? DType.F32 : DType.F64, seed, batch, ta, tb, m, n, k, alpha, beta);
+    }
+
+    /** Sizes past the cache blocks (KC = 256, MC = 96, NC = 512) and large enough to run on all threads. */
+    @Test
+    void gemmAcrossCacheBlocksAndThreads() {
+        for (DType dt : DType.values()) {
+            checkGemm(dt, 1, 1, false, true, 131, 530, 300, 1.0, 0.0);
+            checkGemm(dt, 2, 1, true, false, 97, 515, 263, 0.5, 1.0);
+            checkGemm(dt, 3, 4, false, false, 50, 49, 64, 1.0, 0.0);
+            checkGemm(dt, 4, 1, true, true, 7, 33, 600, -1.0, 1.0);
+        }
+    }
+
+    @Property(tries = 60)
+    void elementwiseMatchesScalar(@ForAll long seed, @ForAll @IntRange(min = 1, max = 5) int lead,
+                                  @ForAll @IntRange(min = 1, max = 77) int cols) {
+        for (DType dt : dtypes()) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Tensor a = randn(dt, rng, lead, 3, cols);
+        Tensor b = randn(dt, rng, 3, cols);
+        double beta = rng.nextDouble(-2, 2);
+        double tol = tol(dt);
+
+        Tensor e = Tensor.zerosLike(a);
+        Tensor o = Tensor.zerosLike(a);
+        SCALAR.add(a, b, beta, e);
+        fast().add(a, b, beta, o);
+        TestTensors.assertAllClose(e, o, tol, tol, "add");
+
+        SCALAR.mul(a, b, e);
+        fast().mul(a, b, o);
+        TestTensors.assertAllClose(e, o, tol, tol, "mul");
+
+        SCALAR.exp(a, -0.7, e);
+        fast().exp(a, -0.7, o);
+        TestTensors.assertAllClose(e, o, 4 * tol, 0, "exp");
+
+        SCALAR.gelu(a, e);
+        fast().gelu(a, o);
+        // float32 GELU uses the A&S erf approximation (abs error < 1.5e-7 in erf)
+        TestTensors.assertAllClose(e, o, tol, dt == DType.F32 ? 1e-6 : tol, "gelu");
+
+        Tensor dy = randn(dt, rng, lead, 3, cols);
+        SCALAR.geluBackward(a, dy, e);
+        fast().geluBackward(a, dy, o);
+        TestTensors.assertWithinScale(e, o, abs(dy), dt == DType.F32 ? 1e-6 : tol, "geluBackward");
+
+        double n = a.size();
+        org.junit.jupiter.api.Assertions.assertEquals(SCALAR.sum(a), fast().sum(a), tol * n * 4, "sum");
+        org.junit.jupiter.api.Assertions.assertEquals(SCALAR.sumSquares(a), fast().sumSquares(a), tol * n * 4, "sumSquares");
+
+        Tensor se = randn(dt, rng, 3, cols);
+        Tensor so = se.copy();
+        SCALAR.sumLeading(a, se);
+        fast().sumLeading(a, so);
+        TestTensors.assertAllClose(se, so, tol, tol * lead * 4, "sumLeading");
+        }
+    }
+
+    @Property(tries = 60)
+    void layerNormMatchesScalar(@ForAll long seed, @ForAll @IntRange(min = 1, max = 40) int rows,
+                                @ForAll @IntRange(min = 2, max = 150) int cols) {
+        for (DType dt : dtypes()) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Tensor x = randn(dt, rng, rows, cols);
+        Tensor w = randn(dt, rng, cols);
+        Tensor b = randn(dt, rng, cols);
+        Tensor[] e = {Tensor.zerosLike(x), Tensor.zeros(dt, rows), Tensor.zeros(dt, rows)};
+        Tensor[] o = {Tensor.zerosLike(x), Tensor.zeros(dt, rows), Tensor.zeros(dt, rows)};
+        SCALAR.layerNorm(x, w, b, 1e-5, e[0], e[1], e[2]);
+        fast().layerNorm(x, w, b, 1e-5, o[0], o[1], o[2]);
+        double tol = 8 * tol(dt);
+        TestTensors.assertAllClose(e[0], o[0], tol, tol, "layerNorm y");
+        TestTensors.assertAllClose(e[1], o[1], tol, tol, "layerNorm mean");
+        TestTensors.assertAllClose(e[2], o[2], tol, tol, "layerNorm rstd");
+
+        Tensor dy = randn(dt, rng, rows, cols);
+        Tensor dxE = Tensor.zerosLike(x), dxO = Tensor.zerosLike(x);
+        Tensor dwE = randn(dt, rng, cols), dwO = dwE.copy();
+        Tensor dbE = randn(dt, rng, cols), dbO = dbE.copy();
+        SCALAR.layerNormBackward(dy, x, w, e[1], e[2], dxE, dwE, dbE);
+        fast().layerNormBackward(dy, x, w, e[1], e[2], dxO, dwO, dbO);
+        TestTensors.assertAllClose(dxE, dxO, tol, tol * Math.sqrt(cols), "layerNorm dx");
+        TestTensors.assertAllClose(dwE, dwO, tol, tol * rows, "layerNorm dweight");
+        TestTensors.assertAllClose(dbE, dbO, tol, tol * rows, "layerNorm dbias");
+        }
+    }
+
+    @Property(tries = 60)
+    void softmaxMatchesScalar(@ForAll long seed, @ForAll @IntRange(min = 1, max = 4) int batch,
+                              @ForAll @IntRange(min = 1, max = 70) int t) {
+        for (DType dt : dtypes()) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Tensor s = randn(dt, rng, batch, t, t);
+        Tensor e = Tensor.zerosLike(s), o = Tensor.zerosLike(s);
+        SCALAR.softmaxCausal(s, e);
+        fast().softmaxCausal(s, o);
+        double tol = 8 * tol(dt);
+        TestTensors.assertAllClose(e, o, tol, tol, "softmax");
+        Tensor dp = randn(dt, rng, batch, t, t);
+        SCALAR.softmaxCausalBackward(e, dp, e);
+        fast().softmaxCausalBackward(o, dp, o);
+        TestTensors.assertAllClose(e, o, tol, tol, "softmax backward");
+        }
+    }
+
+    @Property(tries = 60)
+    void attendCachedMatchesScalar(@ForAll long seed, @ForAll @IntRange(min = 1, max = 3) int groups,
+                                   @ForAll @IntRange(min = 1, max = 4) int groupRows,
+                                   @ForAll @IntRange(min = 1, max = 40) int cap,
+                                   @ForAll @IntRange(min = 1, max = 70) int d) {
+        for (DType dt : dtypes()) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int rows = groups * groupRows;
+        int length = 1 + rng.nextInt(cap);
+        Tensor q = randn(dt, rng, rows, d);
+        Tensor k = randn(dt, rng, rows, d, cap);
+        Tensor v = randn(dt, rng, rows, cap, d);
+        double[] scales = new double[groups];
+        for (int g = 0; g < groups; g++) {
+            scales[g] = 0.05 + rng.nextDouble(0.3);
+        }
+        Tensor e = Tensor.zerosLike(q), o = Tensor.zerosLike(q);
+        SCALAR.attendCached(q, k, v, length, scales, e);
+        fast().attendCached(q, k, v, length, scales, o);
+        double tol = 8 * tol(dt);
+        TestTensors.assertAllClose(e, o, tol, tol, "attendCached");
+        }
+    }
+}
