@@ -157,7 +157,7 @@ class CliTest {
         assertOneLineError(run("sample", junk.toString(), "--out", "x.jpg"), "must name a .png file");
         assertOneLineError(run("bench", "--threads", "0"), "--threads must be between 1 and");
         assertOneLineError(run("bench", "--warmup", "-1"), "--warmup must be a number of seconds >= 0");
-        assertOneLineError(run("bench", "--backend", "gpu"), "unknown backend 'gpu': the names are simd, scalar and auto");
+        assertOneLineError(run("bench", "--backend", "gpu"), "unknown backend 'gpu': the names are simd, scalar, opencl and auto");
         Path blocked = Files.writeString(dir.resolve("file"), "x");
         assertOneLineError(run("train", "--data", data.toString(), "--out", blocked.resolve("sub").toString()), "Not a directory");
         Run usage = run("train", "--epochs");

@@ -37,7 +37,7 @@ class BackendsTest {
     void anUnknownNameIsAnErrorNamingTheAllowedOnes() {
         for (String name : new String[] {"SIMD", "Auto", "gpu", ""}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Backends.get(name));
-            assertEquals("unknown backend '" + name + "': the names are simd, scalar and auto", e.getMessage());
+            assertEquals("unknown backend '" + name + "': the names are simd, scalar, opencl and auto", e.getMessage());
         }
     }
 
