@@ -187,12 +187,7 @@ public final class OpenClKernels implements Kernels {
     public synchronized void layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean,
                                        Tensor rstd) {
         int cols = weight.size();
-        int rows = Shapes.rows(x, cols);
-        Shapes.sameDType(x, weight, bias, y, mean, rstd);
-        Shapes.sameSize(x, y);
-        Shapes.size(bias, cols, "layerNorm bias");
-        Shapes.size(mean, rows, "layerNorm mean");
-        Shapes.size(rstd, rows, "layerNorm rstd");
+        int rows = Shapes.layerNorm(x, weight, bias, y, mean, rstd);
         try (Op op = new Op(x.dtype())) {
             op.run("layer_norm", new long[] {rows}, null, cols, eps, op.in(x), op.in(weight), op.in(bias), op.out(y),
                     op.out(mean), op.out(rstd));

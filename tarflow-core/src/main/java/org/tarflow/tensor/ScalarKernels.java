@@ -110,12 +110,7 @@ public final class ScalarKernels implements Kernels {
     @Override
     public void layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd) {
         int cols = weight.size();
-        int rows = Shapes.rows(x, cols);
-        Shapes.sameDType(x, weight, bias, y, mean, rstd);
-        Shapes.sameSize(x, y);
-        Shapes.size(bias, cols, "layerNorm bias");
-        Shapes.size(mean, rows, "layerNorm mean");
-        Shapes.size(rstd, rows, "layerNorm rstd");
+        int rows = Shapes.layerNorm(x, weight, bias, y, mean, rstd);
         for (int r = 0; r < rows; r++) {
             int o = r * cols;
             double mu = 0;

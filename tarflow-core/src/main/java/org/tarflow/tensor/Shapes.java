@@ -48,6 +48,21 @@ final class Shapes {
         return x.size() / cols;
     }
 
+    /**
+     * Checks the operands of {@link Kernels#layerNorm} (one dtype; y like x; bias (C); mean and rstd (rows))
+     * and {@return the rows of x}, C being the weight's size.
+     */
+    static int layerNorm(Tensor x, Tensor weight, Tensor bias, Tensor y, Tensor mean, Tensor rstd) {
+        int cols = weight.size();
+        int rows = rows(x, cols);
+        sameDType(x, weight, bias, y, mean, rstd);
+        sameSize(x, y);
+        size(bias, cols, "layerNorm bias");
+        size(mean, rows, "layerNorm mean");
+        size(rstd, rows, "layerNorm rstd");
+        return rows;
+    }
+
     static void gemm(int batch, int m, int n, int k, Tensor a, Tensor b, Tensor c) {
         if (batch < 0 || m < 0 || n < 0 || k < 0) {
             throw new IllegalArgumentException("negative gemm size");

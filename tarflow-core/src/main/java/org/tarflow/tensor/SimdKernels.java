@@ -217,12 +217,7 @@ public final class SimdKernels implements Kernels {
             return;
         }
         int cols = weight.size();
-        int rows = Shapes.rows(x, cols);
-        Shapes.sameDType(x, weight, bias, y, mean, rstd);
-        Shapes.sameSize(x, y);
-        Shapes.size(bias, cols, "layerNorm bias");
-        Shapes.size(mean, rows, "layerNorm mean");
-        Shapes.size(rstd, rows, "layerNorm rstd");
+        int rows = Shapes.layerNorm(x, weight, bias, y, mean, rstd);
         float[] in = x.f32(), w = weight.f32(), b = bias.f32(), o = y.f32(), mu = mean.f32(), rs = rstd.f32();
         forRows(rows, cols, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
