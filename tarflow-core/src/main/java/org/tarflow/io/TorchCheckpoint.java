@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntToLongFunction;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -252,44 +253,51 @@ public final class TorchCheckpoint {
                     + numel + " elements");
         }
         int n = (int) count;
+        // The storage index of each element, in row-major order. A contiguous view (nearly every state_dict
+        // entry) is a run from its offset; only strided views get an index array, which for the largest weights
+        // of a 463 M-parameter model was 19 MB per tensor.
+        IntToLongFunction source;
         if (isContiguous(shape, stride)) {
-            return contiguous(ref, data, shape, n);
-        }
-        long[] source = new long[n]; // storage index of each element, in row-major order
-        int[] idx = new int[shape.length];
-        for (int i = 0; i < n; i++) {
-            long at = ref.offset();
-            for (int dim = 0; dim < shape.length; dim++) {
-                at += idx[dim] * stride[dim];
-            }
-            source[i] = at;
-            for (int dim = shape.length - 1; dim >= 0; dim--) {
-                if (++idx[dim] < shape[dim]) {
-                    break;
+            long offset = ref.offset();
+            source = i -> offset + i;
+        } else {
+            long[] index = new long[n];
+            int[] idx = new int[shape.length];
+            for (int i = 0; i < n; i++) {
+                long at = ref.offset();
+                for (int dim = 0; dim < shape.length; dim++) {
+                    at += idx[dim] * stride[dim];
                 }
-                idx[dim] = 0;
+                index[i] = at;
+                for (int dim = shape.length - 1; dim >= 0; dim--) {
+                    if (++idx[dim] < shape[dim]) {
+                        break;
+                    }
+                    idx[dim] = 0;
+                }
             }
+            source = i -> index[i];
         }
         ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         return switch (ref.storage().type()) {
             case LONG -> {
                 long[] v = new long[n];
                 for (int i = 0; i < n; i++) {
-                    v[i] = b.getLong((int) (source[i] * 8));
+                    v[i] = b.getLong((int) (source.applyAsLong(i) * 8));
                 }
                 yield StoredTensor.ofInts(v, shape);
             }
             case DOUBLE -> {
                 double[] v = new double[n];
                 for (int i = 0; i < n; i++) {
-                    v[i] = b.getDouble((int) (source[i] * 8));
+                    v[i] = b.getDouble((int) (source.applyAsLong(i) * 8));
                 }
                 yield new StoredTensor("F64", shape, Tensor.wrap(v, shape), null);
             }
             case FLOAT -> {
                 float[] v = new float[n];
                 for (int i = 0; i < n; i++) {
-                    v[i] = b.getFloat((int) (source[i] * 4));
+                    v[i] = b.getFloat((int) (source.applyAsLong(i) * 4));
                 }
                 yield new StoredTensor("F32", shape, Tensor.wrap(v, shape), null);
             }
@@ -297,7 +305,7 @@ public final class TorchCheckpoint {
                 boolean half = ref.storage().type() == TorchUnpickler.StorageType.HALF;
                 float[] v = new float[n];
                 for (int i = 0; i < n; i++) {
-                    short bits = b.getShort((int) (source[i] * 2));
+                    short bits = b.getShort((int) (source.applyAsLong(i) * 2));
                     v[i] = half ? Float.float16ToFloat(bits) : Float.intBitsToFloat(bits << 16);
                 }
                 yield new StoredTensor(half ? "F16" : "BF16", shape, Tensor.wrap(v, shape), null);
@@ -315,44 +323,6 @@ public final class TorchCheckpoint {
             expected *= shape[dim];
         }
         return true;
-    }
-
-    /**
-     * The common case, a view that is a contiguous run of its storage: one bulk read instead of a per-element
-     * index (which for the largest weights of a 463 M-parameter model was a 19 MB array per tensor). Gives the
-     * same values as the general path; the tests read both kinds of view.
-     */
-    private static StoredTensor contiguous(TensorRef ref, byte[] data, int[] shape, int n) {
-        TorchUnpickler.StorageType type = ref.storage().type();
-        ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
-        b.position((int) (ref.offset() * type.bytes));
-        return switch (type) {
-            case LONG -> {
-                long[] v = new long[n];
-                b.asLongBuffer().get(v);
-                yield StoredTensor.ofInts(v, shape);
-            }
-            case DOUBLE -> {
-                double[] v = new double[n];
-                b.asDoubleBuffer().get(v);
-                yield new StoredTensor("F64", shape, Tensor.wrap(v, shape), null);
-            }
-            case FLOAT -> {
-                float[] v = new float[n];
-                b.asFloatBuffer().get(v);
-                yield new StoredTensor("F32", shape, Tensor.wrap(v, shape), null);
-            }
-            case HALF, BFLOAT16 -> {
-                boolean half = type == TorchUnpickler.StorageType.HALF;
-                short[] bits = new short[n];
-                b.asShortBuffer().get(bits);
-                float[] v = new float[n];
-                for (int i = 0; i < n; i++) {
-                    v[i] = half ? Float.float16ToFloat(bits[i]) : Float.intBitsToFloat(bits[i] << 16);
-                }
-                yield new StoredTensor(half ? "F16" : "BF16", shape, Tensor.wrap(v, shape), null);
-            }
-        };
     }
 
     /**
