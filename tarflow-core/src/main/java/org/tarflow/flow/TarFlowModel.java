@@ -1,5 +1,6 @@
 package org.tarflow.flow;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -168,16 +169,76 @@ public final class TarFlowModel {
      *         the first {@code attn_mask} that is not causal
      */
     public void loadStateDict(Map<String, Tensor> source) {
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        source.forEach((key, t) -> shapes.put(key, t.shape()));
+        checkFits(shapes);
+        Map<String, Tensor> own = stateDict();
+        for (Map.Entry<String, Tensor> e : own.entrySet()) {
+            if (isMask(e.getKey())) {
+                checkMask(e.getKey(), source.get(e.getKey()), e.getValue());
+            }
+        }
+        for (Map.Entry<String, Tensor> e : own.entrySet()) {
+            if (!isMask(e.getKey())) {
+                k.copyIn(source.get(e.getKey()), e.getValue());
+            }
+        }
+    }
+
+    /**
+     * A state_dict read one tensor at a time ({@link #loadStateDict(Map, StateDictSource)}).
+     */
+    @FunctionalInterface
+    public interface StateDictSource {
+        /**
+         * {@return the values of one state_dict entry, of either dtype}
+         *
+         * @param key a state_dict key
+         * @throws IOException if the values cannot be read
+         */
+        Tensor tensor(String key) throws IOException;
+    }
+
+    /**
+     * As {@link #loadStateDict(Map)}, reading each tensor only when it is copied, so that a large model loads
+     * holding its own parameters and one tensor of the source rather than the whole source as well. The
+     * keys and shapes are checked first; the values and masks as they are read, so a failure can leave
+     * some parameters overwritten: load into a fresh model and drop it on failure.
+     *
+     * @param shapes every source key with its shape
+     * @param values reads the tensor of a key (asked for once per key of {@link #stateDict()})
+     * @throws IllegalArgumentException as {@link #loadStateDict(Map)}, or when a tensor read does not have the
+     *         shape given for it
+     * @throws IOException from {@code values}
+     */
+    public void loadStateDict(Map<String, int[]> shapes, StateDictSource values) throws IOException {
+        checkFits(shapes);
+        for (Map.Entry<String, Tensor> e : stateDict().entrySet()) {
+            Tensor src = values.tensor(e.getKey());
+            if (!src.sameShape(e.getValue())) {
+                throw new IllegalArgumentException(e.getKey() + " read as " + src.describe() + ", declared "
+                        + java.util.Arrays.toString(shapes.get(e.getKey())));
+            }
+            if (isMask(e.getKey())) {
+                checkMask(e.getKey(), src, e.getValue());
+            } else {
+                k.copyIn(src, e.getValue());
+            }
+        }
+    }
+
+    /** Every key of the state_dict present with the model's shape, and no other. */
+    private void checkFits(Map<String, int[]> source) {
         Map<String, Tensor> own = stateDict();
         List<String> missing = new ArrayList<>();
         List<String> misShaped = new ArrayList<>();
         for (Map.Entry<String, Tensor> e : own.entrySet()) {
-            Tensor src = source.get(e.getKey());
-            if (src == null) {
+            int[] shape = source.get(e.getKey());
+            if (shape == null) {
                 missing.add(e.getKey());
-            } else if (!src.sameShape(e.getValue())) {
-                misShaped.add(e.getKey() + " (file " + java.util.Arrays.toString(src.shape()) + ", model "
-                        + java.util.Arrays.toString(e.getValue().shape()) + ")");
+            } else if (!Arrays.equals(shape, e.getValue().shape())) {
+                misShaped.add(e.getKey() + " (file " + Arrays.toString(shape) + ", model "
+                        + Arrays.toString(e.getValue().shape()) + ")");
             }
         }
         List<String> unexpected = source.keySet().stream().filter(key -> !own.containsKey(key)).sorted().toList();
@@ -194,18 +255,19 @@ public final class TarFlowModel {
             }
             throw new IllegalArgumentException(sb.toString());
         }
-        for (int i = 0; i < blocks.size(); i++) {
-            Tensor mask = source.get("blocks." + i + ".attn_mask");
-            for (int j = 0; j < mask.size(); j++) {
-                if (mask.get(j) != blocks.get(i).attnMask().get(j)) {
-                    throw new IllegalArgumentException("blocks." + i + ".attn_mask is not the causal lower-triangular"
-                            + " mask; other masks are not supported");
-                }
+    }
+
+    /** The {@code attn_mask} buffers are not loaded but checked: only the causal mask is supported. */
+    private static boolean isMask(String key) {
+        return key.endsWith(".attn_mask");
+    }
+
+    private static void checkMask(String key, Tensor given, Tensor causal) {
+        for (int j = 0; j < causal.size(); j++) {
+            if (given.get(j) != causal.get(j)) {
+                throw new IllegalArgumentException(key + " is not the causal lower-triangular mask; other masks"
+                        + " are not supported");
             }
-        }
-        for (Map.Entry<String, Tensor> e : own.entrySet()) {
-            Tensor src = source.get(e.getKey());
-            k.copyIn(src, e.getValue());
         }
     }
 

@@ -103,10 +103,13 @@ public final class ModelFiles {
      * @return the model, holding the contents' weights and buffers
      * @throws TensorFileException when the configuration is invalid or cannot be inferred, a tensor is not a
      *                             finite float tensor, or the tensors do not fit the configuration
+     * @throws IOException         declared by the loading path this shares with files; not thrown for
+     *                             contents in memory other than as a {@link TensorFileException}
      */
     public static TarFlowModel load(Path file, WeightsFile.Contents contents, DType dtype, Kernels k)
-            throws TensorFileException {
-        return fromContents(file, contents, dtype, k, ConfigInference.Hints.NONE).model();
+            throws IOException {
+        return fromReader(file, TensorReader.of(contents.tensors(), contents.metadata()), dtype, k,
+                ConfigInference.Hints.NONE).model();
     }
 
     /**
@@ -140,13 +143,22 @@ public final class ModelFiles {
      */
     public static Loaded loadWithMetadata(Path file, DType dtype, Kernels k, ConfigInference.Hints hints)
             throws IOException {
-        return fromContents(file, WeightsFile.read(file), dtype, k, hints);
+        try (TensorReader r = WeightsFile.open(file)) {
+            return fromReader(file, r, dtype, k, hints);
+        }
     }
 
-    private static Loaded fromContents(Path file, WeightsFile.Contents c, DType dtype, Kernels k,
-                                       ConfigInference.Hints hints) throws TensorFileException {
-        Map<String, Tensor> sd = WeightsFile.stateDict(file, c);
-        String json = c.metadata().get(MODEL_CONFIG);
+    /**
+     * The model is built from the header (its configuration stored or inferred from the shapes) before any
+     * value is read, and then filled tensor by tensor, so that loading holds the model and one of the file's
+     * tensors, not the whole file as well.
+     */
+    private static Loaded fromReader(Path file, TensorReader r, DType dtype, Kernels k, ConfigInference.Hints hints)
+            throws IOException {
+        Map<String, String> keys = WeightsFile.stateDictKeys(r.tensors().keySet());
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        keys.forEach((key, fileKey) -> shapes.put(key, r.tensors().get(fileKey).shape()));
+        String json = r.metadata().get(MODEL_CONFIG);
         ModelConfig cfg;
         String assumption = null;
         if (json != null) {
@@ -157,8 +169,6 @@ public final class ModelFiles {
             }
             checkHints(file, cfg, hints);
         } else {
-            Map<String, int[]> shapes = new LinkedHashMap<>();
-            sd.forEach((key, t) -> shapes.put(key, t.shape()));
             ConfigInference.Inferred inferred;
             try {
                 inferred = ConfigInference.infer(shapes, hints);
@@ -170,11 +180,11 @@ public final class ModelFiles {
         }
         TarFlowModel model = new TarFlowModel(cfg, dtype, k);
         try {
-            model.loadStateDict(sd);
+            model.loadStateDict(shapes, key -> WeightsFile.stateDictValues(file, keys.get(key), r.read(keys.get(key))));
         } catch (IllegalArgumentException e) {
             throw new TensorFileException(file, e.getMessage());
         }
-        return new Loaded(model, c.metadata(), assumption);
+        return new Loaded(model, r.metadata(), assumption);
     }
 
     private static void checkHints(Path file, ModelConfig cfg, ConfigInference.Hints h) {

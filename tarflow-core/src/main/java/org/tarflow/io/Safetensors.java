@@ -81,72 +81,99 @@ public final class Safetensors {
      * @throws IOException if it cannot be read
      */
     public static Contents read(Path file) throws IOException {
+        try (TensorReader r = open(file)) {
+            return new Contents(r.readAll(), r.metadata());
+        }
+    }
+
+    /**
+     * Opens a safetensors file, reading and validating its header (everything the class comment lists);
+     * the values are read tensor by tensor ({@link TensorReader#read}), as {@link #read} returns them.
+     *
+     * @param file the file
+     * @return the open reader; close it
+     * @throws TensorFileException if the file is missing, a directory, or not a valid safetensors file
+     * @throws IOException if it cannot be read
+     */
+    public static TensorReader open(Path file) throws IOException {
         if (java.nio.file.Files.isDirectory(file)) {
             throw new TensorFileException(file, "is a directory, not a safetensors file");
         }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < 8) {
-                throw new TensorFileException(file, "not a safetensors file: " + size + " bytes, shorter than the 8-byte header length");
-            }
-            ByteBuffer lenBuf = readFully(ch, 0, 8, file).order(ByteOrder.LITTLE_ENDIAN);
-            long n = lenBuf.getLong();
-            if (n < 2 || n > MAX_HEADER || 8 + n > size) {
-                throw new TensorFileException(file, "not a safetensors file: its header length " + n
-                        + " is impossible for a file of " + size + " bytes (limit " + MAX_HEADER + ")");
-            }
-            String json = StandardCharsets.UTF_8.decode(readFully(ch, 8, (int) n, file)).toString();
-            JsonObject header;
-            try {
-                JsonElement e = JsonParser.parseString(json);
-                if (!e.isJsonObject()) {
-                    throw new TensorFileException(file, "header is not a JSON object");
-                }
-                header = e.getAsJsonObject();
-            } catch (JsonParseException e) {
-                throw new TensorFileException(file, "not a safetensors file: its header is not valid JSON ("
-                        + jsonProblem(e) + ")");
-            }
-            long dataStart = 8 + n;
-            long dataSize = size - dataStart;
-            Map<String, String> metadata = new LinkedHashMap<>();
-            List<Entry> entries = new ArrayList<>();
-            for (Map.Entry<String, JsonElement> e : header.entrySet()) {
-                if (e.getKey().equals("__metadata__")) {
-                    readMetadata(file, e.getValue(), metadata);
-                } else {
-                    entries.add(parseEntry(file, e.getKey(), e.getValue(), dataSize));
-                }
-            }
-            List<Entry> byOffset = new ArrayList<>(entries);
-            byOffset.sort(Comparator.comparingLong(Entry::begin));
-            // as the format requires, the tensors must tile the data exactly: no overlap, no gap, no junk at the end
-            long expected = 0;
-            for (int i = 0; i < byOffset.size(); i++) {
-                Entry e = byOffset.get(i);
-                if (e.begin() < expected) {
-                    throw new TensorFileException(file, "tensors '" + byOffset.get(i - 1).name() + "' and '"
-                            + e.name() + "' overlap");
-                }
-                if (e.begin() > expected) {
-                    throw new TensorFileException(file, (e.begin() - expected) + " bytes before tensor '" + e.name()
-                            + "' belong to no tensor");
-                }
-                expected = e.end();
-            }
-            if (expected != dataSize) {
-                throw new TensorFileException(file, (dataSize - expected) + " bytes at the end of the file belong to no tensor");
-            }
-            Map<String, StoredTensor> tensors = new LinkedHashMap<>();
-            for (Entry e : entries) {
-                ByteBuffer data = readFully(ch, dataStart + e.begin(), (int) (e.end() - e.begin()), file)
-                        .order(ByteOrder.LITTLE_ENDIAN);
-                tensors.put(e.name(), decode(e, data));
-            }
-            return new Contents(tensors, metadata);
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(file, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw new TensorFileException(file, "no such file");
         }
+        try {
+            return open(file, ch);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    private static TensorReader open(Path file, FileChannel ch) throws IOException {
+        long size = ch.size();
+        if (size < 8) {
+            throw new TensorFileException(file, "not a safetensors file: " + size + " bytes, shorter than the 8-byte header length");
+        }
+        ByteBuffer lenBuf = readFully(ch, 0, 8, file).order(ByteOrder.LITTLE_ENDIAN);
+        long n = lenBuf.getLong();
+        if (n < 2 || n > MAX_HEADER || 8 + n > size) {
+            throw new TensorFileException(file, "not a safetensors file: its header length " + n
+                    + " is impossible for a file of " + size + " bytes (limit " + MAX_HEADER + ")");
+        }
+        String json = StandardCharsets.UTF_8.decode(readFully(ch, 8, (int) n, file)).toString();
+        JsonObject header;
+        try {
+            JsonElement e = JsonParser.parseString(json);
+            if (!e.isJsonObject()) {
+                throw new TensorFileException(file, "header is not a JSON object");
+            }
+            header = e.getAsJsonObject();
+        } catch (JsonParseException e) {
+            throw new TensorFileException(file, "not a safetensors file: its header is not valid JSON ("
+                    + jsonProblem(e) + ")");
+        }
+        long dataStart = 8 + n;
+        long dataSize = size - dataStart;
+        Map<String, String> metadata = new LinkedHashMap<>();
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonElement> e : header.entrySet()) {
+            if (e.getKey().equals("__metadata__")) {
+                readMetadata(file, e.getValue(), metadata);
+            } else {
+                entries.put(e.getKey(), parseEntry(file, e.getKey(), e.getValue(), dataSize));
+            }
+        }
+        List<Entry> byOffset = new ArrayList<>(entries.values());
+        byOffset.sort(Comparator.comparingLong(Entry::begin));
+        // as the format requires, the tensors must tile the data exactly: no overlap, no gap, no junk at the end
+        long expected = 0;
+        for (int i = 0; i < byOffset.size(); i++) {
+            Entry e = byOffset.get(i);
+            if (e.begin() < expected) {
+                throw new TensorFileException(file, "tensors '" + byOffset.get(i - 1).name() + "' and '"
+                        + e.name() + "' overlap");
+            }
+            if (e.begin() > expected) {
+                throw new TensorFileException(file, (e.begin() - expected) + " bytes before tensor '" + e.name()
+                        + "' belong to no tensor");
+            }
+            expected = e.end();
+        }
+        if (expected != dataSize) {
+            throw new TensorFileException(file, (dataSize - expected) + " bytes at the end of the file belong to no tensor");
+        }
+        Map<String, TensorReader.Info> infos = new LinkedHashMap<>();
+        entries.forEach((key, e) -> infos.put(key, new TensorReader.Info(e.dtype(), e.shape().clone())));
+        return TensorReader.of(infos, metadata, key -> {
+            Entry e = entries.get(key);
+            ByteBuffer data = readFully(ch, dataStart + e.begin(), (int) (e.end() - e.begin()), file)
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            return decode(e, data);
+        }, ch);
     }
 
     private record Entry(String name, String dtype, int[] shape, long begin, long end) {

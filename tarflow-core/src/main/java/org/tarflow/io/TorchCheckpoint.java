@@ -64,30 +64,66 @@ public final class TorchCheckpoint {
      * @throws IOException if the file cannot be read
      */
     public static Map<String, StoredTensor> read(Path file) throws IOException {
+        try (TensorReader r = open(file)) {
+            return r.readAll();
+        }
+    }
+
+    /**
+     * Opens a checkpoint, reading and checking its pickle (every tensor's dtype, shape and bounds); each
+     * tensor's values are read from its storage entry when asked for ({@link TensorReader#read}), as
+     * {@link #read} returns them. A storage's bytes are kept while tensors that view it are still unread
+     * and dropped after the last, so that reading holds at most the storages of the tensors in progress
+     * (one, for a state_dict: every parameter has its own storage).
+     *
+     * @param file a zip-format PyTorch checkpoint
+     * @return the open reader (no metadata); close it
+     * @throws TensorFileException for every problem the class comment lists
+     * @throws IOException if the file cannot be read
+     */
+    public static TensorReader open(Path file) throws IOException {
         checkZipMagic(file);
-        try (ZipFile zip = new ZipFile(file.toFile())) {
-            String prefix = archivePrefix(zip, file);
-            ZipEntry order = zip.getEntry(prefix + "byteorder");
-            if (order != null) {
-                String o = new String(readEntry(zip, order, 16, file), StandardCharsets.US_ASCII).trim();
-                if (!o.equals("little")) {
-                    throw new TensorFileException(file, "byteorder is '" + o + "'; only little-endian checkpoints are supported");
-                }
-            }
-            byte[] pickle = readEntry(zip, zip.getEntry(prefix + "data.pkl"), MAX_PICKLE, file);
-            Object root;
-            try {
-                root = TorchUnpickler.load(pickle);
-            } catch (TorchUnpickler.Refused e) {
-                throw new TensorFileException(file, printable(e.getMessage()));
-            } catch (IOException | RuntimeException e) { // PickleException, or the stack/memo errors of malformed input
-                throw new TensorFileException(file, "data.pkl is not a valid pickle (" + e.getClass().getSimpleName()
-                        + (e.getMessage() == null ? "" : ": " + printable(e.getMessage())) + ")");
-            }
-            return tensors(root, zip, prefix, file);
+        ZipFile zip;
+        try {
+            zip = new ZipFile(file.toFile());
         } catch (ZipException e) {
             throw new TensorFileException(file, "is not a readable zip archive (" + e.getMessage() + ")");
         }
+        try {
+            return open(zip, file);
+        } catch (IOException | RuntimeException e) {
+            zip.close();
+            throw e;
+        }
+    }
+
+    private static TensorReader open(ZipFile zip, Path file) throws IOException {
+        String prefix = archivePrefix(zip, file);
+        ZipEntry order = zip.getEntry(prefix + "byteorder");
+        if (order != null) {
+            String o = new String(readEntry(zip, order, 16, file), StandardCharsets.US_ASCII).trim();
+            if (!o.equals("little")) {
+                throw new TensorFileException(file, "byteorder is '" + o + "'; only little-endian checkpoints are supported");
+            }
+        }
+        byte[] pickle = readEntry(zip, zip.getEntry(prefix + "data.pkl"), MAX_PICKLE, file);
+        Object root;
+        try {
+            root = TorchUnpickler.load(pickle);
+        } catch (TorchUnpickler.Refused e) {
+            throw new TensorFileException(file, printable(e.getMessage()));
+        } catch (IOException | RuntimeException e) { // PickleException, or the stack/memo errors of malformed input
+            throw new TensorFileException(file, "data.pkl is not a valid pickle (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + printable(e.getMessage())) + ")");
+        }
+        Map<String, View> views = views(root, file);
+        // every storage entry is looked up now, so that a broken archive is reported as such before a caller
+        // acts on the header (infers a configuration from the shapes); its bytes are counted when read
+        for (Map.Entry<String, View> e : views.entrySet()) {
+            storageEntry(zip, prefix, e.getValue().ref().storage(), e.getKey(), file);
+        }
+        Reader r = new Reader(zip, prefix, file, views);
+        return TensorReader.of(r.infos, Map.of(), r::read, r::close);
     }
 
     private static void checkZipMagic(Path file) throws IOException {
@@ -151,22 +187,17 @@ public final class TorchCheckpoint {
         }
     }
 
-    private static Map<String, StoredTensor> tensors(Object root, ZipFile zip, String prefix, Path file)
-            throws IOException {
+    /** A tensor of the pickle, checked against its storage's bounds, with its contiguous shape. */
+    private record View(TensorRef ref, int[] shape) {
+    }
+
+    /** Every state_dict entry as a checked view, in the pickle's order. */
+    private static Map<String, View> views(Object root, Path file) throws TensorFileException {
         if (!(root instanceof Map<?, ?> map)) {
             throw new TensorFileException(file, "holds a " + describe(root) + ", not a state_dict (a dict of tensors)");
         }
-        Map<String, byte[]> storages = new HashMap<>();
         Map<String, StorageRef> declared = new HashMap<>();
-        Map<String, StoredTensor> out = new LinkedHashMap<>();
-        // A storage's bytes are dropped after the last tensor that views it, so that reading holds the
-        // values once plus one storage's bytes, not every storage's bytes too (a 1.9 GB file needed 3.8 GB).
-        Map<String, Integer> viewsLeft = new HashMap<>();
-        for (Object v : map.values()) {
-            if (v instanceof TensorRef ref) {
-                viewsLeft.merge(ref.storage().key(), 1, Integer::sum);
-            }
-        }
+        Map<String, View> out = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : map.entrySet()) {
             if (!(e.getKey() instanceof String key)) {
                 throw new TensorFileException(file, "state_dict has a non-string key " + describe(e.getKey()));
@@ -182,20 +213,72 @@ public final class TorchCheckpoint {
                         + first.numel() + " " + first.type().torchName + " elements, then " + s.numel() + " "
                         + s.type().torchName + " elements for tensor '" + key + "')");
             }
-            byte[] data = storages.get(s.key());
-            if (data == null) {
-                data = storage(zip, prefix, s, key, file);
-                storages.put(s.key(), data);
-            }
-            out.put(key, view(ref, data, key, file));
-            if (viewsLeft.merge(s.key(), -1, Integer::sum) == 0) {
-                storages.remove(s.key());
-            }
+            out.put(key, new View(ref, checkedShape(ref, key, file)));
         }
         return out;
     }
 
-    private static byte[] storage(ZipFile zip, String prefix, StorageRef s, String key, Path file) throws IOException {
+    /** The open archive: reads a tensor's storage when the tensor is asked for. */
+    private static final class Reader {
+        private final ZipFile zip;
+        private final String prefix;
+        private final Path file;
+        private final Map<String, View> views;
+        private final Map<String, TensorReader.Info> infos = new LinkedHashMap<>();
+        /** Storages read and still viewed by an unread tensor, and how many such tensors are left. */
+        private final Map<String, byte[]> storages = new HashMap<>();
+        private final Map<String, Integer> viewsLeft = new HashMap<>();
+
+        Reader(ZipFile zip, String prefix, Path file, Map<String, View> views) {
+            this.zip = zip;
+            this.prefix = prefix;
+            this.file = file;
+            this.views = views;
+            views.forEach((key, v) -> {
+                infos.put(key, new TensorReader.Info(fileDType(v.ref().storage().type()), v.shape()));
+                viewsLeft.merge(v.ref().storage().key(), 1, Integer::sum);
+            });
+        }
+
+        StoredTensor read(String key) throws IOException {
+            View v = views.get(key);
+            StorageRef s = v.ref().storage();
+            byte[] data = storages.get(s.key());
+            if (data == null) {
+                data = storage(zip, prefix, s, key, file);
+            }
+            // a storage is kept only while tensors that view it remain unread; a tensor read twice re-reads it
+            if (viewsLeft.merge(s.key(), -1, Integer::sum) > 0) {
+                storages.put(s.key(), data);
+            } else {
+                storages.remove(s.key());
+            }
+            return gather(v, data);
+        }
+
+        void close() throws IOException {
+            storages.clear();
+            zip.close();
+        }
+    }
+
+    private static String fileDType(TorchUnpickler.StorageType type) {
+        return switch (type) {
+            case LONG -> "I64";
+            case DOUBLE -> "F64";
+            case FLOAT -> "F32";
+            case HALF -> "F16";
+            case BFLOAT16 -> "BF16";
+        };
+    }
+
+    /**
+     * The storage's zip entry, after checking that it exists, that the element count is loadable, and that the
+     * entry's declared size (the central directory's) is that count's bytes; the bytes themselves are counted
+     * again when read, since a declared size may lie.
+     */
+    private static ZipEntry storageEntry(ZipFile zip, String prefix, StorageRef s, String key, Path file)
+            throws TensorFileException {
         ZipEntry e = zip.getEntry(prefix + "data/" + s.key());
         if (e == null) {
             throw new TensorFileException(file, "tensor '" + key + "' refers to storage data/" + s.key()
@@ -207,18 +290,30 @@ public final class TorchCheckpoint {
             throw new TensorFileException(file, "storage data/" + s.key() + " declares " + s.numel()
                     + " elements, " + (s.numel() < 0 ? "a negative count" : "too many to load"));
         }
+        if (e.getSize() >= 0 && e.getSize() != s.numel() * s.type().bytes) {
+            throw sizeMismatch(file, s, key, e.getSize());
+        }
+        return e;
+    }
+
+    private static TensorFileException sizeMismatch(Path file, StorageRef s, String key, long bytes) {
+        return new TensorFileException(file, "storage data/" + s.key() + " of tensor '" + key + "' has "
+                + bytes + " bytes; the pickle declares " + s.numel() + " " + s.type().torchName
+                + " elements (" + s.numel() * s.type().bytes + " bytes)");
+    }
+
+    private static byte[] storage(ZipFile zip, String prefix, StorageRef s, String key, Path file) throws IOException {
+        ZipEntry e = storageEntry(zip, prefix, s, key, file);
         long expected = s.numel() * s.type().bytes;
         byte[] data = readEntry(zip, e, expected, file);
         if (data.length != expected) {
-            throw new TensorFileException(file, "storage data/" + s.key() + " of tensor '" + key + "' has "
-                    + data.length + " bytes; the pickle declares " + s.numel() + " " + s.type().torchName
-                    + " elements (" + expected + " bytes)");
+            throw sizeMismatch(file, s, key, data.length);
         }
         return data;
     }
 
-    /** Gathers the strided view into a contiguous tensor, after checking it lies inside the storage. */
-    private static StoredTensor view(TensorRef ref, byte[] data, String key, Path file) throws TensorFileException {
+    /** The view's shape, after checking that the view lies inside its storage. */
+    private static int[] checkedShape(TensorRef ref, String key, Path file) throws TensorFileException {
         long[] size = ref.size();
         long[] stride = ref.stride();
         if (size.length != stride.length) {
@@ -252,7 +347,15 @@ public final class TorchCheckpoint {
                     + Arrays.toString(size) + ", stride " + Arrays.toString(stride) + ") reaches outside its storage of "
                     + numel + " elements");
         }
-        int n = (int) count;
+        return shape;
+    }
+
+    /** Gathers the strided view into a contiguous tensor of the storage's type. */
+    private static StoredTensor gather(View view, byte[] data) {
+        TensorRef ref = view.ref();
+        int[] shape = view.shape();
+        long[] stride = ref.stride();
+        int n = Tensor.checkedSize(shape);
         // The storage index of each element, in row-major order. A contiguous view (nearly every state_dict
         // entry) is a run from its offset; only strided views get an index array, which for the largest weights
         // of a 463 M-parameter model was 19 MB per tensor.
@@ -308,7 +411,7 @@ public final class TorchCheckpoint {
                     short bits = b.getShort((int) (source.applyAsLong(i) * 2));
                     v[i] = half ? Float.float16ToFloat(bits) : Float.intBitsToFloat(bits << 16);
                 }
-                yield new StoredTensor(half ? "F16" : "BF16", shape, Tensor.wrap(v, shape), null);
+                yield new StoredTensor(fileDType(ref.storage().type()), shape, Tensor.wrap(v, shape), null);
             }
         };
     }

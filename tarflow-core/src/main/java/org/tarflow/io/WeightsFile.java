@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.tarflow.tensor.Tensor;
@@ -29,9 +30,7 @@ public final class WeightsFile {
     }
 
     /**
-     * Reads a weights file of either format. A file starting with {@code PK} (zip) or byte 0x80 (a
-     * legacy pickle), or named like a PyTorch file, is read by {@link TorchCheckpoint}; any other by
-     * {@link Safetensors}.
+     * Reads a weights file of either format whole: {@link #open} and {@link TensorReader#readAll}.
      *
      * @param file the file
      * @return its tensors and metadata
@@ -39,6 +38,22 @@ public final class WeightsFile {
      * @throws IOException if it cannot be read
      */
     public static Contents read(Path file) throws IOException {
+        try (TensorReader r = open(file)) {
+            return new Contents(r.readAll(), r.metadata());
+        }
+    }
+
+    /**
+     * Opens a weights file of either format for reading tensor by tensor. A file starting with {@code PK}
+     * (zip) or byte 0x80 (a legacy pickle), or named like a PyTorch file, is opened by
+     * {@link TorchCheckpoint}; any other by {@link Safetensors}.
+     *
+     * @param file the file
+     * @return the open reader, its header read and checked; close it
+     * @throws TensorFileException if the file is missing, a directory, or its header is malformed for its format
+     * @throws IOException if it cannot be read
+     */
+    public static TensorReader open(Path file) throws IOException {
         byte[] head;
         long size;
         try (InputStream in = Files.newInputStream(file)) {
@@ -56,11 +71,10 @@ public final class WeightsFile {
             boolean zip = head.length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
             boolean legacyPickle = head.length > 0 && (head[0] & 0xff) == 0x80;
             if (zip || legacyPickle || TorchCheckpoint.isTorchFileName(file)) {
-                return new Contents(TorchCheckpoint.read(file), Map.of());
+                return TorchCheckpoint.open(file);
             }
         }
-        Safetensors.Contents c = Safetensors.read(file);
-        return new Contents(c.tensors(), c.metadata());
+        return Safetensors.open(file);
     }
 
     /**
@@ -90,25 +104,52 @@ public final class WeightsFile {
      * @throws TensorFileException when a tensor is not floating-point or holds NaN or infinity
      */
     public static Map<String, Tensor> stateDict(Path file, Contents c) throws TensorFileException {
-        boolean ddp = !c.tensors().isEmpty() && c.tensors().keySet().stream().allMatch(k -> k.startsWith("module."));
         Map<String, Tensor> sd = new LinkedHashMap<>();
-        for (Map.Entry<String, StoredTensor> e : c.tensors().entrySet()) {
-            if (e.getKey().startsWith(ModelFiles.OPTIMIZER_PREFIX)) {
-                continue;
-            }
-            if (!e.getValue().isFloat()) {
-                throw new TensorFileException(file, "tensor '" + e.getKey() + "' is " + e.getValue().fileDType()
-                        + ", not a floating-point type");
-            }
-            Tensor t = e.getValue().floats();
-            for (int i = 0; i < t.size(); i++) {
-                if (!Double.isFinite(t.get(i))) {
-                    throw new TensorFileException(file, "tensor '" + e.getKey() + "' holds a non-finite value ("
-                            + t.get(i) + ") at index " + i);
-                }
-            }
-            sd.put(ddp ? e.getKey().substring("module.".length()) : e.getKey(), t);
+        for (Map.Entry<String, String> e : stateDictKeys(c.tensors().keySet()).entrySet()) {
+            sd.put(e.getKey(), stateDictValues(file, e.getValue(), c.tensors().get(e.getValue())));
         }
         return sd;
+    }
+
+    /**
+     * {@return the state_dict keys among a file's tensor keys, each mapped to its key in the file}: every key
+     * except the optimiser state of our checkpoints ({@link ModelFiles#OPTIMIZER_PREFIX}), with the
+     * {@code module.} prefix that {@code DistributedDataParallel} adds removed when every key has it; in file
+     * order
+     *
+     * @param fileKeys the file's tensor keys, in file order
+     */
+    public static Map<String, String> stateDictKeys(Collection<String> fileKeys) {
+        boolean ddp = !fileKeys.isEmpty() && fileKeys.stream().allMatch(k -> k.startsWith("module."));
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String key : fileKeys) {
+            if (!key.startsWith(ModelFiles.OPTIMIZER_PREFIX)) {
+                out.put(ddp ? key.substring("module.".length()) : key, key);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@return a state_dict entry's values (the stored tensor's, not a copy)}
+     *
+     * @param file    the file, for messages
+     * @param fileKey the entry's key in the file, for messages
+     * @param t       the entry
+     * @throws TensorFileException when the tensor is not floating-point or holds NaN or infinity
+     */
+    public static Tensor stateDictValues(Path file, String fileKey, StoredTensor t) throws TensorFileException {
+        if (!t.isFloat()) {
+            throw new TensorFileException(file, "tensor '" + fileKey + "' is " + t.fileDType()
+                    + ", not a floating-point type");
+        }
+        Tensor v = t.floats();
+        for (int i = 0; i < v.size(); i++) {
+            if (!Double.isFinite(v.get(i))) {
+                throw new TensorFileException(file, "tensor '" + fileKey + "' holds a non-finite value ("
+                        + v.get(i) + ") at index " + i);
+            }
+        }
+        return v;
     }
 }

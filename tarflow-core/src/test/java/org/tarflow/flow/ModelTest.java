@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -207,6 +208,50 @@ class ModelTest {
         assertTrue(e.getMessage().contains("missing keys: [blocks.1.proj_in.bias]"), e.getMessage());
         assertTrue(e.getMessage().contains("unexpected keys: [blocks.0.extra]"), e.getMessage());
         assertTrue(e.getMessage().contains("blocks.0.proj_in.weight (file [64, 5], model [64, 4])"), e.getMessage());
+    }
+
+    @Test
+    void loadingTensorByTensorReadsEachKeyOnceAndGivesTheModelTheSourceValues() throws Exception {
+        ModelConfig cfg = new ModelConfig(1, 4, 2, 64, 2, 1, true, 3);
+        TarFlowModel src = new TarFlowModel(cfg, DType.F64, K).init(5);
+        perturb(src, 0.1, 6);
+        Map<String, int[]> shapes = new HashMap<>();
+        src.stateDict().forEach((key, t) -> shapes.put(key, t.shape()));
+        Map<String, Integer> reads = new HashMap<>();
+        TarFlowModel m = new TarFlowModel(cfg, DType.F32, K);
+        m.loadStateDict(shapes, key -> {
+            reads.merge(key, 1, Integer::sum);
+            return src.stateDict().get(key);
+        });
+        assertEquals(src.stateDict().keySet(), reads.keySet());
+        assertTrue(reads.values().stream().allMatch(n -> n == 1), reads.toString());
+        TarFlowModel eager = new TarFlowModel(cfg, DType.F32, K);
+        eager.loadStateDict(src.stateDict());
+        eager.stateDict().forEach((key, t) -> assertArrayEquals(t.toDoubleArray(), m.stateDict().get(key).toDoubleArray(), 0, key));
+    }
+
+    @Test
+    void loadingTensorByTensorChecksShapesBeforeReadingAndMasksAndShapesAsItReads() {
+        ModelConfig cfg = new ModelConfig(1, 4, 2, 64, 2, 1, true, 0);
+        TarFlowModel src = new TarFlowModel(cfg, DType.F64, K).init(5);
+        Map<String, int[]> shapes = new HashMap<>();
+        src.stateDict().forEach((key, t) -> shapes.put(key, t.shape()));
+        Map<String, int[]> missing = new HashMap<>(shapes);
+        missing.remove("blocks.1.proj_in.bias");
+        TarFlowModel m = new TarFlowModel(cfg, DType.F64, K);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> m.loadStateDict(missing, key -> fail("read " + key + " before the keys were checked")));
+        assertTrue(e.getMessage().contains("missing keys: [blocks.1.proj_in.bias]"), e.getMessage());
+
+        Tensor notCausal = src.stateDict().get("blocks.1.attn_mask").copy();
+        notCausal.set(1, 1.0); // row 0 may not see position 1
+        e = assertThrows(IllegalArgumentException.class, () -> m.loadStateDict(shapes,
+                key -> key.equals("blocks.1.attn_mask") ? notCausal : src.stateDict().get(key)));
+        assertTrue(e.getMessage().contains("blocks.1.attn_mask is not the causal"), e.getMessage());
+
+        e = assertThrows(IllegalArgumentException.class, () -> m.loadStateDict(shapes,
+                key -> key.equals("var") ? Tensor.zeros(DType.F64, 3) : src.stateDict().get(key)));
+        assertTrue(e.getMessage().contains("var read as"), e.getMessage());
     }
 
     @Test

@@ -25,6 +25,8 @@ class HostileFileProperties {
     private static final Path DIR;
     private static final byte[] WEIGHTS;
     private static final byte[] PTH;
+    /** A whole model's state_dict as the reference saves it (1.6 MB). */
+    private static final byte[] TORCH_MODEL;
     private static final byte[] IDX_IMAGES;
     private static final byte[] IDX_IMAGES_GZ;
 
@@ -38,6 +40,7 @@ class HostileFileProperties {
             ModelFiles.save(m, w, "gaussian(0.05)");
             WEIGHTS = Files.readAllBytes(w);
             PTH = Files.readAllBytes(Path.of("reference-data/torch-fixtures/f32.pth")); // small: mostly pickle and zip structure
+            TORCH_MODEL = Files.readAllBytes(Path.of("reference-data/torch/uncond_nvp_c1_p2.pth"));
             Path data = Files.createDirectories(DIR.resolve("idx"));
             IdxFiles.writeToyDataset(data, 8, 20, 3, 1);
             IDX_IMAGES_GZ = Files.readAllBytes(data.resolve("train-images-idx3-ubyte.gz"));
@@ -120,6 +123,13 @@ class HostileFileProperties {
             WeightsFile.Contents c = WeightsFile.read(f);
             WeightsFile.stateDict(f, c);
         });
+    }
+
+    /** The same damage, through the path that loads a model tensor by tensor ({@link WeightsFile#open}). */
+    @Property(tries = 200)
+    void damagedTorchCheckpointsFailCleanlyWhenLoadedAsAModel(@ForAll long seed) throws IOException {
+        check(mutate(TORCH_MODEL, new SplittableRandom(seed)), ".pth",
+                f -> ModelFiles.load(f, DType.F32, Backends.get("scalar")));
     }
 
     @Property(tries = 300)
