@@ -11,10 +11,11 @@ final class NonFiniteProbe {
 
     /** Keeps the first report; later ones (of the same or of later steps) are ignored. */
     synchronized void report(int step, int patch, int value, NonFiniteStep.Quantity quantity, double input,
-                             double logScale, double unguidedLogScale, double guidedLogScale, double result) {
+                             double logScale, double unguidedLogScale, double guidedLogScale, double result,
+                             double largestDecoded) {
         if (first == null) {
             first = new NonFiniteStep(block, step, patch, value, quantity, input, logScale, unguidedLogScale,
-                    guidedLogScale, result);
+                    guidedLogScale, result, largestDecoded);
         }
     }
 

@@ -16,20 +16,22 @@ import java.util.Locale;
  * @param unguidedLogScale the unconditional branch's log-scale a_u; NaN without guidance
  * @param guidedLogScale   the log-scale applied after guidance; a_c without guidance
  * @param result    the value written, x·exp(a) + b with the applied a and b (infinite or NaN)
+ * @param largestDecoded max |x| over the patches of this sample that the block had already decoded (its
+ *                  patches 0..step-1 in the block's order): how far the values had grown before they overflowed
  */
 public record NonFiniteStep(int block, int step, int patch, int value, Quantity quantity, double input, double logScale,
-                            double unguidedLogScale, double guidedLogScale, double result) {
+                            double unguidedLogScale, double guidedLogScale, double result, double largestDecoded) {
 
     /** What overflowed. */
     public enum Quantity {
         /** The network's prediction (a or b of either branch) was itself not finite. */
-        PREDICTION("the network's prediction (a, b)"),
+        PREDICTION("the network's prediction (a, b) was not finite"),
         /** x·exp(a_c) + b_c with the conditional (unguided) prediction already overflows: exp(a). */
-        SCALE("exp(a)"),
+        SCALE("exp(a) overflowed"),
         /** Only the guided log-scale overflows: the guided scale. */
-        GUIDED_SCALE("the guided scale exp(a')"),
+        GUIDED_SCALE("the guided scale exp(a') overflowed"),
         /** The guided scale is finite but the guided shift makes the value overflow. */
-        GUIDED_SHIFT("the guided shift b'");
+        GUIDED_SHIFT("the guided shift b' overflowed");
 
         private final String description;
 
@@ -37,7 +39,7 @@ public record NonFiniteStep(int block, int step, int patch, int value, Quantity 
             this.description = description;
         }
 
-        /** {@return what overflowed, in words} */
+        /** {@return what went wrong, in words, e.g. "exp(a) overflowed"} */
         public String description() {
             return description;
         }
@@ -45,10 +47,10 @@ public record NonFiniteStep(int block, int step, int patch, int value, Quantity 
 
     /** {@return a one-line account, e.g. "block 2, patch 17 (step 31 of the block's order), value 5: exp(a) overflowed ..."} */
     public String describe() {
-        return String.format(Locale.ROOT, "block %d, patch %d (decoding step %d of the block), value %d: %s overflowed"
-                        + " (x = %.4g, a_c = %.4g%s, applied a = %.4g, result %s)", block, patch, step, value,
-                quantity.description(), input, logScale,
+        return String.format(Locale.ROOT, "block %d, patch %d (decoding step %d of the block), value %d: %s"
+                        + " (x = %.4g, a_c = %.4g%s, applied a = %.4g, result %s; largest |x| the block had decoded"
+                        + " before: %.3g)", block, patch, step, value, quantity.description(), input, logScale,
                 Double.isNaN(unguidedLogScale) ? "" : String.format(Locale.ROOT, ", a_u = %.4g", unguidedLogScale),
-                guidedLogScale, result);
+                guidedLogScale, result, largestDecoded);
     }
 }

@@ -478,7 +478,7 @@ public final class TarFlowBlock {
                     if (probe != null && !Double.isFinite(xs.get(idx))) {
                         probe.report(i + 1, perm == Permutation.FLIP ? t - 2 - i : i + 1, j,
                                 overflow(in, ac, bc, guided, au, bu, a), in, ac, guided ? au : Double.NaN, a,
-                                xs.get(idx));
+                                xs.get(idx), largestMagnitude(xs, (lo + r) * t * d, (i + 1) * d));
                     }
                     sum += a;
                 }
@@ -503,6 +503,15 @@ public final class TarFlowBlock {
         }
         return Double.isFinite(round(in * Math.exp(a))) ? NonFiniteStep.Quantity.GUIDED_SHIFT
                 : NonFiniteStep.Quantity.GUIDED_SCALE;
+    }
+
+    /** {@return max |x| over the {@code n} values of {@code x} from {@code from}} */
+    private static double largestMagnitude(Tensor x, int from, int n) {
+        double m = 0;
+        for (int i = from; i < from + n; i++) {
+            m = Math.max(m, Math.abs(x.get(i)));
+        }
+        return m;
     }
 
     /** {@return the reference's guidance rule {@code c + g (c - u)}} for conditional c and unconditional u. */
