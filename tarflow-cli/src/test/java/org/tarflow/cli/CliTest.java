@@ -166,6 +166,27 @@ class CliTest {
         assertTrue(!redrawn.err().contains("hold NaN"), redrawn.err());
     }
 
+    /** Sampling options are checked before the model is read: a bad value is named even when the file is missing. */
+    @Test
+    void guidanceAndRedrawOptionsAreCheckedFirst() throws IOException {
+        String missing = dir.resolve("missing.safetensors").toString();
+        assertOneLineError(run("sample", missing, "--guidance-rule", "cfg++"), "guidance rule must be reference or starflow");
+        assertOneLineError(run("sample", missing, "--guidance-rule", "starflow", "--guide", "b"),
+                "--guidance-rule starflow guides scale and shift together: use --guide ab");
+        assertOneLineError(run("sample", missing, "--no-redraw", "--max-draws", "3"), "--no-redraw and --max-draws exclude each other");
+        assertOneLineError(run("sample", missing, "--max-draws", "0"), "--max-draws must be at least 1");
+        assertOneLineError(run("sweep", missing, "--guidance-rule", "cfg++", "--out", dir.resolve("s").toString()),
+                "guidance rule must be reference or starflow");
+        Path png = dir.resolve("starflow.png");
+        Run ok = run("sample", "reference-data/torch/cond_nvp_c1_p4.pth", "--cfg", "3", "--annealed", "--guidance-rule", "starflow",
+                "--num", "4", "--nrow", "2", "--out", png.toString());
+        assertEquals(0, ok.code(), ok.err());
+        assertTrue(Files.size(png) > 0);
+        Run noop = run("sample", "reference-data/torch/cond_nvp_c1_p4.pth", "--guidance-rule", "starflow", "--num", "2",
+                "--out", dir.resolve("plain.png").toString());
+        assertTrue(noop.err().contains("warning: --guidance-rule has no effect without guidance"), noop.err());
+    }
+
     /** Problems a fresh user hit: each is one clear line, and a refused run leaves nothing behind. */
     @Test
     void freshUserMistakes() throws IOException {
