@@ -477,7 +477,7 @@ public final class TarFlowBlock {
                     xs.set(idx, in * Math.exp(a) + sh);
                     if (probe != null && !Double.isFinite(xs.get(idx))) {
                         probe.report(i + 1, perm == Permutation.FLIP ? t - 2 - i : i + 1, j,
-                                overflow(in, ac, bc, guided, au, bu, a), in, ac, guided ? au : Double.NaN, a,
+                                overflow(dtype, in, ac, bc, guided, au, bu, a), in, ac, guided ? au : Double.NaN, a,
                                 xs.get(idx), largestMagnitude(xs, (lo + r) * t * d, (i + 1) * d));
                     }
                     sum += a;
@@ -490,19 +490,23 @@ public final class TarFlowBlock {
     }
 
     /**
-     * {@return what made x·exp(a) + b overflow at one value} in is the scaled value, (ac, bc) the conditional
-     * prediction, (au, bu) the unconditional one when guided, a the applied log-scale.
+     * {@return what made x·exp(a) + b overflow at one value, in arithmetic of {@code dtype}} in is the scaled
+     * value, (ac, bc) the conditional prediction, (au, bu) the unconditional one when guided, a the applied
+     * log-scale.
      */
-    private NonFiniteStep.Quantity overflow(double in, double ac, double bc, boolean guided, double au, double bu,
-                                            double a) {
+    static NonFiniteStep.Quantity overflow(DType dtype, double in, double ac, double bc, boolean guided, double au,
+                                           double bu, double a) {
         if (!Double.isFinite(ac) || !Double.isFinite(bc) || guided && (!Double.isFinite(au) || !Double.isFinite(bu))) {
             return NonFiniteStep.Quantity.PREDICTION;
         }
-        if (!guided || !Double.isFinite(round(in * Math.exp(ac) + bc))) {
+        if (!guided || !finiteIn(dtype, in * Math.exp(ac) + bc)) {
             return NonFiniteStep.Quantity.SCALE;
         }
-        return Double.isFinite(round(in * Math.exp(a))) ? NonFiniteStep.Quantity.GUIDED_SHIFT
-                : NonFiniteStep.Quantity.GUIDED_SCALE;
+        return finiteIn(dtype, in * Math.exp(a)) ? NonFiniteStep.Quantity.GUIDED_SHIFT : NonFiniteStep.Quantity.GUIDED_SCALE;
+    }
+
+    private static boolean finiteIn(DType dtype, double v) {
+        return Double.isFinite(dtype == DType.F32 ? (float) v : v);
     }
 
     /** {@return max |x| over the {@code n} values of {@code x} from {@code from}} */
