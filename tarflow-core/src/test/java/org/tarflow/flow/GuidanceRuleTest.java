@@ -120,6 +120,23 @@ class GuidanceRuleTest {
     }
 
     /**
+     * Unconditional guidance: the unconditional branch differs only by its attention temperature, so with
+     * τ = 1 the STARFlow rule is the unguided inversion (s = 1, μ = μc + w·0) and with τ ≠ 1 it is not.
+     */
+    @Test
+    void attentionTemperatureGuidesALabelFreeModel() {
+        TarFlowModel m = new TarFlowModel(new ModelConfig(1, 4, 2, 64, 2, 1, true, 0), DType.F64, Backends.get("simd")).init(5);
+        SplittableRandom rng = new SplittableRandom(5);
+        TestTensors.perturb(m.parameters(), 0.05, rng);
+        Tensor z = TestTensors.randn(DType.F64, rng, 3, 4, 4);
+        Tensor plain = m.reverseSequence(z, null, SamplingOptions.PLAIN).x();
+        Tensor sameTemp = m.reverseSequence(z, null, new SamplingOptions(4, "ab", 1.0, false, GuidanceRule.STARFLOW)).x();
+        TestTensors.assertRelClose(plain, sameTemp, 1e-12, "STARFlow guidance at temperature 1");
+        Tensor hot = m.reverseSequence(z, null, new SamplingOptions(4, "ab", 0.5, true, GuidanceRule.STARFLOW)).x();
+        assertTrue(TestTensors.relError(plain, hot) > 1e-3, "temperature 0.5 guides: " + TestTensors.relError(plain, hot));
+    }
+
+    /**
      * A guided inversion applies the rule at every step: with (a_c, b_c) and (a_u, b_u) recovered from
      * forward passes of the block over the sample it produced (label y, and the mean class embedding), every
      * patch t is latent_t·σ_t + μ_t with σ, μ from the formula at the step's weight (annealed or not).
