@@ -42,7 +42,8 @@ final class Samples {
      * With {@code maxDraws} = 1 the non-finite samples are kept, and a warning names them.
      *
      * @param maxDraws draws per sample at most, ≥ 1
-     * @return the samples (raw, denoised if asked, in {@code raw()}: the samples to write) and the account of the draws
+     * @return the samples to write in {@code raw()} (denoised, when there is a denoising step; {@code denoised()}
+     *         is null) and the account of the draws
      * @throws IllegalStateException if samples are still not finite after {@code maxDraws} draws (&gt; 1)
      */
     static GuardedSampler.Draw drawRedrawing(TarFlowModel model, int n, int[] labels, SamplingOptions opts,
@@ -60,7 +61,8 @@ final class Samples {
             d = sampler.draw(labels, n, 0);
         } catch (GuardedSampler.NonFiniteSamplesException e) {
             System.err.println("error detail: the first non-finite draw: "
-                    + diagnosis(model, labels, opts, noise, e.failures().getFirst()));
+                    + diagnosis(model, labels, opts, noise, e.failures().getFirst())
+                    + "; --no-redraw writes the samples as they come");
             throw e;
         }
         if (d.nonFinite().length > 0) {
