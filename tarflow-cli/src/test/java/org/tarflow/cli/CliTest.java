@@ -177,6 +177,10 @@ class CliTest {
         assertOneLineError(run("sample", missing, "--max-draws", "0"), "--max-draws must be at least 1");
         assertOneLineError(run("sweep", missing, "--guidance-rule", "cfg++", "--out", dir.resolve("s").toString()),
                 "guidance rule must be reference or starflow");
+        Path never = dir.resolve("never-trained");
+        assertOneLineError(run("train", "--guidance-rule", "cfg++", "--out", never.toString()),
+                "guidance rule must be reference or starflow");
+        assertTrue(!Files.exists(never), "a refused run creates no output directory");
         Path png = dir.resolve("starflow.png");
         Run ok = run("sample", "reference-data/torch/cond_nvp_c1_p4.pth", "--cfg", "3", "--annealed", "--guidance-rule", "starflow",
                 "--num", "4", "--nrow", "2", "--out", png.toString());
