@@ -98,7 +98,7 @@ final class EvaluateCommand implements Callable<Integer> {
             settings = sweep.settings(); // checks the sweep's options before any work
             Files.createDirectories(report);
         } else {
-            for (String o : new String[] {"--bayes-limit", "--train-log", "--weights", "--schedule", "--samples", "--denoise",
+            for (String o : new String[] {"--bayes-limit", "--train-log", "--weights", "--schedule", "--guidance-rule", "--samples", "--denoise",
                 "--classifier-images", "--classifier-epochs"}) {
                 if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
                     System.err.println("warning: " + o + " has no effect without --report");

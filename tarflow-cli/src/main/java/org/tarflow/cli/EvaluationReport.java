@@ -344,6 +344,7 @@ final class EvaluationReport {
         JsonObject o = new JsonObject();
         o.addProperty("guidance", x.setting().weight());
         o.addProperty("annealed", x.setting().annealed());
+        o.addProperty("guidance_rule", x.setting().rule().label());
         o.addProperty("denoised", x.denoised());
         o.addProperty("samples", x.samples());
         o.addProperty("redrawn", x.redrawn());

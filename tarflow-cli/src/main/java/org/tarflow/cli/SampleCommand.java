@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.tarflow.flow.GuidanceRule;
 import org.tarflow.flow.SamplingOptions;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.data.SequenceDataset;
@@ -54,6 +55,20 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--annealed", description = "Ramp the guidance weight linearly over the sampling steps.")
     boolean annealed;
 
+    @Option(names = "--guidance-rule", defaultValue = "reference",
+            description = "How guidance combines the two branches: reference (the original's a + w(a - a_u), b + w(b - b_u))"
+                    + " or starflow (STARFlow's Gaussian p_c^(1+w)/p_u^w, whose scale never exceeds the conditional one;"
+                    + " needs --guide ab). Default: ${DEFAULT-VALUE}")
+    String guidanceRule;
+
+    @Option(names = "--max-draws", defaultValue = "20",
+            description = "Draws per sample at most: a sample that comes out with NaN or infinite values is drawn again"
+                    + " with fresh noise and the same label, and the number of redraws is printed. Default: ${DEFAULT-VALUE}")
+    int maxDraws;
+
+    @Option(names = "--no-redraw", description = "Keep samples with NaN or infinite values (and name them) instead of drawing them again.")
+    boolean noRedraw;
+
     @Option(names = "--denoise", defaultValue = "auto",
             description = "One score-based denoising step for a model trained with Gaussian noise of this std: "
                     + "auto (the noise recorded in the model file), 0 (none) or a number. Default: ${DEFAULT-VALUE}")
@@ -87,6 +102,8 @@ final class SampleCommand implements Callable<Integer> {
         if (num <= 0 || nrow <= 0) {
             throw new IllegalArgumentException("--num and --nrow must be positive");
         }
+        SamplingOptions opts = samplingOptions(); // every sampling option is checked before the model is read
+        int draws = redrawBound();
         String suffix = out.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
         boolean png = suffix.endsWith(".png");
         if (!png && !suffix.endsWith(".csv") && !suffix.endsWith(".safetensors")) {
@@ -100,7 +117,6 @@ final class SampleCommand implements Callable<Integer> {
                     : "a sequence model's samples go to a .csv or .safetensors file, not " + out);
         }
         double sigma = Samples.denoiseSigma(denoise, loaded.metadata().get(ModelFiles.TRAINING_NOISE));
-        SamplingOptions opts = new SamplingOptions(cfg, guide, attnTemp, annealed);
         int classes = m.config().numClasses();
         int[] labels = null;
         if (m.config().conditional() && !noLabels) {
@@ -114,7 +130,7 @@ final class SampleCommand implements Callable<Integer> {
         }
         warnAboutNoOps(m, sigma);
         long t0 = System.nanoTime();
-        Tensor x = Samples.draw(m, num, labels, opts, sigma, denoiseScale, seed);
+        Tensor x = Samples.drawRedrawing(m, num, labels, opts, sigma, denoiseScale, seed, draws).raw();
         double s = (System.nanoTime() - t0) / 1e9;
         if (png) {
             ImageGrid.write(out, x, nrow);
@@ -124,6 +140,30 @@ final class SampleCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "wrote %d samples to %s (%.1f s, %.1f img/s%s)%n", num, out, s, num / s,
                 sigma > 0 ? String.format(Locale.ROOT, ", denoised for noise %.3g", sigma) : "");
         return 0;
+    }
+
+    /** {@return the guidance settings of the options} @throws IllegalArgumentException on a bad value */
+    private SamplingOptions samplingOptions() {
+        GuidanceRule rule = GuidanceRule.parse(guidanceRule);
+        if (rule == GuidanceRule.STARFLOW && !guide.equals("ab")) {
+            throw new IllegalArgumentException("--guidance-rule starflow guides scale and shift together: use --guide ab"
+                    + " (the default), got --guide " + guide);
+        }
+        return new SamplingOptions(cfg, guide, attnTemp, annealed, rule);
+    }
+
+    /** {@return draws per sample at most: 1 with --no-redraw} @throws IllegalArgumentException on a bad value */
+    private int redrawBound() {
+        if (noRedraw) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--max-draws")) {
+                throw new IllegalArgumentException("--no-redraw and --max-draws exclude each other");
+            }
+            return 1;
+        }
+        if (maxDraws < 1) {
+            throw new IllegalArgumentException("--max-draws must be at least 1, got " + maxDraws);
+        }
+        return maxDraws;
     }
 
     /** Settings that are legal but change nothing get a warning, so that a typo does not go unnoticed. */
@@ -136,7 +176,7 @@ final class SampleCommand implements Callable<Integer> {
             System.err.println("warning: guidance without labels and with --attn-temp 1 changes nothing");
         }
         if (cfg == 0) {
-            for (String o : new String[] {"--guide", "--attn-temp", "--annealed"}) {
+            for (String o : new String[] {"--guide", "--attn-temp", "--annealed", "--guidance-rule"}) {
                 if (cl.hasMatchedOption(o)) {
                     System.err.println("warning: " + o + " has no effect without guidance (--cfg > 0)");
                 }

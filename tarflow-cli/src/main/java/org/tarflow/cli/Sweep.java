@@ -46,7 +46,7 @@ final class Sweep {
         if (!setup.model.config().conditional()) {
             System.err.println("warning: the model is unconditional: guidance with attention temperature 1 changes nothing; "
                     + "sweeping weight 0 only");
-            used = List.of(new GuidanceSweep.Setting(0, false));
+            used = List.of(new GuidanceSweep.Setting(0, false, settings.getFirst().rule()));
         }
         ProgressBar bar = new ProgressBar(System.err, "sweep (" + used.size() + " settings)");
         long t1 = System.nanoTime();

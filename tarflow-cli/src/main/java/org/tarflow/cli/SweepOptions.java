@@ -2,6 +2,7 @@ package org.tarflow.cli;
 
 import java.util.List;
 import org.tarflow.eval.GuidanceSweep;
+import org.tarflow.flow.GuidanceRule;
 import picocli.CommandLine.Option;
 
 /** The options of the guidance and denoising sweep and its judges, shared by {@code sweep} and {@code evaluate --report}. */
@@ -13,6 +14,11 @@ final class SweepOptions {
     @Option(names = "--schedule", defaultValue = "both",
             description = "Guidance over the sampling steps: constant, annealed or both. Default: ${DEFAULT-VALUE}")
     String schedule;
+
+    @Option(names = "--guidance-rule", defaultValue = "reference",
+            description = "How guidance combines the two branches: reference or starflow (see 'tarflow sample --help')."
+                    + " Default: ${DEFAULT-VALUE}")
+    String guidanceRule;
 
     @Option(names = "--samples", defaultValue = "500",
             description = "Samples per sweep setting (class-balanced). Default: ${DEFAULT-VALUE}")
@@ -39,10 +45,11 @@ final class SweepOptions {
         if (classifierImages <= 0 || classifierEpochs <= 0) {
             throw new IllegalArgumentException("--classifier-images and --classifier-epochs must be positive");
         }
+        GuidanceRule rule = GuidanceRule.parse(guidanceRule);
         return switch (schedule) {
-            case "both" -> GuidanceSweep.settings(weights, true, true);
-            case "constant" -> GuidanceSweep.settings(weights, true, false);
-            case "annealed" -> GuidanceSweep.settings(weights, false, true);
+            case "both" -> GuidanceSweep.settings(weights, true, true, rule);
+            case "constant" -> GuidanceSweep.settings(weights, true, false, rule);
+            case "annealed" -> GuidanceSweep.settings(weights, false, true, rule);
             default -> throw new IllegalArgumentException("--schedule must be constant, annealed or both, got " + schedule);
         };
     }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.tarflow.eval.GuidanceSweep;
+import org.tarflow.flow.GuidanceRule;
 import org.tarflow.io.AtomicFiles;
 import org.tarflow.io.ImageGrid;
 import org.tarflow.tensor.Tensor;
@@ -110,8 +111,10 @@ final class SweepOutput implements GuidanceSweep.SampleSink {
         return sb.toString();
     }
 
+    /** {@return "constant" or "annealed", with the rule when it is not the reference's; "–" without guidance} */
     static String schedule(GuidanceSweep.Setting s) {
-        return s.weight() == 0 ? "–" : s.annealed() ? "annealed" : "constant";
+        return s.weight() == 0 ? "–" : (s.annealed() ? "annealed" : "constant")
+                + (s.rule() == GuidanceRule.REFERENCE ? "" : " " + s.rule().label());
     }
 
     /** Writes sweep.csv, and the two plots; {@code realAccuracy} (NaN if none) is drawn as a reference line. */

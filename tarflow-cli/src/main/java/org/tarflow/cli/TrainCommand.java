@@ -17,6 +17,7 @@ import org.tarflow.data.SequenceDataset;
 import org.tarflow.eval.Likelihood;
 import org.tarflow.eval.NegativeLogLikelihood;
 import org.tarflow.flow.ModelConfig;
+import org.tarflow.flow.GuidanceRule;
 import org.tarflow.flow.SamplingOptions;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.io.ImageGrid;
@@ -129,6 +130,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--cfg", defaultValue = "2",
             description = "Guidance weight for the sample grids of a conditional model (0: none). Default: ${DEFAULT-VALUE}")
     double cfg;
+    @Option(names = "--guidance-rule", defaultValue = "reference",
+            description = "Guidance rule of the sample grids: reference or starflow (see 'tarflow sample --help'). Default: ${DEFAULT-VALUE}")
+    String guidanceRule;
 
     /** Options that describe the run and therefore come from the checkpoint when resuming. */
     private static final List<String> RUN_OPTIONS = List.of("--patch-size", "--channels", "--blocks", "--layers-per-block",
@@ -142,7 +146,8 @@ final class TrainCommand implements Callable<Integer> {
         if (evalImages < 0 || sampleEvery < 0 || checkpointEvery < 0 || (trainImages != null && trainImages <= 0)) {
             throw new IllegalArgumentException("--eval-images, --sample-every and --checkpoint-every must be >= 0, --train-images > 0");
         }
-        SamplingOptions gridOptions = SamplingOptions.cfg(cfg); // validates --cfg before any work
+        // validates --cfg and --guidance-rule before any work
+        SamplingOptions gridOptions = SamplingOptions.cfg(cfg).withRule(GuidanceRule.parse(guidanceRule));
         Trainer.NonFinitePolicy policy = nonFinitePolicy();
         Kernels kernels = runtime.kernels();
         Checkpoint.State state = null;

@@ -15,6 +15,12 @@ import org.tarflow.data.IdxFiles;
 
 /** The commands end to end on a tiny dataset, and their handling of bad input. */
 class CliTest {
+    /**
+     * A constant log-scale of the last block inverted for which 8 of the first 16 samples overflow float32
+     * (exp(86.8) = 4.5e37: values of the block's input above ~7.6 overflow) and the others do not (found by trying).
+     */
+    private static final double EDGE_LOG_SCALE = 86.8;
+
     @TempDir
     Path dir;
 
@@ -103,19 +109,86 @@ class CliTest {
         return err.lines().filter(l -> !l.startsWith("WARNING")).findFirst().orElse("");
     }
 
-    @Test
-    void nonFiniteSamplesAreCountedInAWarning() throws IOException {
+    /**
+     * The label-free reference model with the log-scale bias of one block's proj_out set to {@code a}; with
+     * {@code constant}, that proj_out's weight is zero, so that every patch's log-scale is exactly a.
+     */
+    private Path overflowingModel(String block, double a, boolean constant) throws IOException {
         var model = org.tarflow.io.ModelFiles.load(Path.of("reference-data/torch/uncond_nvp_c1_p2.pth"),
                 org.tarflow.tensor.DType.F32, org.tarflow.tensor.Backends.get("simd"));
-        var bias = model.parameters().stream().filter(p -> p.name().equals("blocks.1.proj_out.bias")).findFirst().orElseThrow();
+        var bias = model.parameters().stream().filter(p -> p.name().equals(block + ".proj_out.bias")).findFirst().orElseThrow();
         for (int i = 0; i < 4; i++) {
-            bias.value().set(i, 100.0); // a = 100: exp(a) overflows float32 in sampling
+            bias.value().set(i, a); // the log-scale part of the bias (D = 4): exp(a) near the float32 limit
         }
-        Path weights = dir.resolve("overflow.safetensors");
+        if (constant) {
+            model.parameters().stream().filter(p -> p.name().equals(block + ".proj_out.weight")).findFirst().orElseThrow()
+                    .value().fill(0);
+        }
+        Path weights = dir.resolve(block + "-" + a + ".safetensors");
         org.tarflow.io.ModelFiles.save(model, weights, null);
-        Run r = run("sample", weights.toString(), "--out", dir.resolve("o.png").toString(), "--num", "4");
-        assertEquals(0, r.code(), r.err());
-        assertTrue(r.err().contains("warning: 4 of 4 samples hold NaN or infinite values"), r.err());
+        return weights;
+    }
+
+    @Test
+    void samplesThatAlwaysOverflowAreNamedOrFailTheCommand() throws IOException {
+        Path weights = overflowingModel("blocks.1", 100.0, false); // a = 100: exp(a) overflows float32 in sampling
+        Path png = dir.resolve("o.png");
+        Run kept = run("sample", weights.toString(), "--out", png.toString(), "--num", "4", "--no-redraw");
+        assertEquals(0, kept.code(), kept.err());
+        assertTrue(kept.err().contains("warning: 4 of 4 samples hold NaN or infinite values, kept (rows 0, 1, 2, 3;"), kept.err());
+        // blocks are inverted last to first: block 1 (flipped order) overflows at its first step, patch T-2 = 14
+        assertTrue(kept.err().contains("the first: sample 0, block 1, patch 14 (decoding step 1 of the block), value 0:"
+                + " exp(a) overflowed"), kept.err());
+        Files.delete(png);
+        Run failed = run("sample", weights.toString(), "--out", png.toString(), "--num", "4", "--max-draws", "3");
+        assertEquals(1, failed.code(), failed.err());
+        assertTrue(failed.err().contains("4 samples still had NaN or infinite values after 3 draws each"), failed.err());
+        assertTrue(failed.err().contains("block 1, patch 14"), failed.err());
+        assertTrue(!Files.exists(png), "nothing is written when samples stay non-finite");
+    }
+
+    /**
+     * A scale at the edge of float32 makes some draws overflow and not others: redrawing replaces exactly the
+     * samples that --no-redraw keeps non-finite (the first draws are the same), and says how many.
+     */
+    @Test
+    void nonFiniteSamplesAreRedrawnAndCounted() throws IOException {
+        Path weights = overflowingModel("blocks.0", EDGE_LOG_SCALE, true);
+        Run kept = run("sample", weights.toString(), "--out", dir.resolve("k.png").toString(), "--num", "16", "--no-redraw");
+        assertEquals(0, kept.code(), kept.err());
+        var bad = java.util.regex.Pattern.compile("warning: (\\d+) of 16 samples hold NaN").matcher(kept.err());
+        assertTrue(bad.find(), kept.err());
+        int nonFinite = Integer.parseInt(bad.group(1));
+        assertTrue(nonFinite > 0 && nonFinite < 16, "the test needs some samples of each kind: " + kept.err());
+        Run redrawn = run("sample", weights.toString(), "--out", dir.resolve("r.png").toString(), "--num", "16");
+        assertEquals(0, redrawn.code(), redrawn.err());
+        assertTrue(redrawn.out().contains("(" + nonFinite + " of 16 samples: rows "), redrawn.out());
+        assertTrue(!redrawn.err().contains("hold NaN"), redrawn.err());
+    }
+
+    /** Sampling options are checked before the model is read: a bad value is named even when the file is missing. */
+    @Test
+    void guidanceAndRedrawOptionsAreCheckedFirst() throws IOException {
+        String missing = dir.resolve("missing.safetensors").toString();
+        assertOneLineError(run("sample", missing, "--guidance-rule", "cfg++"), "guidance rule must be reference or starflow");
+        assertOneLineError(run("sample", missing, "--guidance-rule", "starflow", "--guide", "b"),
+                "--guidance-rule starflow guides scale and shift together: use --guide ab");
+        assertOneLineError(run("sample", missing, "--no-redraw", "--max-draws", "3"), "--no-redraw and --max-draws exclude each other");
+        assertOneLineError(run("sample", missing, "--max-draws", "0"), "--max-draws must be at least 1");
+        assertOneLineError(run("sweep", missing, "--guidance-rule", "cfg++", "--out", dir.resolve("s").toString()),
+                "guidance rule must be reference or starflow");
+        Path never = dir.resolve("never-trained");
+        assertOneLineError(run("train", "--guidance-rule", "cfg++", "--out", never.toString()),
+                "guidance rule must be reference or starflow");
+        assertTrue(!Files.exists(never), "a refused run creates no output directory");
+        Path png = dir.resolve("starflow.png");
+        Run ok = run("sample", "reference-data/torch/cond_nvp_c1_p4.pth", "--cfg", "3", "--annealed", "--guidance-rule", "starflow",
+                "--num", "4", "--nrow", "2", "--out", png.toString());
+        assertEquals(0, ok.code(), ok.err());
+        assertTrue(Files.size(png) > 0);
+        Run noop = run("sample", "reference-data/torch/cond_nvp_c1_p4.pth", "--guidance-rule", "starflow", "--num", "2",
+                "--out", dir.resolve("plain.png").toString());
+        assertTrue(noop.err().contains("warning: --guidance-rule has no effect without guidance"), noop.err());
     }
 
     /** Problems a fresh user hit: each is one clear line, and a refused run leaves nothing behind. */

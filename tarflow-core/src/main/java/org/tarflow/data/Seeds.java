@@ -23,6 +23,8 @@ public final class Seeds {
     public static final int SYNTHETIC_DATA = 5;
     /** Prior noise of the evaluation's samples, indexed by (sample, attempt) ({@code eval.GuardedSampler}). */
     public static final int EVAL_SAMPLES = 6;
+    /** Fresh prior noise for the samples that {@code tarflow sample} draws again, indexed by (sample, attempt). */
+    public static final int SAMPLE_REDRAWS = 7;
 
     private Seeds() {
     }

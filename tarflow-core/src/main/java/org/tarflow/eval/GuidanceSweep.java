@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.tarflow.flow.GuidanceRule;
 import org.tarflow.flow.SamplingOptions;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.tensor.Tensor;
@@ -28,16 +29,18 @@ public final class GuidanceSweep {
      *
      * @param weight   the classifier-free guidance weight w ≥ 0
      * @param annealed ramp the weight linearly over the sampling steps
+     * @param rule     how guidance combines the two branches
      */
-    public record Setting(double weight, boolean annealed) {
+    public record Setting(double weight, boolean annealed, GuidanceRule rule) {
         /** {@return the sampling options: guidance on a and b, attention temperature 1} */
         public SamplingOptions options() {
-            return new SamplingOptions(weight, "ab", 1.0, annealed);
+            return new SamplingOptions(weight, "ab", 1.0, annealed, rule);
         }
 
-        /** {@return a file-name-safe name, e.g. {@code cfg-2-annealed} or {@code cfg-0.5}} */
+        /** {@return a file-name-safe name, e.g. {@code cfg-2-annealed}, {@code cfg-0.5} or {@code cfg-10-starflow}} */
         public String name() {
-            return String.format(Locale.ROOT, "cfg-%s%s", trim(weight), weight > 0 && annealed ? "-annealed" : "");
+            return String.format(Locale.ROOT, "cfg-%s%s%s", trim(weight), weight > 0 && annealed ? "-annealed" : "",
+                    weight > 0 && rule != GuidanceRule.REFERENCE ? "-" + rule.label() : "");
         }
     }
 
@@ -96,10 +99,11 @@ public final class GuidanceSweep {
      * @param weights  the guidance weights, each ≥ 0 and listed once
      * @param constant include constant guidance
      * @param annealed include annealed guidance
+     * @param rule     the guidance rule of every setting
      * @return the settings, in the order of the weights
      * @throws IllegalArgumentException if neither schedule is chosen, or a weight is negative or repeated
      */
-    public static List<Setting> settings(double[] weights, boolean constant, boolean annealed) {
+    public static List<Setting> settings(double[] weights, boolean constant, boolean annealed, GuidanceRule rule) {
         if (!constant && !annealed) {
             throw new IllegalArgumentException("choose constant guidance, annealed guidance or both");
         }
@@ -113,14 +117,14 @@ public final class GuidanceSweep {
             }
             new SamplingOptions(w, "ab", 1.0, false); // validates the weight
             if (w == 0) {
-                out.add(new Setting(0, false));
+                out.add(new Setting(0, false, rule));
                 continue;
             }
             if (constant) {
-                out.add(new Setting(w, false));
+                out.add(new Setting(w, false, rule));
             }
             if (annealed) {
-                out.add(new Setting(w, true));
+                out.add(new Setting(w, true, rule));
             }
         }
         return out;

@@ -390,6 +390,11 @@ public final class TarFlowBlock {
      * @return (B, T, D) the block's input, a new tensor
      */
     public Tensor reverse(Tensor x, int[] labels, SamplingOptions opts, Tensor sumA, WorkspacePool pool) {
+        return reverse(x, labels, opts, sumA, pool, null);
+    }
+
+    /** {@link #reverse}, reporting the first value that is not finite to {@code probe} (null for none). */
+    Tensor reverse(Tensor x, int[] labels, SamplingOptions opts, Tensor sumA, WorkspacePool pool, NonFiniteProbe probe) {
         int b = x.dim(0);
         Workspace setup = new Workspace(k); // this call's inputs, not one group's: not kept in the pool
         Tensor xs = setup.copyOf(perm.apply(x, 1, setup));
@@ -408,7 +413,7 @@ public final class TarFlowBlock {
         try {
             int group = Math.max(1, DECODE_ROWS / (opts.guided() ? 2 : 1));
             Parallel.forGroups(b, group, (g0, g1) ->
-                    pool.use(ws -> reverseRows(xs, g0, g1, pos, condClass, meanClass, opts, sumA, ws)));
+                    pool.use(ws -> reverseRows(xs, g0, g1, pos, condClass, meanClass, opts, sumA, probe, ws)));
             Tensor out = k.allocate(dtype, x.shape());
             out.copyFrom(perm.apply(xs, 1, setup));
             return out;
@@ -425,10 +430,11 @@ public final class TarFlowBlock {
      * Inverts rows [lo, hi) of xs in place, patch by patch. With guidance the decoded batch holds each row
      * twice, conditional then unconditional (mean class embedding, attention temperature
      * {@code attn_temp}), so both branches run in one pass. The KV caches live in {@code ws} for the whole
-     * group; each step's temporaries are handed back before the next step.
+     * group; each step's temporaries are handed back before the next step. A probe, if given, gets the first
+     * value that is not finite (the check runs only then, so that plain sampling does not pay for it).
      */
     private void reverseRows(Tensor xs, int lo, int hi, Tensor pos, Tensor condClass, Tensor meanClass,
-                             SamplingOptions opts, Tensor sumA, Workspace ws) {
+                             SamplingOptions opts, Tensor sumA, NonFiniteProbe probe, Workspace ws) {
         int n = hi - lo;
         boolean guided = opts.guided();
         int rows = guided ? 2 * n : n;
@@ -459,16 +465,21 @@ public final class TarFlowBlock {
             for (int r = 0; r < n; r++) {
                 double sum = 0;
                 for (int j = 0; j < d; j++) {
-                    double a = nvp ? o.get(r * outDim + j) : 0;
-                    double sh = o.get(r * outDim + shift + j);
-                    if (guided && nvp && opts.guidesScale()) {
-                        a = round(guide(a, o.get((r + n) * outDim + j), g));
-                    }
-                    if (guided && opts.guidesShift()) {
-                        sh = round(guide(sh, o.get((r + n) * outDim + shift + j), g));
-                    }
+                    double ac = nvp ? o.get(r * outDim + j) : 0;
+                    double bc = o.get(r * outDim + shift + j);
+                    double au = guided && nvp ? o.get((r + n) * outDim + j) : 0;
+                    double bu = guided ? o.get((r + n) * outDim + shift + j) : 0;
+                    // o holds values of the activations' dtype, so rounding an unguided a or b changes nothing
+                    double a = guided ? round(opts.guidedLogScale(ac, au, g)) : ac;
+                    double sh = guided ? round(opts.guidedShift(bc, bu, ac, au, g)) : bc;
                     int idx = ((lo + r) * t + i + 1) * d + j;
-                    xs.set(idx, xs.get(idx) * Math.exp(a) + sh);
+                    double in = xs.get(idx);
+                    xs.set(idx, in * Math.exp(a) + sh);
+                    if (probe != null && !Double.isFinite(xs.get(idx))) {
+                        probe.report(i + 1, perm == Permutation.FLIP ? t - 2 - i : i + 1, j,
+                                overflow(dtype, in, ac, bc, guided, au, bu, a), in, ac, guided ? au : Double.NaN, a,
+                                xs.get(idx), largestMagnitude(xs, (lo + r) * t * d, (i + 1) * d));
+                    }
                     sum += a;
                 }
                 if (sumA != null) {
@@ -476,6 +487,35 @@ public final class TarFlowBlock {
                 }
             }
         }
+    }
+
+    /**
+     * {@return what made x·exp(a) + b overflow at one value, in arithmetic of {@code dtype}} in is the scaled
+     * value, (ac, bc) the conditional prediction, (au, bu) the unconditional one when guided, a the applied
+     * log-scale.
+     */
+    static NonFiniteStep.Quantity overflow(DType dtype, double in, double ac, double bc, boolean guided, double au,
+                                           double bu, double a) {
+        if (!Double.isFinite(ac) || !Double.isFinite(bc) || guided && (!Double.isFinite(au) || !Double.isFinite(bu))) {
+            return NonFiniteStep.Quantity.PREDICTION;
+        }
+        if (!guided || !finiteIn(dtype, in * Math.exp(ac) + bc)) {
+            return NonFiniteStep.Quantity.SCALE;
+        }
+        return finiteIn(dtype, in * Math.exp(a)) ? NonFiniteStep.Quantity.GUIDED_SHIFT : NonFiniteStep.Quantity.GUIDED_SCALE;
+    }
+
+    private static boolean finiteIn(DType dtype, double v) {
+        return Double.isFinite(dtype == DType.F32 ? (float) v : v);
+    }
+
+    /** {@return max |x| over the {@code n} values of {@code x} from {@code from}} */
+    private static double largestMagnitude(Tensor x, int from, int n) {
+        double m = 0;
+        for (int i = from; i < from + n; i++) {
+            m = Math.max(m, Math.abs(x.get(i)));
+        }
+        return m;
     }
 
     /** {@return the reference's guidance rule {@code c + g (c - u)}} for conditional c and unconditional u. */

@@ -533,6 +533,29 @@ public final class TarFlowModel {
      * @throws IllegalArgumentException as for {@link #reverse}
      */
     public ReverseResult reverseSequence(Tensor noise, int[] labels, SamplingOptions opts) {
+        return reverseSequence(noise, labels, opts, null);
+    }
+
+    /**
+     * {@return where the inversion of each given sample first produced a NaN or an infinity, the first such
+     * value over the batch in sampling order (blocks last to first, patches in each block's order); null if
+     * the inversion stays finite} Meant for the few samples that came out non-finite: it repeats their
+     * inversion with a check on every value, which plain sampling does not pay for. A sample's inversion does
+     * not depend on the batch it is in, so a sample drawn again alone overflows where it did in its batch.
+     *
+     * @param noise  (B, T, D) the samples' prior noise, as given to {@link #reverse}
+     * @param labels (B) their labels, or null, as for {@link #reverse}
+     * @param opts   the guidance settings they were drawn with
+     * @throws IllegalArgumentException as for {@link #reverse}
+     */
+    public NonFiniteStep diagnose(Tensor noise, int[] labels, SamplingOptions opts) {
+        NonFiniteProbe probe = new NonFiniteProbe();
+        reverseSequence(noise, labels, opts, probe);
+        return probe.first();
+    }
+
+    /** {@link #reverseSequence}, reporting to {@code probe} (null for none) and stopping at the first block that reports. */
+    private ReverseResult reverseSequence(Tensor noise, int[] labels, SamplingOptions opts, NonFiniteProbe probe) {
         checkSequence(noise);
         checkLabels(labels, noise.dim(0));
         int b = noise.dim(0);
@@ -549,8 +572,11 @@ public final class TarFlowModel {
             logq.set(bi, s);
         }
         Tensor sumA = Tensor.zeros(dtype, b);
-        for (int i = blocks.size() - 1; i >= 0; i--) {
-            x = blocks.get(i).reverse(x, labels, opts, sumA, decodePool);
+        for (int i = blocks.size() - 1; i >= 0 && (probe == null || probe.first() == null); i--) {
+            if (probe != null) {
+                probe.block = i;
+            }
+            x = blocks.get(i).reverse(x, labels, opts, sumA, decodePool, probe);
         }
         k.add(logq, sumA, -1.0, logq);
         return new ReverseResult(x, logq);

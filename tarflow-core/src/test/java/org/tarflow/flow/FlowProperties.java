@@ -107,7 +107,7 @@ class FlowProperties {
     }
 
     /**
-     * With guidance (any mode) and a non-unit prior variance the sampler is still an invertible map of the
+     * With guidance (any mode, either rule) and a non-unit prior variance the sampler is still an invertible map of the
      * noise e; its log-density is log N(e) - log|det dx/de|, with the Jacobian taken by central differences.
      */
     @Property(tries = 20)
@@ -119,8 +119,9 @@ class FlowProperties {
             m.priorVar().set(i, 0.5 + rng.nextDouble());
         }
         String[] what = {"a", "b", "ab"};
-        SamplingOptions opts = new SamplingOptions(0.5 + 2 * rng.nextDouble(), what[rng.nextInt(3)],
-                0.5 + rng.nextDouble(), rng.nextBoolean());
+        boolean starflow = rng.nextBoolean();
+        SamplingOptions opts = new SamplingOptions(0.5 + 2 * rng.nextDouble(), starflow ? "ab" : what[rng.nextInt(3)],
+                0.5 + rng.nextDouble(), rng.nextBoolean(), starflow ? GuidanceRule.STARFLOW : GuidanceRule.REFERENCE);
         Tensor noise = TestTensors.randn(DType.F64, rng, 1, c.numPatches(), c.patchDim());
         int[] y = randomLabels(m, 1, rng);
         double got = m.reverseSequence(noise, y, opts).logLikelihood().get(0);
