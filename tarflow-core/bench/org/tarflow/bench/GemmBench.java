@@ -30,13 +30,18 @@ import org.tarflow.tensor.Tensor;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g", "-Xms4g"})
 public class GemmBench {
     /**
      * m x n x k [t]: square 1024 and 2048; the MNIST model's batch-128 projections (6272 = 128·49 rows):
-     * qkv (n = 3·128), MLP up (n = 512) and down (k = 512); the backward's weight gradient (A transposed, "t").
+     * qkv (n = 3·128), MLP up (n = 512) and down (k = 512); the backward's weight gradient (A transposed, "t");
+     * and batch-1 decoding of the AFHQ-256 shape (width 768): one row (two with guidance) times the MLP's up
+     * and down weights, bound by reading the 9.4 MB weight (GB/s = 4·n·k / time; compare StreamReadBench).
+     * Those rotate through enough copies of B (256 MB) that each product reads its weight from memory, not
+     * from the L3 cache, as a decoding step does (a block's weights are 226 MB).
      */
-    @Param({"1024x1024x1024", "2048x2048x2048", "6272x384x128", "6272x512x128", "6272x128x512", "128x512x6272t"})
+    @Param({"1024x1024x1024", "2048x2048x2048", "6272x384x128", "6272x512x128", "6272x128x512", "128x512x6272t",
+        "1x3072x768", "1x768x3072", "2x3072x768"})
     public String shape;
 
     @Param({"2"})
@@ -44,7 +49,8 @@ public class GemmBench {
 
     private final Kernels k = Backends.get("simd");
     private Tensor a;
-    private Tensor b;
+    private Tensor[] bs;
+    private int next;
     private Tensor c;
     private int m;
     private int n;
@@ -61,7 +67,12 @@ public class GemmBench {
         kk = Integer.parseInt(dims[2]);
         SplittableRandom rng = new SplittableRandom(1);
         a = random(rng, m * kk);
-        b = random(rng, kk * n);
+        long bytes = 4L * kk * n;
+        bs = new Tensor[m <= 2 ? (int) Math.max(1, (256L << 20) / bytes) : 1];
+        bs[0] = random(rng, kk * n);
+        for (int i = 1; i < bs.length; i++) {
+            bs[i] = bs[0].copy();
+        }
         c = Tensor.zeros(DType.F32, m * n);
     }
 
@@ -75,6 +86,8 @@ public class GemmBench {
 
     @Benchmark
     public Tensor gemm() {
+        Tensor b = bs[next];
+        next = (next + 1) % bs.length;
         k.gemm(1, transA, false, m, n, kk, 1.0, a, b, 0.0, c);
         return c;
     }

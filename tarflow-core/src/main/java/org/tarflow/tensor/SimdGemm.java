@@ -36,6 +36,11 @@ final class SimdGemm {
     /** Below this many multiply-adds a product runs on the calling thread alone. */
     private static final long PARALLEL_MACS = 1L << 19;
     /**
+     * At most this many rows of C (batch-1 decoding: one row, two with guidance) are computed by
+     * {@link #fewRowsF32}, which streams each row of B once instead of the micro-kernel's column panels.
+     */
+    static final int FEW_ROWS = 2;
+    /**
      * Products of at most this many multiply-adds per batch item, or with fewer than FL/2 columns, skip the
      * packing and the register tiles, whose fixed costs (and masked edges) would dominate: e.g. attention
      * over two tokens, or proj_out with 2 outputs.
@@ -44,6 +49,8 @@ final class SimdGemm {
 
     private static final ThreadLocal<float[][]> F_BUF =
             ThreadLocal.withInitial(() -> new float[][] {new float[MC * KC], new float[KC * roundUp(NC, FNR)]});
+    /** {@link #fewRowsF32}'s accumulators, grown on demand. */
+    private static final ThreadLocal<float[][]> FEW_ACC = ThreadLocal.withInitial(() -> new float[1][0]);
     private static final ThreadLocal<double[][]> D_BUF =
             ThreadLocal.withInitial(() -> new double[][] {new double[MC * KC], new double[KC * roundUp(NC, DNR)]});
 
@@ -164,6 +171,10 @@ final class SimdGemm {
             }
             return;
         }
+        if (!tB && i1 - i0 <= FEW_ROWS) {
+            fewRowsF32(tA, m, n, k, alpha, a, ao, b, bo, beta, c, co, i0, i1, j0, j1);
+            return;
+        }
         float[][] buf = F_BUF.get();
         float[] ap = buf[0];
         float[] bp = buf[1];
@@ -210,6 +221,58 @@ final class SimdGemm {
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows [i0, i1) x columns [j0, j1) of C for one or two rows and a row-major B: a batch-1 decoding step,
+     * which reads every weight once and is bound by that read. Each row of B is read once, as one contiguous
+     * run of the thread's columns, and applied to every row of C at once; the micro-kernel's NR-wide column
+     * panels instead walk down k rows at a time, hundreds of strided streams that the prefetchers do not
+     * follow. The arithmetic is the micro-kernel's: per element, an FMA chain over each KC block of k in
+     * order from zero, the blocks combined as {@link #storeRow} does, so the bits are those of the tiled path.
+     */
+    private static void fewRowsF32(boolean tA, int m, int n, int k, float alpha, float[] a, int ao, float[] b,
+                                   int bo, float beta, float[] c, int co, int i0, int i1, int j0, int j1) {
+        int rows = i1 - i0;
+        int w = j1 - j0;
+        int full = w / FL * FL;
+        float[][] holder = FEW_ACC.get();
+        if (holder[0].length < rows * w) {
+            holder[0] = new float[rows * w];
+        }
+        float[] acc = holder[0];
+        for (int kk = 0; kk < k; kk += KC) {
+            int kEnd = Math.min(k, kk + KC);
+            java.util.Arrays.fill(acc, 0, rows * w, 0f);
+            for (int p = kk; p < kEnd; p++) {
+                int bi = bo + p * n + j0;
+                for (int r = 0; r < rows; r++) {
+                    int i = i0 + r;
+                    float av = tA ? a[ao + p * m + i] : a[ao + i * k + p];
+                    FloatVector x = FloatVector.broadcast(FS, av);
+                    int ai = r * w;
+                    for (int j = 0; j < full; j += FL) {
+                        x.fma(FloatVector.fromArray(FS, b, bi + j), FloatVector.fromArray(FS, acc, ai + j))
+                                .intoArray(acc, ai + j);
+                    }
+                    for (int j = full; j < w; j++) {
+                        acc[ai + j] = Math.fma(av, b[bi + j], acc[ai + j]);
+                    }
+                }
+            }
+            boolean first = kk == 0;
+            for (int r = 0; r < rows; r++) {
+                int ci = co + (i0 + r) * n + j0;
+                int ai = r * w;
+                for (int j = 0; j < full; j += FL) {
+                    storeRow(FloatVector.fromArray(FS, acc, ai + j), c, ci + j, alpha, beta, first);
+                }
+                for (int j = full; j < w; j++) {
+                    float v = alpha * acc[ai + j];
+                    c[ci + j] = first ? (beta == 0 ? v : v + beta * c[ci + j]) : c[ci + j] + v;
                 }
             }
         }
