@@ -20,6 +20,11 @@ import org.tarflow.tensor.Tensor;
 public final class ModelFiles {
     /** Metadata key holding the model configuration (see {@link ConfigJson#model(ModelConfig)}). */
     public static final String MODEL_CONFIG = "model_config";
+    /**
+     * Metadata key naming which of this project's files it is ({@code tarflow-weights/1} or
+     * {@code tarflow-checkpoint/1}); the key {@code format} holds {@code pt}, as PyTorch's writer has it.
+     */
+    public static final String TARFLOW_FORMAT = "tarflow_format";
     /** Prefix of the tensors that are not part of the state_dict (optimiser state of checkpoints). */
     public static final String OPTIMIZER_PREFIX = "optimizer.";
 
@@ -56,13 +61,29 @@ public final class ModelFiles {
     public static void save(TarFlowModel model, Path file, String trainingNoise, String fileDType) throws IOException {
         Map<String, StoredTensor> tensors = new LinkedHashMap<>();
         model.stateDict().forEach((k, v) -> tensors.put(k, StoredTensor.of(model.kernels().copyOut(v), fileDType)));
-        Map<String, String> meta = new LinkedHashMap<>(); // insertion order keeps the file byte-reproducible
-        meta.put("format", "tarflow-weights/1");
-        meta.put(MODEL_CONFIG, ConfigJson.model(model.config()));
+        Map<String, String> meta = metadata("tarflow-weights/1", model.config());
         if (trainingNoise != null) {
             meta.put(TRAINING_NOISE, trainingNoise);
         }
         Safetensors.write(file, tensors, meta);
+    }
+
+    /**
+     * The metadata every file of a model starts with: {@code format: pt}, which
+     * {@code safetensors.torch.save_file} writes and other tools look for, then {@link #TARFLOW_FORMAT}
+     * and {@link #MODEL_CONFIG}.
+     *
+     * @param kind   the {@link #TARFLOW_FORMAT} value, e.g. {@code tarflow-weights/1}
+     * @param config the model's configuration
+     * @return a mutable map, in insertion order (which keeps the files byte-reproducible), for the caller's
+     *         own keys to follow
+     */
+    public static Map<String, String> metadata(String kind, ModelConfig config) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "pt");
+        meta.put(TARFLOW_FORMAT, kind);
+        meta.put(MODEL_CONFIG, ConfigJson.model(config));
+        return meta;
     }
 
     /**

@@ -4,7 +4,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -28,7 +27,7 @@ import org.tarflow.tensor.Tensor;
  * little-endian data.
  *
  * <p>Reading validates everything before trusting it: the header length against the file size and a
- * 100 MB cap, the JSON, each dtype, shape and offset range, that byte counts match shapes, and that no
+ * 100 MB cap, the JSON (strictly, as the format's own parser does: {@link StrictJson}), each dtype, shape and offset range, that byte counts match shapes, and that no
  * two tensors overlap. Any violation is a {@link TensorFileException} naming the file and the entry.
  * Supported dtypes: F64, F32, F16, BF16, I64. Writing is atomic ({@link AtomicFiles}).
  */
@@ -98,7 +97,7 @@ public final class Safetensors {
             String json = StandardCharsets.UTF_8.decode(readFully(ch, 8, (int) n, file)).toString();
             JsonObject header;
             try {
-                JsonElement e = JsonParser.parseString(json);
+                JsonElement e = StrictJson.parse(json);
                 if (!e.isJsonObject()) {
                     throw new TensorFileException(file, "header is not a JSON object");
                 }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.tarflow.tensor.Tensor;
 
@@ -81,8 +82,9 @@ public final class WeightsFile {
 
     /**
      * The state_dict in the contents: every tensor except the optimiser state of our checkpoints
-     * ({@link ModelFiles#OPTIMIZER_PREFIX}), with the {@code module.} prefix that
-     * {@code DistributedDataParallel} adds removed when every key has it.
+     * ({@link ModelFiles#OPTIMIZER_PREFIX}), with the wrappers' prefixes removed while every key has
+     * one: {@code module.} ({@code DistributedDataParallel}) and {@code _orig_mod.} ({@code torch.compile}),
+     * in either order.
      *
      * @param file the file the contents came from, for messages
      * @param c    the contents from {@link #read}
@@ -90,7 +92,8 @@ public final class WeightsFile {
      * @throws TensorFileException when a tensor is not floating-point or holds NaN or infinity
      */
     public static Map<String, Tensor> stateDict(Path file, Contents c) throws TensorFileException {
-        boolean ddp = !c.tensors().isEmpty() && c.tensors().keySet().stream().allMatch(k -> k.startsWith("module."));
+        int strip = wrapperPrefixLength(c.tensors().keySet().stream()
+                .filter(k -> !k.startsWith(ModelFiles.OPTIMIZER_PREFIX)).toList());
         Map<String, Tensor> sd = new LinkedHashMap<>();
         for (Map.Entry<String, StoredTensor> e : c.tensors().entrySet()) {
             if (e.getKey().startsWith(ModelFiles.OPTIMIZER_PREFIX)) {
@@ -107,8 +110,32 @@ public final class WeightsFile {
                             + t.get(i) + ") at index " + i);
                 }
             }
-            sd.put(ddp ? e.getKey().substring("module.".length()) : e.getKey(), t);
+            sd.put(e.getKey().substring(strip), t);
         }
         return sd;
+    }
+
+    /** Prefixes that PyTorch's model wrappers put before every state_dict key. */
+    private static final List<String> WRAPPER_PREFIXES = List.of("module.", "_orig_mod.");
+
+    /**
+     * The length of the wrapper prefixes shared by every key, peeled one at a time (a compiled model
+     * wrapped in DDP has {@code module._orig_mod.}); 0 when the keys are empty or some key lacks one.
+     */
+    static int wrapperPrefixLength(List<String> keys) {
+        int len = 0;
+        boolean peeled = !keys.isEmpty();
+        while (peeled) {
+            peeled = false;
+            for (String p : WRAPPER_PREFIXES) {
+                int at = len;
+                if (keys.stream().allMatch(k -> k.startsWith(p, at))) {
+                    len += p.length();
+                    peeled = true;
+                    break;
+                }
+            }
+        }
+        return len;
     }
 }
