@@ -9,6 +9,9 @@ import org.tarflow.tensor.Tensor;
 
 /** Drawing batches of samples for grids: seeded noise, optional denoising, clipped to the data range. */
 final class Samples {
+    /** Samples drawn in one pass; more than a grid's 100, so that grids are drawn as one batch. */
+    static final int CHUNK = 250;
+
     private Samples() {
     }
 
@@ -28,9 +31,22 @@ final class Samples {
         for (int i = 0; i < noise.size(); i++) {
             noise.set(i, rng.nextGaussian());
         }
-        Tensor x = model.reverse(noise, labels, opts).x();
-        if (denoiseSigma > 0) {
-            x = Denoise.step(model, x, labels, denoiseSigma, denoiseScale);
+        Tensor x = null;
+        // in chunks, so that many samples (an FID set) do not need attention caches for all of them at once;
+        // the noise is drawn first, for all, so a sample depends on the seed and its index only
+        for (int lo = 0; lo < n; lo += CHUNK) {
+            int hi = Math.min(n, lo + CHUNK);
+            int[] y = labels == null ? null : java.util.Arrays.copyOfRange(labels, lo, hi);
+            Tensor part = model.reverse(noise.rows(lo, hi), y, opts).x();
+            if (denoiseSigma > 0) {
+                part = Denoise.step(model, part, y, denoiseSigma, denoiseScale);
+            }
+            if (x == null) {
+                int[] shape = part.shape().clone();
+                shape[0] = n;
+                x = Tensor.zeros(part.dtype(), shape);
+            }
+            x.setRows(lo, part);
         }
         int perSample = x.size() / n;
         int bad = 0;
