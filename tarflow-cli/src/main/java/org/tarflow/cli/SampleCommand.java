@@ -2,6 +2,7 @@ package org.tarflow.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.tarflow.flow.SamplingOptions;
@@ -137,7 +138,22 @@ final class SampleCommand implements Callable<Integer> {
         }
         System.out.printf(Locale.ROOT, "wrote %d samples to %s (%.1f s, %.1f img/s%s)%n", num, out, s, num / s,
                 sigma > 0 ? String.format(Locale.ROOT, ", denoised for noise %.3g", sigma) : "");
+        List<String> names = labels == null ? List.of() : ModelFiles.classNames(model, loaded.metadata(), classes);
+        if (!names.isEmpty()) {
+            System.out.println(label != null ? "class: " + names.get(label) : grid
+                    ? "rows: " + rowNames(names, (num + nrow - 1) / nrow)
+                    : "classes, " + nrow + " samples each in turn: " + String.join(", ", names));
+        }
         return 0;
+    }
+
+    /** The class of each grid row, which cycles through the classes. */
+    private static String rowNames(List<String> names, int rows) {
+        List<String> r = new java.util.ArrayList<>();
+        for (int i = 0; i < Math.min(rows, names.size()); i++) {
+            r.add(names.get(i));
+        }
+        return String.join(", ", r) + (rows > names.size() ? ", then again from the first" : "");
     }
 
     /** Settings that are legal but change nothing get a warning, so that a typo does not go unnoticed. */
