@@ -160,8 +160,9 @@ class CliTest {
         Path junk = Files.writeString(dir.resolve("junk.safetensors"), "not a tensor file");
         assertOneLineError(run("sample", junk.toString()), "header length");
         assertOneLineError(run("sample", dir.resolve("missing.safetensors").toString()), "no such file");
-        assertOneLineError(run("train", "--data", dir.toString(), "--out", dir.resolve("o").toString()),
-                "train-images-idx3-ubyte[.gz]: no such file");
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        assertOneLineError(run("train", "--data", empty.toString(), "--out", dir.resolve("o").toString()),
+                "holds no image data: expected MNIST-format IDX files (train-images-idx3-ubyte[.gz]");
         Path data = Files.createDirectories(dir.resolve("d"));
         IdxFiles.writeToyDataset(data, 8, 16, 3, 5);
         assertOneLineError(run("train", "--data", data.toString(), "--patch-size", "3"), "not divisible by patch_size");
