@@ -8,10 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * torchvision's {@code ImageFolder} layout: one sub-folder per class, named by the class, classes
@@ -132,15 +135,32 @@ public final class ImageFolder {
     private record Decoded(Path file, byte[] chw, int channels, int height, int width) {
     }
 
+    /** Images of more pixels than this are refused before they are decoded (a forged size would exhaust memory). */
+    static final long MAX_PIXELS = 1L << 26;
+
     private static Decoded decode(Path f) throws IOException {
         BufferedImage img;
-        try {
-            img = ImageIO.read(f.toFile());
+        try (ImageInputStream in = ImageIO.createImageInputStream(f.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new ImageDataException(f, "cannot be decoded: not a PNG, JPEG or BMP image");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+                if (pixels > MAX_PIXELS) {
+                    throw new ImageDataException(f, "is " + reader.getWidth(0) + "x" + reader.getHeight(0)
+                            + ", more than the " + MAX_PIXELS + " pixels an image may have here");
+                }
+                img = reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (ImageDataException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             throw new ImageDataException(f, "cannot be decoded (" + e.getMessage() + ")");
-        }
-        if (img == null) {
-            throw new ImageDataException(f, "cannot be decoded: not a PNG, JPEG or BMP image");
         }
         var cm = img.getColorModel();
         for (int bits : cm.getComponentSize()) {

@@ -100,6 +100,20 @@ class ImageFolderTest {
         assertTrue(problem(() -> ImageData.read(dir.resolve("missing"), null)).contains("no such folder"));
     }
 
+    /** A PNG whose header claims 9000x9000 pixels is refused before a 243 MB raster is allocated. */
+    @Test
+    void refusesAForgedHugeSizeBeforeDecoding() throws IOException {
+        Path root = dir.resolve("forged");
+        Path png = root.resolve("cls/a.png");
+        ImageFiles.write(png, new byte[3 * 4 * 4], 3, 4, 4);
+        byte[] b = Files.readAllBytes(png);
+        // the IHDR chunk follows the 8-byte signature: length (4), "IHDR" (4), width (4), height (4)
+        java.nio.ByteBuffer.wrap(b, 16, 8).putInt(9000).putInt(9000);
+        Files.write(png, b);
+        String m = problem(() -> ImageFolder.read(root, null));
+        assertTrue(m.contains("is 9000x9000, more than the 67108864 pixels"), m);
+    }
+
     private static String problem(org.junit.jupiter.api.function.Executable e) {
         return assertThrows(TensorFileException.class, e).getMessage();
     }
