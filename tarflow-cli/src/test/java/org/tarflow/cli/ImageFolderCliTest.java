@@ -62,6 +62,8 @@ class ImageFolderCliTest {
         ImageFiles.writeRgbFolder(twoClasses, new String[] {"x", "y"}, 2, 32, 4);
         assertOneLineError(run("evaluate", model.toString(), "--data", twoClasses.toString(), "--limit", "4"),
                 "the data have 2 classes [x, y] but the model has 3");
+        assertOneLineError(run("train", "--resume", out.resolve("checkpoint.safetensors").toString(), "--data",
+                twoClasses.toString()), "has 2 classes but the model in");
         Run e = run("evaluate", model.toString(), "--data", data.toString(), "--limit", "4");
         assertEquals(0, e.code(), e.err());
         assertTrue(e.out().contains("no test split"), e.out());
