@@ -124,7 +124,8 @@ final class EvaluateCommand implements Callable<Integer> {
                 done -> bar.update(done, total, ""));
         bar.finish();
         double s = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(Locale.ROOT, "%s bits/dim: %s ± %.4f (%d images%s, %.1f img/s)%n", split,
+        String scored = split.equals("t10k") && !setup.hasTestSplit ? "training (no test split)" : split;
+        System.out.printf(Locale.ROOT, "%s bits/dim: %s ± %.4f (%d images%s, %.1f img/s)%n", scored,
                 String.format(Locale.ROOT, dq == Dequantization.MID ? "%.10f" : "%.4f", r.mean()), r.stdError(), r.count(),
                 dq == Dequantization.MID ? ", bin centres" : draws > 1 ? " x " + draws + " dequantisation draws" : "", total / s);
         if (report == null) {

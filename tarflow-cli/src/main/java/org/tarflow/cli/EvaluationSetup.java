@@ -32,17 +32,20 @@ final class EvaluationSetup {
     final TarFlowModel model;
     /** The training split, or null when it was not asked for. */
     final ImageDataset train;
+    /** The test split, or the training images when the data have none ({@link #hasTestSplit} false). */
     final ImageDataset test;
+    final boolean hasTestSplit;
     final List<String> classNames;
     final PatchFeatures features = new PatchFeatures(FEATURE_PATCH);
     private final PrintStream log;
 
-    private EvaluationSetup(ModelFiles.Loaded loaded, ImageDataset train, ImageDataset test, List<String> classNames,
-                            PrintStream log) {
+    private EvaluationSetup(ModelFiles.Loaded loaded, ImageDataset train, ImageDataset test, boolean hasTestSplit,
+                            List<String> classNames, PrintStream log) {
         this.loaded = loaded;
         this.model = loaded.model();
         this.train = train;
         this.test = test;
+        this.hasTestSplit = hasTestSplit;
         this.classNames = classNames;
         this.log = log;
     }
@@ -101,7 +104,7 @@ final class EvaluationSetup {
         // the names the model was trained with, else the data's
         List<String> stored = ModelFiles.classNames(modelFile, loaded.metadata(), k);
         List<String> names = stored.isEmpty() ? dataNames : stored;
-        return new EvaluationSetup(loaded, train, test, names, log);
+        return new EvaluationSetup(loaded, train, test, splits.test() != null, names, log);
     }
 
     /** σ of the denoising step for a {@code --denoise} value. */
