@@ -73,6 +73,21 @@ class ModelFilesTest {
     }
 
     @Test
+    void classNamesRoundTripAndMalformedOnesAreRefused() throws IOException {
+        Path f = dir.resolve("named.safetensors");
+        ModelFiles.save(model(), f, null, List.of("cat", "dog", "wild \"one\""));
+        Map<String, String> meta = Safetensors.read(f).metadata();
+        assertEquals(List.of("cat", "dog", "wild \"one\""), ModelFiles.classNames(f, meta, 3));
+        assertEquals(List.of(), ModelFiles.classNames(f, Map.of(), 3));
+        for (String bad : List.of("[\"a\",\"b\"]", "[\"a\",\"b\",3]", "{\"a\":1}", "['a','b','c']", "[\"a\",\"b\",\"c\"] x")) {
+            TensorFileException e = assertThrows(TensorFileException.class,
+                    () -> ModelFiles.classNames(f, Map.of(ModelFiles.CLASS_NAMES, bad), 3), bad);
+            assertEquals(true, e.getMessage().contains("class_names must be a JSON array of 3 strings"), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> ModelFiles.save(model(), f, null, List.of("one")));
+    }
+
+    @Test
     void wrapperPrefixLengthPeelsOnlySharedPrefixes() {
         assertEquals(0, WeightsFile.wrapperPrefixLength(List.of()));
         assertEquals(0, WeightsFile.wrapperPrefixLength(List.of("module.a", "b")));

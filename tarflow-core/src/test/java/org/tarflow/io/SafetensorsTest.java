@@ -93,6 +93,8 @@ class SafetensorsTest {
                 "duplicate key 'k'");
         assertProblem(raw("{\"a\":{\"dtype\":\"F32\",\"shape\":[NaN],\"data_offsets\":[0,4]}}", new byte[4]),
                 "not strict JSON");
+        assertProblem(raw("{\"__metadata__\":" + "[".repeat(100) + "]".repeat(100) + "}", new byte[0]),
+                "nested deeper than 64 levels");
         // the padding that writers add is JSON whitespace, not trailing text
         Safetensors.Contents ok = Safetensors.read(raw("{\"a\":" + entry + "}   \n\t", new byte[4]));
         assertArrayEquals(new int[] {1}, ok.tensors().get("a").shape());
