@@ -74,16 +74,16 @@ public final class SampleFiles {
      * @param x (N, C, H, W) images in [-1, 1]
      * @throws IllegalArgumentException unless x has rank 4 with C = 1 or 3
      */
-    public static long[] toBytesHwc(Tensor x) {
+    public static byte[] toBytesHwc(Tensor x) {
         checkImages(x);
         int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
-        long[] out = new long[x.size()];
+        byte[] out = new byte[x.size()];
         for (int k = 0; k < n; k++) {
             for (int ch = 0; ch < c; ch++) {
                 for (int yy = 0; yy < h; yy++) {
                     for (int xx = 0; xx < w; xx++) {
                         double v = x.get(((k * c + ch) * h + yy) * w + xx);
-                        out[((k * h + yy) * w + xx) * c + ch] = ImageGrid.toByte((v + 1) / 2);
+                        out[((k * h + yy) * w + xx) * c + ch] = (byte) ImageGrid.toByte((v + 1) / 2);
                     }
                 }
             }
@@ -117,12 +117,16 @@ public final class SampleFiles {
             throw new IllegalArgumentException(labels.length + " labels for " + x.dim(0) + " images");
         }
         int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
-        long[] bytes = toBytesHwc(x);
+        byte[] bytes = toBytesHwc(x);
         switch (kind) {
             case PNG_FOLDER -> writePngFolder(out, bytes, n, h, w, c);
             case SAFETENSORS -> {
                 Map<String, StoredTensor> tensors = new LinkedHashMap<>();
-                tensors.put("x", StoredTensor.ofBytes(bytes, n, h, w, c));
+                long[] values = new long[bytes.length]; // StoredTensor holds integers as long
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = bytes[i] & 0xff;
+                }
+                tensors.put("x", StoredTensor.ofBytes(values, n, h, w, c));
                 if (labels != null) {
                     tensors.put("y", StoredTensor.ofInts(Arrays.stream(labels).asLongStream().toArray(), n));
                 }
@@ -148,13 +152,9 @@ public final class SampleFiles {
         }
     }
 
-    private static void writeNpz(ZipOutputStream zip, long[] bytes, int[] labels, int n, int h, int w, int c)
+    private static void writeNpz(ZipOutputStream zip, byte[] bytes, int[] labels, int n, int h, int w, int c)
             throws IOException {
-        byte[] img = new byte[bytes.length];
-        for (int i = 0; i < img.length; i++) {
-            img[i] = (byte) bytes[i];
-        }
-        storeEntry(zip, "arr_0.npy", npy("|u1", new int[] {n, h, w, c}, img));
+        storeEntry(zip, "arr_0.npy", npy("|u1", new int[] {n, h, w, c}, bytes));
         if (labels != null) {
             ByteBuffer b = ByteBuffer.allocate(8 * n).order(ByteOrder.LITTLE_ENDIAN);
             for (int y : labels) {
@@ -164,7 +164,7 @@ public final class SampleFiles {
         }
     }
 
-    private static void writePngFolder(Path out, long[] bytes, int n, int h, int w, int c) throws IOException {
+    private static void writePngFolder(Path out, byte[] bytes, int n, int h, int w, int c) throws IOException {
         Path abs = out.toAbsolutePath();
         if (Files.exists(abs)) {
             if (!Files.isDirectory(abs)) {
@@ -186,7 +186,7 @@ public final class SampleFiles {
                 BufferedImage img = new BufferedImage(w, h, c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_3BYTE_BGR);
                 int[] px = new int[per];
                 for (int i = 0; i < per; i++) {
-                    px[i] = (int) bytes[k * per + i];
+                    px[i] = bytes[k * per + i] & 0xff;
                 }
                 img.getRaster().setPixels(0, 0, w, h, px);
                 // plain writes: the folder, not each file, is what appears atomically

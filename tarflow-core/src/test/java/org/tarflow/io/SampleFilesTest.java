@@ -39,11 +39,11 @@ class SampleFilesTest {
     void bytesAreChannelsLastAndRoundedAsSaveImage() {
         // 255 (v + 1) / 2 + 0.5, floored: -1 -> 0, 1 -> 255, 0 -> 128 (127.5 rounds up), NaN -> 0
         Tensor grey = Tensor.of(DType.F64, new double[] {-1, 1, 0, Double.NaN, -2, 2}, 1, 1, 2, 3);
-        assertArrayEquals(new long[] {0, 255, 128, 0, 0, 255}, SampleFiles.toBytesHwc(grey));
-        long[] b = SampleFiles.toBytesHwc(rgb());
+        assertArrayEquals(new byte[] {0, (byte) 255, (byte) 128, 0, 0, (byte) 255}, SampleFiles.toBytesHwc(grey));
+        byte[] b = SampleFiles.toBytesHwc(rgb());
         Tensor x = rgb();
         // image 1, row 1, column 2, channel 0 (red) of NCHW index ((1*3 + 0)*2 + 1)*3 + 2 = 23
-        assertEquals(Math.floor(255 * (x.get(23) + 1) / 2 + 0.5), b[((1 * 2 + 1) * 3 + 2) * 3]);
+        assertEquals(Math.floor(255 * (x.get(23) + 1) / 2 + 0.5), b[((1 * 2 + 1) * 3 + 2) * 3] & 0xff);
         assertThrows(IllegalArgumentException.class, () -> SampleFiles.toBytesHwc(Tensor.zeros(DType.F64, 1, 2, 2, 2)));
     }
 
@@ -66,14 +66,14 @@ class SampleFilesTest {
         try (var files = Files.list(dir)) {
             assertEquals(1, files.count(), "no temporary folder left");
         }
-        long[] b = SampleFiles.toBytesHwc(rgb());
+        byte[] b = SampleFiles.toBytesHwc(rgb());
         BufferedImage img = ImageIO.read(out.resolve("000001.png").toFile());
         assertEquals(3, img.getWidth());
         assertEquals(2, img.getHeight());
         for (int y = 0; y < 2; y++) {
             for (int x = 0; x < 3; x++) {
                 int base = ((2 + y) * 3 + x) * 3;
-                long rgb = (b[base] << 16) | (b[base + 1] << 8) | b[base + 2];
+                int rgb = ((b[base] & 0xff) << 16) | ((b[base + 1] & 0xff) << 8) | (b[base + 2] & 0xff);
                 assertEquals(rgb, img.getRGB(x, y) & 0xffffff, "pixel " + x + "," + y);
             }
         }
@@ -91,7 +91,7 @@ class SampleFilesTest {
     void npzHoldsUint8NhwcAsArr0AndLabelsAsArr1() throws IOException {
         Path f = dir.resolve("s.npz");
         SampleFiles.write(f, SampleFiles.Kind.NPZ, rgb(), new int[] {2, 0});
-        long[] b = SampleFiles.toBytesHwc(rgb());
+        byte[] b = SampleFiles.toBytesHwc(rgb());
         try (ZipFile zip = new ZipFile(f.toFile())) {
             ZipEntry images = zip.getEntry("arr_0.npy");
             assertEquals(ZipEntry.STORED, images.getMethod());
@@ -101,7 +101,7 @@ class SampleFilesTest {
             int start = 10 + header.length();
             assertEquals(0, start % 64, "data 64-byte aligned as NumPy writes it");
             for (int i = 0; i < b.length; i++) {
-                assertEquals(b[i], npy[start + i] & 0xff, "byte " + i);
+                assertEquals(b[i], npy[start + i], "byte " + i);
             }
             byte[] lab = zip.getInputStream(zip.getEntry("arr_1.npy")).readAllBytes();
             String lh = npyHeader(lab);
@@ -129,7 +129,10 @@ class SampleFilesTest {
         StoredTensor x = c.tensors().get("x");
         assertEquals("U8", x.fileDType());
         assertArrayEquals(new int[] {2, 2, 3, 3}, x.shape());
-        assertArrayEquals(SampleFiles.toBytesHwc(rgb()), x.ints());
+        byte[] b = SampleFiles.toBytesHwc(rgb());
+        for (int i = 0; i < b.length; i++) {
+            assertEquals(b[i] & 0xff, x.ints()[i], "value " + i);
+        }
         assertEquals(List.of("x"), List.copyOf(c.tensors().keySet()));
         assertThrows(IllegalArgumentException.class,
                 () -> SampleFiles.write(f, SampleFiles.Kind.SAFETENSORS, rgb(), new int[] {1}));
