@@ -55,7 +55,8 @@ final class ConvertCommand implements Callable<Integer> {
         // float64 holds every value of every input dtype exactly; rounding happens once, when writing. Nothing is
         // computed, so the kernels are the plain ones, which need no Vector API module.
         ModelFiles.Loaded loaded = modelFile.load(in, DType.F64, Backends.get("scalar"));
-        ModelFiles.save(loaded.model(), out, loaded.metadata().get(ModelFiles.TRAINING_NOISE), fileDType);
+        ModelFiles.save(loaded.model(), out, loaded.metadata().get(ModelFiles.TRAINING_NOISE), fileDType,
+                ModelFiles.classNames(in, loaded.metadata(), loaded.model().config().numClasses()));
         System.out.println("wrote " + out + " (" + fileDType + ", " + loaded.model().config() + ")");
         return 0;
     }

@@ -29,7 +29,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Checkpoint or weights file written by 'tarflow train', or a PyTorch .pth.")
     Path model;
 
-    @Option(names = "--data", defaultValue = TrainCommand.DEFAULT_DATA, description = "IDX data directory. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--data", defaultValue = TrainCommand.DEFAULT_DATA, description = "Image data: IDX files, CIFAR-10 binary batches or an image folder (see 'train --help'); "
+            + "--img-size N resizes and center-crops folder images. Default: ${DEFAULT-VALUE}")
     Path data;
 
     @Option(names = "--split", defaultValue = "t10k", description = "t10k (test) or train. Default: ${DEFAULT-VALUE}")
@@ -123,7 +124,8 @@ final class EvaluateCommand implements Callable<Integer> {
                 done -> bar.update(done, total, ""));
         bar.finish();
         double s = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(Locale.ROOT, "%s bits/dim: %s ± %.4f (%d images%s, %.1f img/s)%n", split,
+        String scored = split.equals("t10k") && !setup.hasTestSplit ? "training (no test split)" : split;
+        System.out.printf(Locale.ROOT, "%s bits/dim: %s ± %.4f (%d images%s, %.1f img/s)%n", scored,
                 String.format(Locale.ROOT, dq == Dequantization.MID ? "%.10f" : "%.4f", r.mean()), r.stdError(), r.count(),
                 dq == Dequantization.MID ? ", bin centres" : draws > 1 ? " x " + draws + " dequantisation draws" : "", total / s);
         if (report == null) {

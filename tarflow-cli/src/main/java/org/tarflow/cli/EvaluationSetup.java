@@ -3,10 +3,10 @@ package org.tarflow.cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.tarflow.data.FashionMnist;
+import org.tarflow.data.ImageData;
 import org.tarflow.data.ImageDataset;
 import org.tarflow.eval.GuidanceSweep;
 import org.tarflow.eval.Indices;
@@ -32,17 +32,20 @@ final class EvaluationSetup {
     final TarFlowModel model;
     /** The training split, or null when it was not asked for. */
     final ImageDataset train;
+    /** The test split, or the training images when the data have none ({@link #hasTestSplit} false). */
     final ImageDataset test;
+    final boolean hasTestSplit;
     final List<String> classNames;
     final PatchFeatures features = new PatchFeatures(FEATURE_PATCH);
     private final PrintStream log;
 
-    private EvaluationSetup(ModelFiles.Loaded loaded, ImageDataset train, ImageDataset test, List<String> classNames,
-                            PrintStream log) {
+    private EvaluationSetup(ModelFiles.Loaded loaded, ImageDataset train, ImageDataset test, boolean hasTestSplit,
+                            List<String> classNames, PrintStream log) {
         this.loaded = loaded;
         this.model = loaded.model();
         this.train = train;
         this.test = test;
+        this.hasTestSplit = hasTestSplit;
         this.classNames = classNames;
         this.log = log;
     }
@@ -51,7 +54,7 @@ final class EvaluationSetup {
      * Loads the model in {@code dtype}, computing with {@code kernels}, and the test split of {@code data}, and the
      * training split if {@code withTrain} (else {@link #train} is null).
      *
-     * @throws IllegalArgumentException when the images do not fit the model or the labels exceed its classes
+     * @throws IllegalArgumentException when the images do not fit the model or their classes are not the model's
      */
     static EvaluationSetup load(Path modelFile, ModelFileOptions options, DType dtype, Kernels kernels, Path data,
                                 boolean withTrain, PrintStream log) throws IOException {
@@ -60,29 +63,48 @@ final class EvaluationSetup {
             throw new IllegalArgumentException("the model is a sequence model: this evaluation is for image models");
         }
         Path dir = data.toString().equals(TrainCommand.DEFAULT_DATA) ? FashionMnist.ensure(data, log) : data;
-        ImageDataset train = withTrain ? ImageDataset.readMnistSplit(dir, "train", FashionMnist.NUM_CLASSES) : null;
-        ImageDataset test = ImageDataset.readMnistSplit(dir, "t10k", FashionMnist.NUM_CLASSES);
+        ImageData.Splits splits = ImageData.read(dir, options.imgSize);
+        if (splits.test() == null) {
+            log.println("note: " + dir + " has no test split (no train/ and val/ sub-folders): the evaluation scores "
+                    + "its training images");
+        }
+        ImageDataset test = splits.test() != null ? splits.test() : splits.train();
+        ImageDataset train = withTrain ? splits.train() : null;
         var c = loaded.model().config();
         if (test.channels() != c.inChannels() || test.height() != c.imgSize() || test.width() != c.imgSize()) {
             throw new IllegalArgumentException("the data are " + test.channels() + "x" + test.height() + "x" + test.width()
-                    + " images but the model expects " + c.inChannels() + "x" + c.imgSize() + "x" + c.imgSize());
+                    + " images but the model expects " + c.inChannels() + "x" + c.imgSize() + "x" + c.imgSize()
+                    + (splits.format().equals("image-folder") ? " (--img-size N resizes and center-crops them)" : ""));
         }
-        int maxLabel = 0;
-        for (ImageDataset d : withTrain ? List.of(train, test) : List.of(test)) {
-            for (int y : d.labels()) {
-                maxLabel = Math.max(maxLabel, y);
+        int k;
+        List<String> dataNames;
+        if (splits.format().equals("idx")) {
+            // IDX files do not say how many classes there are: their labels must be below the model's count
+            int maxLabel = 0;
+            for (ImageDataset d : withTrain ? List.of(train, test) : List.of(test)) {
+                for (int y : d.labels()) {
+                    maxLabel = Math.max(maxLabel, y);
+                }
             }
+            k = c.conditional() ? c.numClasses() : maxLabel + 1;
+            if (maxLabel >= k) {
+                throw new IllegalArgumentException("the data have labels up to " + maxLabel + " but the model has " + k
+                        + " classes");
+            }
+            dataNames = k == test.numClasses() ? test.classNames()
+                    : java.util.stream.IntStream.range(0, k).mapToObj(Integer::toString).toList();
+        } else {
+            if (c.conditional() && test.numClasses() != c.numClasses()) {
+                throw new IllegalArgumentException("the data have " + test.numClasses() + " classes " + test.classNames()
+                        + " but the model has " + c.numClasses());
+            }
+            k = test.numClasses();
+            dataNames = test.classNames();
         }
-        int k = c.conditional() ? c.numClasses() : maxLabel + 1;
-        if (maxLabel >= k) {
-            throw new IllegalArgumentException("the data have labels up to " + maxLabel + " but the model has " + k + " classes");
-        }
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < k; i++) {
-            names.add(k == FashionMnist.NUM_CLASSES && FashionMnist.present(dir) && dir.equals(FashionMnist.DEBIAN_DIR)
-                    ? FashionMnist.CLASSES.get(i) : Integer.toString(i));
-        }
-        return new EvaluationSetup(loaded, train, test, List.copyOf(names), log);
+        // the names the model was trained with, else the data's
+        List<String> stored = ModelFiles.classNames(modelFile, loaded.metadata(), k);
+        List<String> names = stored.isEmpty() ? dataNames : stored;
+        return new EvaluationSetup(loaded, train, test, splits.test() != null, names, log);
     }
 
     /** σ of the denoising step for a {@code --denoise} value. */

@@ -2,6 +2,7 @@ package org.tarflow.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.tarflow.flow.GuidanceRule;
@@ -10,6 +11,7 @@ import org.tarflow.flow.TarFlowModel;
 import org.tarflow.data.SequenceDataset;
 import org.tarflow.io.ImageGrid;
 import org.tarflow.io.ModelFiles;
+import org.tarflow.io.SampleFiles;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Tensor;
 import picocli.CommandLine;
@@ -17,18 +19,24 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code tarflow sample}: draw samples from a checkpoint or weights file into a PNG grid. */
+/**
+ * {@code tarflow sample}: draw samples from a checkpoint or weights file into a PNG grid, or into files
+ * for FID tools ({@link SampleFiles}).
+ */
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Draw samples from a trained model (checkpoint.safetensors, model.safetensors or a PyTorch .pth"
-                + " state_dict) into a PNG grid.")
+                + " state_dict) into a PNG grid, a folder of PNGs, or a .npz / .safetensors file.")
 final class SampleCommand implements Callable<Integer> {
 
     @Parameters(index = "0", description = "Checkpoint or weights file written by 'tarflow train', or a PyTorch .pth.")
     Path model;
 
     @Option(names = "--out", defaultValue = "samples.png",
-            description = "File to write: a .png grid (image models), or .csv / .safetensors (sequence models). Default: ${DEFAULT-VALUE}")
-    Path out;
+            description = {"What to write. Image models: a .png grid; a folder (DIR/, new or empty) of one PNG per sample;"
+                + " a .npz or .safetensors file of uint8 (N, H, W, C) images (npz: arr_0, labels arr_1; safetensors: x, y),"
+                + " the files FID tools read (docs/EVALUATION.md). Sequence models: .csv or .safetensors."
+                + " Default: ${DEFAULT-VALUE}"})
+    String out;
 
     @Option(names = "--num", defaultValue = "100", description = "Number of samples. Default: ${DEFAULT-VALUE}")
     int num;
@@ -104,16 +112,20 @@ final class SampleCommand implements Callable<Integer> {
         }
         SamplingOptions opts = samplingOptions(); // every sampling option is checked before the model is read
         int draws = redrawBound();
-        String suffix = out.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
-        boolean png = suffix.endsWith(".png");
-        if (!png && !suffix.endsWith(".csv") && !suffix.endsWith(".safetensors")) {
-            throw new IllegalArgumentException("--out must name a .png file (images), or a .csv or .safetensors file "
-                    + "(sequences), got " + out);
+        String suffix = out.toLowerCase(Locale.ROOT);
+        boolean grid = suffix.endsWith(".png");
+        SampleFiles.Kind files = grid ? null : SampleFiles.kindOf(out);
+        boolean csv = suffix.endsWith(".csv");
+        if (!grid && files == null && !csv) {
+            throw new IllegalArgumentException("--out must name a .png grid, a folder (DIR/), a .npz or .safetensors file "
+                    + "(images), or a .csv or .safetensors file (sequences), got " + out);
         }
         ModelFiles.Loaded loaded = modelFile.load(model, DType.F32, runtime.kernels());
         TarFlowModel m = loaded.model();
-        if (png != m.config().isImage()) {
-            throw new IllegalArgumentException(m.config().isImage() ? "an image model's samples go to a .png grid"
+        boolean image = m.config().isImage();
+        if (image ? csv : (grid || (files != null && files != SampleFiles.Kind.SAFETENSORS))) {
+            throw new IllegalArgumentException(image
+                    ? "an image model's samples go to a .png grid, a folder (DIR/), or a .npz or .safetensors file, not " + out
                     : "a sequence model's samples go to a .csv or .safetensors file, not " + out);
         }
         double sigma = Samples.denoiseSigma(denoise, loaded.metadata().get(ModelFiles.TRAINING_NOISE));
@@ -132,13 +144,22 @@ final class SampleCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Tensor x = Samples.drawRedrawing(m, num, labels, opts, sigma, denoiseScale, seed, draws).raw();
         double s = (System.nanoTime() - t0) / 1e9;
-        if (png) {
-            ImageGrid.write(out, x, nrow);
+        Path target = Path.of(out);
+        if (grid) {
+            ImageGrid.write(target, x, nrow);
+        } else if (image) {
+            SampleFiles.write(target, files, x, labels);
         } else {
-            SequenceDataset.write(out, x, labels);
+            SequenceDataset.write(target, x, labels);
         }
         System.out.printf(Locale.ROOT, "wrote %d samples to %s (%.1f s, %.1f img/s%s)%n", num, out, s, num / s,
                 sigma > 0 ? String.format(Locale.ROOT, ", denoised for noise %.3g", sigma) : "");
+        List<String> names = labels == null ? List.of() : ModelFiles.classNames(model, loaded.metadata(), classes);
+        if (!names.isEmpty()) {
+            System.out.println(label != null ? "class: " + names.get(label) : grid
+                    ? "rows: " + rowNames(names, (num + nrow - 1) / nrow)
+                    : "classes, " + nrow + " samples each in turn: " + String.join(", ", names));
+        }
         return 0;
     }
 
@@ -164,6 +185,15 @@ final class SampleCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--max-draws must be at least 1, got " + maxDraws);
         }
         return maxDraws;
+    }
+
+    /** The class of each grid row, which cycles through the classes. */
+    private static String rowNames(List<String> names, int rows) {
+        List<String> r = new java.util.ArrayList<>();
+        for (int i = 0; i < Math.min(rows, names.size()); i++) {
+            r.add(names.get(i));
+        }
+        return String.join(", ", r) + (rows > names.size() ? ", then again from the first" : "");
     }
 
     /** Settings that are legal but change nothing get a warning, so that a typo does not go unnoticed. */

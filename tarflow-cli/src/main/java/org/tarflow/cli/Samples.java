@@ -13,7 +13,39 @@ import org.tarflow.tensor.Tensor;
 
 /** Drawing batches of samples for grids: seeded noise, optional denoising, clipped to the data range, non-finite samples redrawn or named. */
 final class Samples {
+    /** Samples drawn in one pass; more than a grid's 100, so that grids are drawn as one batch. */
+    static final int CHUNK = 250;
+
     private Samples() {
+    }
+
+    /**
+     * The samples of the noise {@code z} (n, T, D), inverted (and denoised) {@link #CHUNK} at a time, so that
+     * many samples (an FID set) do not need attention caches for all of them at once; a sample depends on its
+     * noise and label only, not on its chunk.
+     */
+    private static Tensor inChunks(TarFlowModel model, Tensor z, int[] labels, SamplingOptions opts,
+                                   GuardedSampler.Denoiser denoiser) {
+        int n = z.shape()[0];
+        Tensor x = null;
+        for (int lo = 0; lo < n; lo += CHUNK) {
+            int hi = Math.min(n, lo + CHUNK);
+            int[] y = labels == null ? null : Arrays.copyOfRange(labels, lo, hi);
+            Tensor part = model.reverse(n <= CHUNK ? z : z.rows(lo, hi), y, opts).x();
+            if (denoiser != null) {
+                part = denoiser.apply(part, y);
+            }
+            if (n <= CHUNK) {
+                return part;
+            }
+            if (x == null) {
+                int[] shape = part.shape().clone();
+                shape[0] = n;
+                x = Tensor.zeros(part.dtype(), shape);
+            }
+            x.setRows(lo, part);
+        }
+        return x;
     }
 
     /** Rows named in a message at most; the rest are counted. */
@@ -53,8 +85,7 @@ final class Samples {
         GuardedSampler.Denoiser denoiser = denoiseSigma > 0
                 ? (x, y) -> Denoise.step(model, x, y, denoiseSigma, denoiseScale) : null;
         // the samples written are the denoised ones when there is a denoising step
-        GuardedSampler.Flow flow = denoiser == null ? (z, y) -> model.reverse(z, y, opts).x()
-                : (z, y) -> denoiser.apply(model.reverse(z, y, opts).x(), y);
+        GuardedSampler.Flow flow = (z, y) -> inChunks(model, z, y, opts, denoiser);
         GuardedSampler sampler = new GuardedSampler(flow, null, noise, maxDraws, maxDraws == 1, c.isImage());
         GuardedSampler.Draw d;
         try {

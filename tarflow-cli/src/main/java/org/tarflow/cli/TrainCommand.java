@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.tarflow.data.Dataset;
 import org.tarflow.data.FashionMnist;
+import org.tarflow.data.ImageData;
 import org.tarflow.data.ImageDataset;
 import org.tarflow.data.NoiseAugmentation;
 import org.tarflow.data.SequenceDataset;
@@ -34,12 +35,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code tarflow train}: the main job. Trains a TarFlow model on Fashion-MNIST (or any MNIST-format IDX
- * data), writes a checkpoint every epoch, sample grids, the final weights, a 10×10 class-conditional
+ * {@code tarflow train}: the main job. Trains a TarFlow model on Fashion-MNIST (or other image data:
+ * IDX, CIFAR-10 binary, an image folder; {@link ImageData}), writes a checkpoint every epoch, sample grids, the final weights, a 10×10 class-conditional
  * sample grid, and prints the test bits/dim.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train TarFlow on Fashion-MNIST (or MNIST-format IDX data), sample from it and report test bits/dim.",
+        description = {"Train TarFlow on Fashion-MNIST (or IDX, CIFAR-10 or image-folder data), sample from it and report test bits/dim.",
             "Writes to --out: checkpoint.safetensors (every epoch; resumable), model.safetensors (final weights),",
             "samples.png (10x10 grid, one class per row), samples-epoch-N.png, train-log.jsonl.",
             "With --sequences FILE it trains on (N, T, D) sequences instead (no image front end) and writes samples.csv."})
@@ -50,8 +51,16 @@ final class TrainCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--data", defaultValue = DEFAULT_DATA,
-            description = "Directory with train-/t10k- images and labels in IDX format (gzipped or not). Default: ${DEFAULT-VALUE}")
+            description = {"Image data: a folder of MNIST-format IDX files (train-/t10k- images and labels, gzipped or not),"
+                + " of CIFAR-10 binary batches (data_batch_1.bin ... test_batch.bin), or of one sub-folder of PNG/JPEG/BMP"
+                + " images per class (torchvision's ImageFolder; with train/ and val/ sub-folders, both splits)."
+                + " Default: ${DEFAULT-VALUE}"})
     Path data;
+
+    @Option(names = "--img-size", paramLabel = "N",
+            description = "Resize every image's shorter side to N and center-crop it to NxN, as the reference's transform"
+                    + " (needed for image folders of mixed sizes). Default: the data's own size.")
+    Integer imgSize;
 
     @Option(names = "--out", description = "Output directory. Default: runs/fashion-mnist (or the checkpoint's directory with --resume)")
     Path out;
@@ -137,7 +146,7 @@ final class TrainCommand implements Callable<Integer> {
     /** Options that describe the run and therefore come from the checkpoint when resuming. */
     private static final List<String> RUN_OPTIONS = List.of("--patch-size", "--channels", "--blocks", "--layers-per-block",
             "--vp", "--unconditional", "--epochs", "--batch-size", "--lr", "--warmup-epochs", "--noise", "--noise-std",
-            "--drop-label", "--seed", "--dtype", "--train-images", "--sequences", "--token-dim");
+            "--drop-label", "--seed", "--dtype", "--train-images", "--sequences", "--token-dim", "--img-size");
 
     @Override
     public Integer call() throws IOException {
@@ -174,6 +183,7 @@ final class TrainCommand implements Callable<Integer> {
         Dataset train;
         Dataset test;
         Path dataSource;
+        String dataFormat = "sequences";
         if (sequences != null) {
             int d = state != null ? state.model().config().patchDim() : tokenDim;
             train = SequenceDataset.read(sequences, d);
@@ -181,11 +191,18 @@ final class TrainCommand implements Callable<Integer> {
             dataSource = sequences;
         } else {
             dataSource = data.toString().equals(DEFAULT_DATA) ? FashionMnist.ensure(data, log) : data;
-            train = ImageDataset.readMnistSplit(dataSource, "train", FashionMnist.NUM_CLASSES);
-            test = ImageDataset.readMnistSplit(dataSource, "t10k", FashionMnist.NUM_CLASSES);
+            // a resumed run brings its images to the model's size, as the run's --img-size did
+            ImageData.Splits splits = ImageData.read(dataSource, state != null ? (Integer) state.model().config().imgSize()
+                    : imgSize);
+            train = splits.train();
+            test = splits.test();
+            dataFormat = splits.format();
         }
         if (state == null) {
             state = fresh(kernels, train, dataSource, settings);
+        } else if (state.model().config().conditional() && train.numClasses() != state.model().config().numClasses()) {
+            throw new IllegalArgumentException(dataSource + " has " + train.numClasses() + " classes but the model in "
+                    + resume + " has " + state.model().config().numClasses());
         }
         TrainConfig tc = state.config();
         if (tc.trainImages() > 0) {
@@ -196,9 +213,14 @@ final class TrainCommand implements Callable<Integer> {
         Trainer trainer = new Trainer(state, train, out, checkpointEvery, policy);
         long params = model.parameters().stream().mapToLong(p -> p.value().size()).sum();
         log.printf(Locale.ROOT, "model %s: %,d parameters, %s, %s%n", describe(model.config()), params, tc.dtype(), kernels.name());
-        log.printf(Locale.ROOT, "training on %,d %s from %s: %d epochs x %d steps of %d, lr %.3g, noise %s%s, seed %d%n",
-                train.size(), sequences != null ? "sequences" : "images", dataSource, tc.epochs(), trainer.stepsPerEpoch(), tc.batchSize(), tc.lr(), tc.noise(),
+        log.printf(Locale.ROOT, "training on %,d %s from %s (%s): %d epochs x %d steps of %d, lr %.3g, noise %s%s, seed %d%n",
+                train.size(), sequences != null ? "sequences" : "images", dataSource, dataFormat, tc.epochs(),
+                trainer.stepsPerEpoch(), tc.batchSize(), tc.lr(), tc.noise(),
                 conditional ? String.format(Locale.ROOT, ", label drop %.2f", tc.dropLabel()) : "", tc.seed());
+        List<String> classNames = train instanceof ImageDataset img && conditional ? img.classNames() : List.of();
+        if (!classNames.isEmpty()) {
+            log.println("classes: " + String.join(", ", classNames));
+        }
         boolean complete = state.step() == trainer.totalSteps();
         if (complete) {
             log.printf("training is already complete (step %d of %d); writing the final outputs again%n",
@@ -261,16 +283,21 @@ final class TrainCommand implements Callable<Integer> {
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
 
         Path weights = out.resolve("model.safetensors");
-        ModelFiles.save(model, weights, tc.noise().toString());
+        ModelFiles.save(model, weights, tc.noise().toString(), classNames);
         Path samples = out.resolve(images ? "samples.png" : "samples.csv");
         if (images) {
             writeGrid(model, samples, gridOptions, sigma, tc.seed());
-            ProgressBar evalBar = new ProgressBar(System.err, "test bits/dim");
-            ImageDataset testImages = (ImageDataset) test;
-            Likelihood.Result r = Likelihood.bitsPerDim(model, testImages, 250, true, tc.seed(),
-                    done -> evalBar.update(done, testImages.size(), ""));
+            if (!classNames.isEmpty()) {
+                log.println("samples.png rows: " + String.join(", ", classNames.subList(0, Math.min(10, classNames.size()))));
+            }
+            // data without a test split (an image folder) are scored on training images, and said to be
+            String split = test != null ? "test" : "training";
+            ImageDataset scored = test != null ? (ImageDataset) test : ((ImageDataset) train).head(10000);
+            ProgressBar evalBar = new ProgressBar(System.err, split + " bits/dim");
+            Likelihood.Result r = Likelihood.bitsPerDim(model, scored, 250, true, tc.seed(),
+                    done -> evalBar.update(done, scored.size(), ""));
             evalBar.finish();
-            log.printf(Locale.ROOT, "test bits/dim: %.4f ± %.4f (%d images, uniform dequantisation%s)%n", r.mean(),
+            log.printf(Locale.ROOT, "%s bits/dim: %.4f ± %.4f (%d images, uniform dequantisation%s)%n", split, r.mean(),
                     r.stdError(), r.count(), conditional ? ", given the label" : "");
         } else {
             int[] labels = conditional ? Samples.classRows(model.config().numClasses(), 100) : null;
@@ -337,7 +364,7 @@ final class TrainCommand implements Callable<Integer> {
         if (train instanceof ImageDataset img) {
             if (img.height() != img.width()) {
                 throw new IllegalArgumentException("TarFlow here needs square images; the data are " + img.height() + "x"
-                        + img.width());
+                        + img.width() + ": give --img-size N to resize and center-crop them to NxN");
             }
             mc = new ModelConfig(img.channels(), img.height(), patchSize, channels, blocks, layersPerBlock, !vp, classes);
         } else {

@@ -42,6 +42,23 @@ class CliTest {
                 "--nrow", "3", "--cfg", "1.0");
         assertEquals(0, s.code(), s.err());
         assertTrue(Files.size(png) > 0);
+        Path pngs = dir.resolve("pngs");
+        Run files = run("sample", out.resolve("model.safetensors").toString(), "--out", pngs + "/", "--num", "5");
+        assertEquals(0, files.code(), files.err());
+        try (var list = Files.list(pngs)) {
+            assertEquals(java.util.List.of("000000.png", "000001.png", "000002.png", "000003.png", "000004.png"),
+                    list.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        java.awt.image.BufferedImage one = javax.imageio.ImageIO.read(pngs.resolve("000004.png").toFile());
+        assertEquals(8, one.getWidth());
+        assertEquals(java.awt.image.BufferedImage.TYPE_BYTE_GRAY, one.getType());
+        assertOneLineError(run("sample", out.resolve("model.safetensors").toString(), "--out", pngs + "/", "--num", "2"),
+                "is not empty");
+        Run npz = run("sample", out.resolve("model.safetensors").toString(), "--out", dir.resolve("s.npz").toString(),
+                "--num", "3");
+        assertEquals(0, npz.code(), npz.err());
+        assertOneLineError(run("sample", out.resolve("model.safetensors").toString(), "--out",
+                dir.resolve("s.csv").toString()), "an image model's samples go to");
         Run e = run("evaluate", out.resolve("checkpoint.safetensors").toString(), "--data", data.toString(), "--limit", "10");
         assertEquals(0, e.code(), e.err());
         assertTrue(e.out().contains("t10k bits/dim:"), e.out());
@@ -216,8 +233,9 @@ class CliTest {
         Path junk = Files.writeString(dir.resolve("junk.safetensors"), "not a tensor file");
         assertOneLineError(run("sample", junk.toString()), "header length");
         assertOneLineError(run("sample", dir.resolve("missing.safetensors").toString()), "no such file");
-        assertOneLineError(run("train", "--data", dir.toString(), "--out", dir.resolve("o").toString()),
-                "train-images-idx3-ubyte[.gz]: no such file");
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        assertOneLineError(run("train", "--data", empty.toString(), "--out", dir.resolve("o").toString()),
+                "holds no image data: expected MNIST-format IDX files (train-images-idx3-ubyte[.gz]");
         Path data = Files.createDirectories(dir.resolve("d"));
         IdxFiles.writeToyDataset(data, 8, 16, 3, 5);
         assertOneLineError(run("train", "--data", data.toString(), "--patch-size", "3"), "not divisible by patch_size");
@@ -227,7 +245,7 @@ class CliTest {
         assertOneLineError(run("train", "--resume", junk.toString(), "--lr", "1"), "settings come from the checkpoint");
         assertOneLineError(run("sample", dir.toString()), "is a directory");
         assertOneLineError(run("train", "--data", data.toString(), "--cfg", "-3"), "guidance must be");
-        assertOneLineError(run("sample", junk.toString(), "--out", "x.jpg"), "must name a .png file");
+        assertOneLineError(run("sample", junk.toString(), "--out", "x.jpg"), "must name a .png grid, a folder (DIR/)");
         assertOneLineError(run("bench", "--threads", "0"), "--threads must be between 1 and");
         assertOneLineError(run("bench", "--warmup", "-1"), "--warmup must be a number of seconds >= 0");
         assertOneLineError(run("bench", "--backend", "gpu"), "unknown backend 'gpu': the names are simd, scalar, opencl and auto");

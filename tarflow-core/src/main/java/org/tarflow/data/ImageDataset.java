@@ -3,6 +3,7 @@ package org.tarflow.data;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Tensor;
 
@@ -16,9 +17,53 @@ import org.tarflow.tensor.Tensor;
  * @param height     H in pixels
  * @param width      W in pixels
  * @param numClasses number of classes (labels are in [0, numClasses))
+ * @param classNames the classes' names in label order ({@code numClasses} of them), for grids and reports
  */
-public record ImageDataset(byte[] pixels, int[] labels, int channels, int height, int width, int numClasses)
-        implements Dataset {
+public record ImageDataset(byte[] pixels, int[] labels, int channels, int height, int width, int numClasses,
+                           List<String> classNames) implements Dataset {
+
+    /**
+     * Checks that the parts fit together.
+     *
+     * @throws IllegalArgumentException when the pixel count is not N·C·H·W, a label is outside
+     *                                  [0, numClasses), or there are not numClasses names
+     */
+    public ImageDataset {
+        if (channels <= 0 || height <= 0 || width <= 0 || numClasses < 0
+                || pixels.length != (long) labels.length * channels * height * width) {
+            throw new IllegalArgumentException(pixels.length + " pixel values for " + labels.length + " images of "
+                    + channels + "x" + height + "x" + width + " with " + numClasses + " classes");
+        }
+        if (classNames.size() != numClasses) {
+            throw new IllegalArgumentException(classNames.size() + " class names for " + numClasses + " classes");
+        }
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || (numClasses > 0 && labels[i] >= numClasses)) {
+                throw new IllegalArgumentException("label " + labels[i] + " of image " + i + " is outside [0, "
+                        + numClasses + ")");
+            }
+        }
+        classNames = List.copyOf(classNames);
+    }
+
+    /**
+     * Images whose classes are named by their numbers ("0", "1", ...).
+     *
+     * @param pixels     N·C·H·W values 0..255
+     * @param labels     N class labels
+     * @param channels   C
+     * @param height     H
+     * @param width      W
+     * @param numClasses number of classes
+     */
+    public ImageDataset(byte[] pixels, int[] labels, int channels, int height, int width, int numClasses) {
+        this(pixels, labels, channels, height, width, numClasses, numbered(numClasses));
+    }
+
+    /** {@return the names "0", "1", ..., "k-1"} */
+    static List<String> numbered(int k) {
+        return java.util.stream.IntStream.range(0, k).mapToObj(Integer::toString).toList();
+    }
 
     @Override
     public int size() {
@@ -74,7 +119,7 @@ public record ImageDataset(byte[] pixels, int[] labels, int channels, int height
     public ImageDataset head(int n) {
         int k = Math.min(n, size());
         return new ImageDataset(java.util.Arrays.copyOf(pixels, k * imageSize()), java.util.Arrays.copyOf(labels, k),
-                channels, height, width, numClasses);
+                channels, height, width, numClasses, classNames);
     }
 
     /**

@@ -2,7 +2,6 @@ package org.tarflow.io;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import org.tarflow.flow.ModelConfig;
 
 /**
@@ -68,7 +67,7 @@ public final class ConfigJson {
      */
     public static ModelConfig model(String json) {
         try {
-            JsonObject o = JsonParser.parseString(json).getAsJsonObject();
+            JsonObject o = StrictJson.parse(json).getAsJsonObject();
             if (o.has("seq_len")) {
                 return ModelConfig.sequence(intField(o, "seq_len"), intField(o, "token_dim"), intField(o, "channels"),
                         intField(o, "num_blocks"), intField(o, "layers_per_block"), o.get("nvp").getAsBoolean(),

@@ -1,8 +1,13 @@
 package org.tarflow.io;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParseException;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.tarflow.flow.ConfigInference;
 import org.tarflow.flow.ModelConfig;
@@ -20,6 +25,11 @@ import org.tarflow.tensor.Tensor;
 public final class ModelFiles {
     /** Metadata key holding the model configuration (see {@link ConfigJson#model(ModelConfig)}). */
     public static final String MODEL_CONFIG = "model_config";
+    /**
+     * Metadata key naming which of this project's files it is ({@code tarflow-weights/1} or
+     * {@code tarflow-checkpoint/1}); the key {@code format} holds {@code pt}, as PyTorch's writer has it.
+     */
+    public static final String TARFLOW_FORMAT = "tarflow_format";
     /** Prefix of the tensors that are not part of the state_dict (optimiser state of checkpoints). */
     public static final String OPTIMIZER_PREFIX = "optimizer.";
 
@@ -28,6 +38,9 @@ public final class ModelFiles {
 
     /** Metadata key recording the noise the model was trained with (e.g. {@code gaussian(0.05)}), if known. */
     public static final String TRAINING_NOISE = "training_noise";
+
+    /** Metadata key holding the class names of a conditional model, a JSON array of strings in label order. */
+    public static final String CLASS_NAMES = "class_names";
 
     /**
      * Writes the model's state_dict in its own dtype, with its configuration and (if not null) the
@@ -39,30 +52,102 @@ public final class ModelFiles {
      * @throws IOException if the file cannot be written
      */
     public static void save(TarFlowModel model, Path file, String trainingNoise) throws IOException {
-        save(model, file, trainingNoise, model.dtype() == DType.F64 ? "F64" : "F32");
+        save(model, file, trainingNoise, List.of());
     }
 
     /**
-     * As {@link #save(TarFlowModel, Path, String)}, with every tensor stored as {@code fileDType} ("F64",
-     * "F32", "F16" or "BF16"; narrower types are rounded to nearest-even).
+     * As {@link #save(TarFlowModel, Path, String)}, with the names of the classes.
+     *
+     * @param model         the model to save
+     * @param file          the safetensors file to create or replace
+     * @param trainingNoise the {@link #TRAINING_NOISE} metadata; null if unknown
+     * @param classNames    the {@link #CLASS_NAMES}, one per class of the model in label order; empty for none
+     * @throws IllegalArgumentException when there are names but not one per class
+     * @throws IOException if the file cannot be written
+     */
+    public static void save(TarFlowModel model, Path file, String trainingNoise, List<String> classNames)
+            throws IOException {
+        save(model, file, trainingNoise, model.dtype() == DType.F64 ? "F64" : "F32", classNames);
+    }
+
+    /**
+     * As {@link #save(TarFlowModel, Path, String, List)}, with every tensor stored as {@code fileDType}
+     * ("F64", "F32", "F16" or "BF16"; narrower types are rounded to nearest-even).
      *
      * @param model         the model to save
      * @param file          the safetensors file to create or replace
      * @param trainingNoise the {@link #TRAINING_NOISE} metadata; null if unknown
      * @param fileDType     the dtype every tensor is stored as
-     * @throws IllegalArgumentException for a {@code fileDType} other than the four float types
+     * @param classNames    the {@link #CLASS_NAMES}; empty for none
+     * @throws IllegalArgumentException for a {@code fileDType} other than the four float types, or names that
+     *                                  are not one per class
      * @throws IOException if the file cannot be written
      */
-    public static void save(TarFlowModel model, Path file, String trainingNoise, String fileDType) throws IOException {
+    public static void save(TarFlowModel model, Path file, String trainingNoise, String fileDType,
+                            List<String> classNames) throws IOException {
+        if (!classNames.isEmpty() && classNames.size() != model.config().numClasses()) {
+            throw new IllegalArgumentException(classNames.size() + " class names for a model of "
+                    + model.config().numClasses() + " classes");
+        }
         Map<String, StoredTensor> tensors = new LinkedHashMap<>();
         model.stateDict().forEach((k, v) -> tensors.put(k, StoredTensor.of(model.kernels().copyOut(v), fileDType)));
-        Map<String, String> meta = new LinkedHashMap<>(); // insertion order keeps the file byte-reproducible
-        meta.put("format", "tarflow-weights/1");
-        meta.put(MODEL_CONFIG, ConfigJson.model(model.config()));
+        Map<String, String> meta = metadata("tarflow-weights/1", model.config());
         if (trainingNoise != null) {
             meta.put(TRAINING_NOISE, trainingNoise);
         }
+        if (!classNames.isEmpty()) {
+            JsonArray a = new JsonArray();
+            classNames.forEach(a::add);
+            meta.put(CLASS_NAMES, a.toString());
+        }
         Safetensors.write(file, tensors, meta);
+    }
+
+    /**
+     * {@return the {@link #CLASS_NAMES} of a file's metadata; empty when it has none}
+     *
+     * @param file     the file, for the message
+     * @param metadata its metadata
+     * @param classes  the number of classes of its model
+     * @throws TensorFileException when the entry is not a JSON array of {@code classes} strings
+     */
+    public static List<String> classNames(Path file, Map<String, String> metadata, int classes)
+            throws TensorFileException {
+        String json = metadata.get(CLASS_NAMES);
+        if (json == null) {
+            return List.of();
+        }
+        List<String> names = new ArrayList<>();
+        try {
+            for (JsonElement e : StrictJson.parse(json).getAsJsonArray()) {
+                names.add(e.getAsJsonPrimitive().isString() ? e.getAsString() : null);
+            }
+        } catch (JsonParseException | IllegalStateException e) {
+            names.add(null);
+        }
+        if (names.contains(null) || names.size() != classes) {
+            throw new TensorFileException(file, CLASS_NAMES + " must be a JSON array of " + classes
+                    + " strings, got " + json);
+        }
+        return List.copyOf(names);
+    }
+
+    /**
+     * The metadata every file of a model starts with: {@code format: pt}, which
+     * {@code safetensors.torch.save_file} writes and other tools look for, then {@link #TARFLOW_FORMAT}
+     * and {@link #MODEL_CONFIG}.
+     *
+     * @param kind   the {@link #TARFLOW_FORMAT} value, e.g. {@code tarflow-weights/1}
+     * @param config the model's configuration
+     * @return a mutable map, in insertion order (which keeps the files byte-reproducible), for the caller's
+     *         own keys to follow
+     */
+    public static Map<String, String> metadata(String kind, ModelConfig config) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "pt");
+        meta.put(TARFLOW_FORMAT, kind);
+        meta.put(MODEL_CONFIG, ConfigJson.model(config));
+        return meta;
     }
 
     /**

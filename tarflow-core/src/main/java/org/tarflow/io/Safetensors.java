@@ -4,7 +4,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -28,9 +27,9 @@ import org.tarflow.tensor.Tensor;
  * little-endian data.
  *
  * <p>Reading validates everything before trusting it: the header length against the file size and a
- * 100 MB cap, the JSON, each dtype, shape and offset range, that byte counts match shapes, and that no
+ * 100 MB cap, the JSON (strictly, as the format's own parser does: {@link StrictJson}), each dtype, shape and offset range, that byte counts match shapes, and that no
  * two tensors overlap. Any violation is a {@link TensorFileException} naming the file and the entry.
- * Supported dtypes: F64, F32, F16, BF16, I64. Writing is atomic ({@link AtomicFiles}).
+ * Supported dtypes: F64, F32, F16, BF16, I64, U8 (images as files, {@link SampleFiles}). Writing is atomic ({@link AtomicFiles}).
  */
 public final class Safetensors {
     private static final long MAX_HEADER = 100L << 20;
@@ -66,6 +65,7 @@ public final class Safetensors {
             case "F64", "I64" -> 8;
             case "F32" -> 4;
             case "F16", "BF16" -> 2;
+            case "U8" -> 1;
             default -> -1;
         };
     }
@@ -73,7 +73,7 @@ public final class Safetensors {
     /**
      * Reads and validates a whole safetensors file (see the class comment for what is checked). Float
      * tensors come back as F64 tensors for F64 and as F32 tensors for F32, F16 and BF16 (which widen
-     * exactly); I64 as {@code long[]}.
+     * exactly); I64 and U8 as {@code long[]}.
      *
      * @param file the file
      * @return its tensors and metadata
@@ -127,7 +127,7 @@ public final class Safetensors {
         String json = StandardCharsets.UTF_8.decode(readFully(ch, 8, (int) n, file)).toString();
         JsonObject header;
         try {
-            JsonElement e = JsonParser.parseString(json);
+            JsonElement e = StrictJson.parse(json);
             if (!e.isJsonObject()) {
                 throw new TensorFileException(file, "header is not a JSON object");
             }
@@ -196,7 +196,7 @@ public final class Safetensors {
             String dtype = o.get("dtype").getAsString();
             int esize = elementSize(dtype);
             if (esize < 0) {
-                throw new TensorFileException(file, where + "unsupported dtype " + dtype + " (supported: F64, F32, F16, BF16, I64)");
+                throw new TensorFileException(file, where + "unsupported dtype " + dtype + " (supported: F64, F32, F16, BF16, I64, U8)");
             }
             JsonArray shapeJson = o.getAsJsonArray("shape");
             int[] shape = new int[shapeJson.size()];
@@ -256,6 +256,13 @@ public final class Safetensors {
                 b.asLongBuffer().get(v);
                 return new StoredTensor("I64", e.shape(), null, v);
             }
+            case "U8" -> {
+                long[] v = new long[n];
+                for (int i = 0; i < n; i++) {
+                    v[i] = b.get() & 0xff;
+                }
+                return new StoredTensor("U8", e.shape(), null, v);
+            }
             case "F64" -> {
                 double[] v = new double[n];
                 b.asDoubleBuffer().get(v);
@@ -290,7 +297,7 @@ public final class Safetensors {
 
     /**
      * Writes tensors, each in its {@link StoredTensor#fileDType()} (F64, F32, F16 and BF16 rounded to
-     * nearest-even from the values held, I64), and string metadata atomically, in the iteration order of
+     * nearest-even from the values held, I64, U8 as the low byte of each held value), and string metadata atomically, in the iteration order of
      * {@code tensors}, with the header padded with spaces to a multiple of 8 bytes.
      *
      * @param file     the file to create or replace
@@ -347,6 +354,7 @@ public final class Safetensors {
         for (int i = 0; i < n; i++) {
             switch (t.fileDType()) {
                 case "I64" -> buf.putLong(t.ints()[i]);
+                case "U8" -> buf.put((byte) t.ints()[i]);
                 case "F64" -> buf.putDouble(t.floats().get(i));
                 case "F32" -> buf.putFloat((float) t.floats().get(i));
                 case "F16" -> buf.putShort(Float.floatToFloat16((float) t.floats().get(i)));

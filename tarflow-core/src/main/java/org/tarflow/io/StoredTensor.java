@@ -5,14 +5,14 @@ import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Tensor;
 
 /**
- * One tensor as stored in a file: its file dtype ("F64", "F32", "F16", "BF16", "I64"), shape and values.
+ * One tensor as stored in a file: its file dtype ("F64", "F32", "F16", "BF16", "I64", "U8"), shape and values.
  * Floating-point entries are held as a {@link Tensor} (F64 for F64, F32 for the narrower float types);
- * integer entries as {@code long[]}.
+ * integer entries (I64, U8) as {@code long[]}.
  *
  * @param fileDType the dtype in the file (when read) or to write
  * @param shape     the dimensions
- * @param floats    the values of a float tensor; null for I64
- * @param ints      the values of an I64 tensor; null for a float tensor
+ * @param floats    the values of a float tensor; null for I64 and U8
+ * @param ints      the values of an I64 or U8 tensor; null for a float tensor
  */
 public record StoredTensor(String fileDType, int[] shape, Tensor floats, long[] ints) {
 
@@ -54,7 +54,23 @@ public record StoredTensor(String fileDType, int[] shape, Tensor floats, long[] 
         return new StoredTensor("I64", shape.clone(), null, values);
     }
 
-    /** {@return whether this is a float tensor (any dtype but I64)} */
+    /**
+     * {@return a U8 tensor (images as files)}
+     *
+     * @param values the values in row-major order, each in [0, 255] (not copied)
+     * @param shape  the dimensions
+     * @throws IllegalArgumentException for a value outside [0, 255]
+     */
+    public static StoredTensor ofBytes(long[] values, int... shape) {
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] < 0 || values[i] > 255) {
+                throw new IllegalArgumentException("U8 value " + values[i] + " at index " + i + " is outside [0, 255]");
+            }
+        }
+        return new StoredTensor("U8", shape.clone(), null, values);
+    }
+
+    /** {@return whether this is a float tensor (any dtype but I64 and U8)} */
     public boolean isFloat() {
         return floats != null;
     }

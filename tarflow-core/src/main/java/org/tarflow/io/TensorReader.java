@@ -18,13 +18,13 @@ public interface TensorReader extends AutoCloseable {
     /**
      * A tensor's header entry.
      *
-     * @param fileDType the dtype in the file: "F64", "F32", "F16", "BF16" or "I64"
+     * @param fileDType the dtype in the file: "F64", "F32", "F16", "BF16", "I64" or "U8"
      * @param shape     the dimensions
      */
     record Info(String fileDType, int[] shape) {
-        /** {@return whether the tensor is floating-point (any dtype but I64)} */
+        /** {@return whether the tensor is floating-point (one of {@link StoredTensor#FLOAT_TYPES})} */
         public boolean isFloat() {
-            return !fileDType.equals("I64");
+            return StoredTensor.FLOAT_TYPES.contains(fileDType);
         }
 
         @Override
@@ -41,7 +41,7 @@ public interface TensorReader extends AutoCloseable {
 
     /**
      * Reads one tensor's values, as {@link StoredTensor} holds them (F64 for F64, F32 for the narrower float
-     * types, which widen exactly; {@code long[]} for I64). A file reader reads the values anew on every
+     * types, which widen exactly; {@code long[]} for I64 and U8). A file reader reads the values anew on every
      * call; the in-memory reader of {@link #of} returns the tensor it holds.
      *
      * @param key a key of {@link #tensors()}

@@ -7,6 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.tarflow.tensor.Tensor;
 
@@ -95,8 +96,9 @@ public final class WeightsFile {
 
     /**
      * The state_dict in the contents: every tensor except the optimiser state of our checkpoints
-     * ({@link ModelFiles#OPTIMIZER_PREFIX}), with the {@code module.} prefix that
-     * {@code DistributedDataParallel} adds removed when every key has it.
+     * ({@link ModelFiles#OPTIMIZER_PREFIX}), with the wrappers' prefixes removed while every key has
+     * one: {@code module.} ({@code DistributedDataParallel}) and {@code _orig_mod.} ({@code torch.compile}),
+     * in either order.
      *
      * @param file the file the contents came from, for messages
      * @param c    the contents from {@link #read}
@@ -113,19 +115,18 @@ public final class WeightsFile {
 
     /**
      * {@return the state_dict keys among a file's tensor keys, each mapped to its key in the file}: every key
-     * except the optimiser state of our checkpoints ({@link ModelFiles#OPTIMIZER_PREFIX}), with the
-     * {@code module.} prefix that {@code DistributedDataParallel} adds removed when every key has it; in file
-     * order
+     * except the optimiser state of our checkpoints ({@link ModelFiles#OPTIMIZER_PREFIX}), with the wrappers'
+     * prefixes removed while every key has one: {@code module.} ({@code DistributedDataParallel}) and
+     * {@code _orig_mod.} ({@code torch.compile}), in either order; in file order
      *
      * @param fileKeys the file's tensor keys, in file order
      */
     public static Map<String, String> stateDictKeys(Collection<String> fileKeys) {
-        boolean ddp = !fileKeys.isEmpty() && fileKeys.stream().allMatch(k -> k.startsWith("module."));
+        List<String> keys = fileKeys.stream().filter(k -> !k.startsWith(ModelFiles.OPTIMIZER_PREFIX)).toList();
+        int strip = wrapperPrefixLength(keys);
         Map<String, String> out = new LinkedHashMap<>();
-        for (String key : fileKeys) {
-            if (!key.startsWith(ModelFiles.OPTIMIZER_PREFIX)) {
-                out.put(ddp ? key.substring("module.".length()) : key, key);
-            }
+        for (String key : keys) {
+            out.put(key.substring(strip), key);
         }
         return out;
     }
@@ -151,5 +152,29 @@ public final class WeightsFile {
             }
         }
         return v;
+    }
+
+    /** Prefixes that PyTorch's model wrappers put before every state_dict key. */
+    private static final List<String> WRAPPER_PREFIXES = List.of("module.", "_orig_mod.");
+
+    /**
+     * The length of the wrapper prefixes shared by every key, peeled one at a time (a compiled model
+     * wrapped in DDP has {@code module._orig_mod.}); 0 when the keys are empty or some key lacks one.
+     */
+    static int wrapperPrefixLength(List<String> keys) {
+        int len = 0;
+        boolean peeled = !keys.isEmpty();
+        while (peeled) {
+            peeled = false;
+            for (String p : WRAPPER_PREFIXES) {
+                int at = len;
+                if (keys.stream().allMatch(k -> k.startsWith(p, at))) {
+                    len += p.length();
+                    peeled = true;
+                    break;
+                }
+            }
+        }
+        return len;
     }
 }

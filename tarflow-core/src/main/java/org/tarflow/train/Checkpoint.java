@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.tarflow.flow.TarFlowModel;
-import org.tarflow.io.ConfigJson;
 import org.tarflow.io.ModelFiles;
 import org.tarflow.io.Safetensors;
 import org.tarflow.io.StoredTensor;
@@ -64,9 +63,7 @@ public final class Checkpoint {
         Map<String, StoredTensor> tensors = new LinkedHashMap<>(ModelFiles.tensors(s.model()));
         s.optimizer().expAvg().forEach((k, v) -> tensors.put(ModelFiles.OPTIMIZER_PREFIX + "exp_avg." + k, StoredTensor.of(v)));
         s.optimizer().expAvgSq().forEach((k, v) -> tensors.put(ModelFiles.OPTIMIZER_PREFIX + "exp_avg_sq." + k, StoredTensor.of(v)));
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("format", "tarflow-checkpoint/1");
-        meta.put(ModelFiles.MODEL_CONFIG, ConfigJson.model(s.model().config()));
+        Map<String, String> meta = ModelFiles.metadata("tarflow-checkpoint/1", s.model().config());
         meta.put(TRAIN_CONFIG, s.config().toJson());
         meta.put(ModelFiles.TRAINING_NOISE, s.config().noise().toString());
         if (s.dataDir() != null) {

@@ -2,9 +2,9 @@ package org.tarflow.train;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import org.tarflow.data.NoiseAugmentation;
 import org.tarflow.io.ConfigJson;
+import org.tarflow.io.StrictJson;
 import org.tarflow.tensor.DType;
 
 /**
@@ -93,7 +93,7 @@ public record TrainConfig(int epochs, int batchSize, double lr, double warmupEpo
      */
     public static TrainConfig fromJson(String json) {
         try {
-            JsonObject o = JsonParser.parseString(json).getAsJsonObject();
+            JsonObject o = StrictJson.parse(json).getAsJsonObject();
             NoiseAugmentation.Type type = NoiseAugmentation.Type.valueOf(
                     o.get("noise_type").getAsString().toUpperCase(java.util.Locale.ROOT));
             return new TrainConfig(ConfigJson.intField(o, "epochs"), ConfigJson.intField(o, "batch_size"),

@@ -10,6 +10,8 @@ import java.util.SplittableRandom;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import org.tarflow.data.IdxFiles;
+import org.tarflow.data.ImageFiles;
+import org.tarflow.data.ImageFolder;
 import org.tarflow.data.ImageDataset;
 import org.tarflow.flow.ModelConfig;
 import org.tarflow.flow.TarFlowModel;
@@ -19,7 +21,8 @@ import org.tarflow.tensor.Backends;
 /**
  * Randomly damaged files (flipped bytes, truncation, overwritten or inserted runs, forged length fields)
  * either still load or fail with the documented {@link TensorFileException} (IDX: its subclass
- * {@code IdxFormatException}); no other exception, no OutOfMemoryError, no hang.
+ * {@code IdxFormatException}; images in an image folder: {@code ImageDataException}); no other exception, no
+ * OutOfMemoryError, no hang.
  */
 class HostileFileProperties {
     private static final Path DIR;
@@ -29,6 +32,9 @@ class HostileFileProperties {
     private static final byte[] TORCH_MODEL;
     private static final byte[] IDX_IMAGES;
     private static final byte[] IDX_IMAGES_GZ;
+    /** Valid 8x8 images: RGB PNG, grey PNG, RGB BMP, RGB JPEG. */
+    private static final java.util.List<byte[]> IMAGES = new java.util.ArrayList<>();
+    private static final String[] IMAGE_NAMES = {"rgb.png", "grey.png", "rgb.bmp", "rgb.jpg"};
 
     static {
         try {
@@ -46,6 +52,15 @@ class HostileFileProperties {
             IDX_IMAGES_GZ = Files.readAllBytes(data.resolve("train-images-idx3-ubyte.gz"));
             try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(IDX_IMAGES_GZ))) {
                 IDX_IMAGES = in.readAllBytes();
+            }
+            SplittableRandom rng = new SplittableRandom(2);
+            for (String name : IMAGE_NAMES) {
+                int c = name.startsWith("grey") ? 1 : 3;
+                byte[] px = new byte[c * 8 * 8];
+                rng.nextBytes(px);
+                Path img = DIR.resolve("images").resolve(name);
+                ImageFiles.write(img, px, c, 8, 8);
+                IMAGES.add(Files.readAllBytes(img));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -150,6 +165,27 @@ class HostileFileProperties {
                     }
                 }
                 Files.delete(dir);
+            }
+        });
+    }
+
+    /** A damaged PNG, BMP or JPEG in an image folder: decoded, or refused naming the file (a forged size too). */
+    @Property(tries = 400)
+    void damagedImagesFailCleanly(@ForAll long seed) throws IOException {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int kind = rng.nextInt(IMAGE_NAMES.length);
+        String name = IMAGE_NAMES[kind];
+        check(mutate(IMAGES.get(kind), rng), name.substring(name.indexOf('.')), f -> {
+            Path root = Files.createTempDirectory(DIR, "folder");
+            Path cls = Files.createDirectories(root.resolve("cls"));
+            Path img = cls.resolve(name);
+            try {
+                Files.copy(f, img);
+                ImageFolder.read(root, rng.nextBoolean() ? null : 5);
+            } finally {
+                Files.deleteIfExists(img);
+                Files.delete(cls);
+                Files.delete(root);
             }
         });
     }

@@ -75,6 +75,41 @@ class SafetensorsTest {
         assertProblem(dir.resolve("missing.safetensors"), "no such file");
     }
 
+    /**
+     * The header is parsed as the format's own (serde_json) parser does: each of these is accepted by Gson's
+     * default lenient parser, and refused here with the reason.
+     */
+    @Test
+    void refusesHeadersThatAreNotStrictJson() throws IOException {
+        String entry = "{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}";
+        assertProblem(raw("{/* hi */\"a\":" + entry + "}", new byte[4]), "not strict JSON");
+        assertProblem(raw("{\"a\":" + entry + "} // trailing comment", new byte[4]), "text after the JSON value");
+        assertProblem(raw("{'a':" + entry + "}", new byte[4]), "not strict JSON");
+        assertProblem(raw("{a:" + entry + "}", new byte[4]), "not strict JSON");
+        assertProblem(raw("{\"a\":" + entry + "}xyz", new byte[4]), "text after the JSON value");
+        assertProblem(raw("{\"a\":" + entry + "}{}", new byte[4]), "text after the JSON value");
+        assertProblem(raw("{\"a\":" + entry + ",\"a\":" + entry + "}", new byte[4]), "duplicate key 'a'");
+        assertProblem(raw("{\"__metadata__\":{\"k\":\"1\",\"k\":\"2\"},\"a\":" + entry + "}", new byte[4]),
+                "duplicate key 'k'");
+        assertProblem(raw("{\"a\":{\"dtype\":\"F32\",\"shape\":[NaN],\"data_offsets\":[0,4]}}", new byte[4]),
+                "not strict JSON");
+        assertProblem(raw("{\"__metadata__\":" + "[".repeat(100) + "]".repeat(100) + "}", new byte[0]),
+                "nested deeper than 64 levels");
+        // the padding that writers add is JSON whitespace, not trailing text
+        Safetensors.Contents ok = Safetensors.read(raw("{\"a\":" + entry + "}   \n\t", new byte[4]));
+        assertArrayEquals(new int[] {1}, ok.tensors().get("a").shape());
+    }
+
+    /** Files written by Python's {@code safetensors.torch.save_file} (the golden cases) still load. */
+    @Test
+    void readsFilesWrittenByPythonsSafetensors() throws IOException {
+        for (String name : new String[] {"cond_nvp_c1_p4", "uncond_nvp_c1_p2"}) {
+            Safetensors.Contents c = Safetensors.read(Path.of("reference-data/torch/" + name + ".safetensors"));
+            assertEquals(Map.of("case", name), c.metadata());
+            assertTrue(c.tensors().size() > 20, name + ": " + c.tensors().size() + " tensors");
+        }
+    }
+
     private void assertProblem(Path f, String expected) {
         TensorFileException e = assertThrows(TensorFileException.class, () -> Safetensors.read(f));
         assertTrue(e.getMessage().contains(expected), e.getMessage());

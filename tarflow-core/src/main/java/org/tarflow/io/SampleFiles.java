@@ -1,0 +1,252 @@
+package org.tarflow.io;
+
+import java.awt.image.BufferedImage;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import javax.imageio.ImageIO;
+import org.tarflow.tensor.Tensor;
+
+/**
+ * Image samples as files that Inception-based FID tools read: a folder of one PNG per sample
+ * (torch-fidelity's {@code --input1 DIR}, clean-fid's {@code compute_fid(dir1, dir2)}), or one uint8
+ * tensor of shape (N, H, W, C), channels last, in a NumPy {@code .npz} ({@code arr_0}, as
+ * {@code np.savez(path, images, labels)} names it and OpenAI's guided-diffusion evaluator reads it) or a
+ * safetensors file ({@code x}, with {@code y} for labels, as {@code tarflow sample} writes sequences).
+ *
+ * <p>Values in [-1, 1] become bytes as torchvision's {@code save_image} of {@code (x + 1) / 2} would
+ * write them: {@code clamp(floor(255 (x + 1)/2 + 0.5), 0, 255)}, without the min–max scaling of the
+ * grids ({@link ImageGrid}), so that every sample keeps its own brightness. A NaN becomes 0. (The
+ * reference's {@code evaluate_fid.py} hands floats to torchmetrics, which truncates instead of
+ * rounding: the two differ by at most one level.)
+ */
+public final class SampleFiles {
+    private SampleFiles() {
+    }
+
+    /** The kinds of file {@link #write} makes, chosen by {@link #kindOf}. */
+    public enum Kind {
+        /** A folder of {@code 000000.png}, {@code 000001.png}, ...: grey PNGs for one channel, RGB for three. */
+        PNG_FOLDER,
+        /** A NumPy {@code .npz}: {@code arr_0} uint8 (N, H, W, C), {@code arr_1} int64 (N) labels if any. */
+        NPZ,
+        /** A safetensors file: {@code x} U8 (N, H, W, C), {@code y} I64 (N) labels if any. */
+        SAFETENSORS
+    }
+
+    /**
+     * {@return the kind of sample file {@code out} names, or null for none of them} A name ending in the
+     * path separator, or an existing directory, is a PNG folder; {@code .npz} and {@code .safetensors}
+     * (any case) are tensor files.
+     *
+     * @param out the output as the user wrote it (a trailing separator is significant)
+     */
+    public static Kind kindOf(String out) {
+        String lower = out.toLowerCase(Locale.ROOT);
+        if (out.endsWith("/") || out.endsWith(java.io.File.separator) || Files.isDirectory(Path.of(out))) {
+            return Kind.PNG_FOLDER;
+        }
+        if (lower.endsWith(".npz")) {
+            return Kind.NPZ;
+        }
+        return lower.endsWith(".safetensors") ? Kind.SAFETENSORS : null;
+    }
+
+    /**
+     * {@return images as bytes, channels last: element ((n·H + y)·W + x)·C + c of the result is pixel
+     * (y, x), channel c of image n, converted as the class comment says}
+     *
+     * @param x (N, C, H, W) images in [-1, 1]
+     * @throws IllegalArgumentException unless x has rank 4 with C = 1 or 3
+     */
+    public static byte[] toBytesHwc(Tensor x) {
+        checkImages(x);
+        int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
+        byte[] out = new byte[x.size()];
+        for (int k = 0; k < n; k++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int yy = 0; yy < h; yy++) {
+                    for (int xx = 0; xx < w; xx++) {
+                        double v = x.get(((k * c + ch) * h + yy) * w + xx);
+                        out[((k * h + yy) * w + xx) * c + ch] = (byte) ImageGrid.toByte((v + 1) / 2);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void checkImages(Tensor x) {
+        if (x.rank() != 4 || (x.dim(1) != 1 && x.dim(1) != 3) || x.dim(0) == 0) {
+            throw new IllegalArgumentException("expected (N>0, 1 or 3, H, W) images, got " + x);
+        }
+    }
+
+    /**
+     * Writes the images (and labels) as {@code kind}. A tensor file is written atomically
+     * ({@link AtomicFiles}). A PNG folder is written into a temporary folder beside {@code out} and renamed
+     * to {@code out} when complete, so that a tool never sees half of it; {@code out} must not exist or be
+     * an empty folder.
+     *
+     * @param out    the folder or file
+     * @param kind   what to write (see {@link #kindOf})
+     * @param x      (N, C, H, W) images in [-1, 1], C = 1 or 3
+     * @param labels (N) labels, or null; a PNG folder does not keep them
+     * @throws IllegalArgumentException for images of another shape, labels of another length, or a PNG
+     *                                  folder that already holds files
+     * @throws IOException              when the files cannot be written
+     */
+    public static void write(Path out, Kind kind, Tensor x, int[] labels) throws IOException {
+        checkImages(x);
+        if (labels != null && labels.length != x.dim(0)) {
+            throw new IllegalArgumentException(labels.length + " labels for " + x.dim(0) + " images");
+        }
+        int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
+        byte[] bytes = toBytesHwc(x);
+        switch (kind) {
+            case PNG_FOLDER -> writePngFolder(out, bytes, n, h, w, c);
+            case SAFETENSORS -> {
+                Map<String, StoredTensor> tensors = new LinkedHashMap<>();
+                long[] values = new long[bytes.length]; // StoredTensor holds integers as long
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = bytes[i] & 0xff;
+                }
+                tensors.put("x", StoredTensor.ofBytes(values, n, h, w, c));
+                if (labels != null) {
+                    tensors.put("y", StoredTensor.ofInts(Arrays.stream(labels).asLongStream().toArray(), n));
+                }
+                Safetensors.write(out, tensors, Map.of("layout", "NHWC"));
+            }
+            case NPZ -> AtomicFiles.write(out, o -> {
+                // AtomicFiles owns `o` (it forces it to disk after this), so closing the zip must not close it
+                OutputStream keepOpen = new FilterOutputStream(o) {
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        o.write(b, off, len); // FilterOutputStream's own would write byte by byte
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        flush();
+                    }
+                };
+                try (ZipOutputStream zip = new ZipOutputStream(keepOpen)) {
+                    writeNpz(zip, bytes, labels, n, h, w, c);
+                }
+            });
+        }
+    }
+
+    private static void writeNpz(ZipOutputStream zip, byte[] bytes, int[] labels, int n, int h, int w, int c)
+            throws IOException {
+        storeEntry(zip, "arr_0.npy", npy("|u1", new int[] {n, h, w, c}, bytes));
+        if (labels != null) {
+            ByteBuffer b = ByteBuffer.allocate(8 * n).order(ByteOrder.LITTLE_ENDIAN);
+            for (int y : labels) {
+                b.putLong(y);
+            }
+            storeEntry(zip, "arr_1.npy", npy("<i8", new int[] {n}, b.array()));
+        }
+    }
+
+    private static void writePngFolder(Path out, byte[] bytes, int n, int h, int w, int c) throws IOException {
+        Path abs = out.toAbsolutePath();
+        if (Files.exists(abs)) {
+            if (!Files.isDirectory(abs)) {
+                throw new IllegalArgumentException(out + " is a file; a folder of PNGs needs a new or empty folder");
+            }
+            try (var files = Files.list(abs)) {
+                if (files.findAny().isPresent()) {
+                    throw new IllegalArgumentException(out + " is not empty; the PNGs need a new or empty folder "
+                            + "(an FID tool reads every image in it)");
+                }
+            }
+        }
+        Files.createDirectories(abs.getParent());
+        Path tmp = Files.createTempDirectory(abs.getParent(), "." + abs.getFileName() + ".");
+        try {
+            int digits = Math.max(6, Integer.toString(n - 1).length());
+            int per = h * w * c;
+            for (int k = 0; k < n; k++) {
+                BufferedImage img = new BufferedImage(w, h, c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_3BYTE_BGR);
+                int[] px = new int[per];
+                for (int i = 0; i < per; i++) {
+                    px[i] = bytes[k * per + i] & 0xff;
+                }
+                img.getRaster().setPixels(0, 0, w, h, px);
+                // plain writes: the folder, not each file, is what appears atomically
+                Path f = tmp.resolve(String.format(Locale.ROOT, "%0" + digits + "d.png", k));
+                if (!ImageIO.write(img, "png", f.toFile())) {
+                    throw new IOException("no PNG writer available");
+                }
+            }
+            Files.deleteIfExists(abs); // an empty folder, checked above
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs);
+            }
+        } catch (FileAlreadyExistsException e) {
+            throw new IOException("cannot write " + out + ": another process created it meanwhile", e);
+        } finally {
+            if (Files.exists(tmp)) {
+                try (var files = Files.list(tmp)) {
+                    for (Path p : files.toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    /**
+     * A NumPy {@code .npy} file, format version 1.0: magic, header length, the header dictionary padded
+     * with spaces to a multiple of 64 bytes and ended by a newline, then the C-order data.
+     */
+    static byte[] npy(String descr, int[] shape, byte[] data) {
+        StringBuilder dims = new StringBuilder();
+        for (int s : shape) {
+            dims.append(s).append(", ");
+        }
+        String tuple = shape.length == 1 ? "(" + shape[0] + ",)" : "(" + dims.substring(0, dims.length() - 2) + ")";
+        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + tuple + ", }";
+        int unpadded = 10 + dict.length() + 1;
+        String header = dict + " ".repeat((64 - unpadded % 64) % 64) + "\n";
+        byte[] hb = header.getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer b = ByteBuffer.allocate(10 + hb.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0);
+        b.putShort((short) hb.length).put(hb).put(data);
+        return b.array();
+    }
+
+    /** An uncompressed zip entry, as {@code np.savez} writes them. */
+    private static void storeEntry(ZipOutputStream zip, String name, byte[] content) throws IOException {
+        ZipEntry e = new ZipEntry(name);
+        e.setMethod(ZipEntry.STORED);
+        e.setSize(content.length);
+        e.setCompressedSize(content.length);
+        CRC32 crc = new CRC32();
+        crc.update(content);
+        e.setCrc(crc.getValue());
+        e.setTime(0); // no timestamp, so that equal samples give equal files
+        zip.putNextEntry(e);
+        zip.write(content);
+        zip.closeEntry();
+    }
+}
