@@ -442,8 +442,19 @@ public final class TarFlowModel {
      *                      {@code -0.5 Σ z² - (T·D/2) log 2π + logdetsTotal}; with guidance it is the density
      *                      of the guided sampler, and for volume-preserving models its prior is {@code N(0, var)}
      *                      where the training loss uses {@code N(0, 1)}.
+     * @param iterations    (numBlocks, B): network passes per block and sample, the blocks in model order
+     *                      ({@code blocks.0} first, though it is inverted last): T-1 for sequential decoding,
+     *                      the iterations summed over the chunks for fixed-point decoding ({@link Decoding})
      */
-    public record ReverseResult(Tensor x, Tensor logLikelihood) {
+    public record ReverseResult(Tensor x, Tensor logLikelihood, int[][] iterations) {
+        /** {@return the mean over the samples of each block's {@link #iterations()}, blocks in model order} */
+        public double[] meanIterations() {
+            double[] m = new double[iterations.length];
+            for (int i = 0; i < m.length; i++) {
+                m[i] = Arrays.stream(iterations[i]).average().orElse(0);
+            }
+            return m;
+        }
     }
 
     /**
@@ -458,8 +469,23 @@ public final class TarFlowModel {
      * @throws IllegalArgumentException if the noise's shape or dtype does not fit, or the labels are invalid
      */
     public ReverseResult reverse(Tensor noise, int[] labels, SamplingOptions opts) {
-        ReverseResult r = reverseSequence(noise, labels, opts);
-        return new ReverseResult(unpatchify(r.x()), r.logLikelihood());
+        return reverse(noise, labels, opts, Decoding.SEQUENTIAL);
+    }
+
+    /**
+     * {@return as {@link #reverse(Tensor, int[], SamplingOptions)}, each block inverted by {@code decoding}}
+     * Guidance acts on every network pass the same way for every method.
+     *
+     * @param noise    (B, T, D) standard normal
+     * @param labels   as for {@link #reverse(Tensor, int[], SamplingOptions)}
+     * @param opts     guidance settings
+     * @param decoding sequential or fixed-point decoding, and its settings
+     * @throws IllegalArgumentException as for {@link #reverse(Tensor, int[], SamplingOptions)}, or if a
+     *         per-block list of {@code decoding} has neither one value nor one per block
+     */
+    public ReverseResult reverse(Tensor noise, int[] labels, SamplingOptions opts, Decoding decoding) {
+        ReverseResult r = reverseSequence(noise, labels, opts, decoding);
+        return new ReverseResult(unpatchify(r.x()), r.logLikelihood(), r.iterations());
     }
 
     /**
@@ -471,6 +497,20 @@ public final class TarFlowModel {
      * @throws IllegalArgumentException as for {@link #reverse}
      */
     public ReverseResult reverseSequence(Tensor noise, int[] labels, SamplingOptions opts) {
+        return reverseSequence(noise, labels, opts, Decoding.SEQUENTIAL);
+    }
+
+    /**
+     * {@return as {@link #reverse(Tensor, int[], SamplingOptions, Decoding)} but with the patch sequence
+     * (B, T, D) as {@code x}}
+     *
+     * @param noise    (B, T, D) standard normal noise, not modified
+     * @param labels   as for {@link #reverse(Tensor, int[], SamplingOptions)}
+     * @param opts     guidance settings
+     * @param decoding sequential or fixed-point decoding
+     * @throws IllegalArgumentException as for {@link #reverse(Tensor, int[], SamplingOptions, Decoding)}
+     */
+    public ReverseResult reverseSequence(Tensor noise, int[] labels, SamplingOptions opts, Decoding decoding) {
         checkSequence(noise);
         checkLabels(labels, noise.dim(0));
         int b = noise.dim(0);
@@ -487,11 +527,17 @@ public final class TarFlowModel {
             logq.set(bi, s);
         }
         Tensor sumA = Tensor.zeros(dtype, b);
-        for (int i = blocks.size() - 1; i >= 0; i--) {
-            x = blocks.get(i).reverse(x, labels, opts, sumA, decodePool);
+        int[][] iterations = new int[blocks.size()][b];
+        int nb = blocks.size();
+        for (int i = 0; i < nb; i++) {
+            decoding.forBlock(i, nb, config.numPatches()); // a list of the wrong length fails before any work
+        }
+        for (int i = nb - 1; i >= 0; i--) {
+            x = blocks.get(i).reverse(x, labels, opts, decoding.forBlock(i, nb, config.numPatches()), sumA,
+                    iterations[i], decodePool);
         }
         k.add(logq, sumA, -1.0, logq);
-        return new ReverseResult(x, logq);
+        return new ReverseResult(x, logq, iterations);
     }
 
     /** The patch sequence of images (or the sequence itself), after checking it and the labels against the model. */
