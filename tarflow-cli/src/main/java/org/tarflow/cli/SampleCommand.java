@@ -75,6 +75,9 @@ final class SampleCommand implements Callable<Integer> {
     @CommandLine.Mixin
     RuntimeOptions runtime = new RuntimeOptions();
 
+    @CommandLine.Mixin
+    DecodingOptions decoding = new DecodingOptions();
+
     @Override
     public Integer call() throws IOException {
         runtime.apply();
@@ -114,7 +117,7 @@ final class SampleCommand implements Callable<Integer> {
         }
         warnAboutNoOps(m, sigma);
         long t0 = System.nanoTime();
-        Tensor x = Samples.draw(m, num, labels, opts, sigma, denoiseScale, seed);
+        Tensor x = Samples.draw(m, num, labels, opts, decoding.decoding(m.config().numBlocks()), sigma, denoiseScale, seed);
         double s = (System.nanoTime() - t0) / 1e9;
         if (png) {
             ImageGrid.write(out, x, nrow);

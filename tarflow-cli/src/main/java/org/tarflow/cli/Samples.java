@@ -2,6 +2,7 @@ package org.tarflow.cli;
 
 import org.tarflow.data.NoiseAugmentation;
 import org.tarflow.data.Seeds;
+import org.tarflow.flow.Decoding;
 import org.tarflow.flow.Denoise;
 import org.tarflow.flow.SamplingOptions;
 import org.tarflow.flow.TarFlowModel;
@@ -22,13 +23,27 @@ final class Samples {
      */
     static Tensor draw(TarFlowModel model, int n, int[] labels, SamplingOptions opts, double denoiseSigma,
                        double denoiseScale, long seed) {
+        return draw(model, n, labels, opts, Decoding.SEQUENTIAL, denoiseSigma, denoiseScale, seed);
+    }
+
+    /**
+     * {@return as {@link #draw(TarFlowModel, int, int[], SamplingOptions, double, double, long)}, each block
+     * inverted by {@code decoding}} A fixed-point decoding prints its mean iterations per block on stdout.
+     */
+    static Tensor draw(TarFlowModel model, int n, int[] labels, SamplingOptions opts, Decoding decoding,
+                       double denoiseSigma, double denoiseScale, long seed) {
         var c = model.config();
         Tensor noise = Tensor.zeros(model.dtype(), n, c.numPatches(), c.patchDim());
         var rng = Seeds.stream(seed, Seeds.SAMPLES, 0);
         for (int i = 0; i < noise.size(); i++) {
             noise.set(i, rng.nextGaussian());
         }
-        Tensor x = model.reverse(noise, labels, opts).x();
+        TarFlowModel.ReverseResult r = model.reverse(noise, labels, opts, decoding);
+        if (decoding.method() != Decoding.Method.SEQUENTIAL) {
+            System.out.println("mean iterations per block (blocks.0 first; " + (c.numPatches() - 1)
+                    + " network passes sequentially): " + iterationList(r.meanIterations()));
+        }
+        Tensor x = r.x();
         if (denoiseSigma > 0) {
             x = Denoise.step(model, x, labels, denoiseSigma, denoiseScale);
         }
@@ -50,6 +65,15 @@ final class Samples {
                     + " squares)%n", bad, n);
         }
         return x;
+    }
+
+    /** {@return the values with two decimals, as [a, b, ...]} */
+    static String iterationList(double[] values) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < values.length; i++) {
+            sb.append(i > 0 ? ", " : "").append(String.format(java.util.Locale.ROOT, "%.2f", values[i]));
+        }
+        return sb.append(']').toString();
     }
 
     /** Labels for a grid with one class per row: row r holds class r, {@code perRow} times. */
