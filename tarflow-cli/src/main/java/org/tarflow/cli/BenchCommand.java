@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import org.tarflow.flow.Decoding;
 import org.tarflow.flow.ModelConfig;
 import org.tarflow.flow.SamplingOptions;
 import org.tarflow.flow.TarFlowModel;
@@ -42,8 +43,13 @@ final class BenchCommand implements Callable<Integer> {
                     + "sampling needs ~3 batches to be compiled). Default: ${DEFAULT-VALUE}")
     double warmup;
 
+    @Option(names = "--sample-model", paramLabel = "FILE",
+            description = "Time the sampling phases on this trained model (a file 'sample' reads) instead of the untrained one of --config: "
+                    + "fixed-point decoding converges at once on an untrained model, whose blocks are affine maps.")
+    java.nio.file.Path sampleModel;
+
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         runtime.apply();
         if (reps < 1) {
             throw new IllegalArgumentException("--reps must be at least 1, got " + reps);
@@ -82,14 +88,40 @@ final class BenchCommand implements Callable<Integer> {
             model.loss(gradient.compute(x, labels(cfg, trainBatch), grads));
             opt.step(1e-4, grads);
         }));
-        out.put("sample_img_s", rate(sampleBatch, () ->
-                model.reverse(noise(cfg, sampleBatch, rng), labels(cfg, sampleBatch), SamplingOptions.PLAIN)));
-        out.put("sample_cfg_img_s", rate(sampleBatch, () ->
-                model.reverse(noise(cfg, sampleBatch, rng), labels(cfg, sampleBatch), SamplingOptions.cfg(1.5))));
+        TarFlowModel sampler = sampleModel == null ? model
+                : new ModelFileOptions().load(sampleModel, DType.F32, runtime.kernels()).model();
+        if (sampleModel != null) {
+            out.put("sample_model", sampleModel.toString());
+        }
+        sampling(out, "sample", sampler, sampleBatch, rng, SamplingOptions.PLAIN);
+        sampling(out, "sample_cfg", sampler, sampleBatch, rng, SamplingOptions.cfg(1.5));
         out.put("nll_img_s", rate(nllBatch, () -> model.forward(images(cfg, nllBatch, rng), labels(cfg, nllBatch))));
         out.put("peak_rss_mb", peakRssMb());
         System.out.println(new com.google.gson.Gson().toJson(out));
         return 0;
+    }
+
+    /**
+     * Times sampling with {@code opts} sequentially, by Jacobi and by GS-Jacobi decoding (the defaults of
+     * {@code sample --method}), putting {@code <key>_img_s}, {@code <key>_jacobi_img_s} and
+     * {@code <key>_gs_jacobi_img_s}, and each fixed-point method's mean iterations per block (blocks.0 first)
+     * of its last timed batch.
+     */
+    private void sampling(Map<String, Object> out, String key, TarFlowModel m, int batch, SplittableRandom rng,
+                          SamplingOptions opts) {
+        ModelConfig c = m.config();
+        int[] y = c.conditional() ? labels(c, batch) : null;
+        out.put(key + "_img_s", rate(batch, () -> m.reverse(noise(c, batch, rng), y, opts)));
+        for (String method : new String[] {"jacobi", "gs-jacobi"}) {
+            DecodingOptions d = new DecodingOptions();
+            new CommandLine(d).parseArgs("--method", method);
+            Decoding decoding = d.decoding(c.numBlocks());
+            double[][] iterations = new double[1][];
+            String name = key + "_" + method.replace('-', '_');
+            out.put(name + "_img_s", rate(batch, () ->
+                    iterations[0] = m.reverse(noise(c, batch, rng), y, opts, decoding).meanIterations()));
+            out.put(name + "_iterations", Samples.iterationList(iterations[0]));
+        }
     }
 
     private double rate(int batch, Runnable r) {
@@ -124,7 +156,7 @@ final class BenchCommand implements Callable<Integer> {
     private static int[] labels(ModelConfig c, int b) {
         int[] y = new int[b];
         for (int i = 0; i < b; i++) {
-            y[i] = i % c.numClasses();
+            y[i] = i % Math.max(1, c.numClasses());
         }
         return y;
     }

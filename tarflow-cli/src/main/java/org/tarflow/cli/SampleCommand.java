@@ -98,6 +98,9 @@ final class SampleCommand implements Callable<Integer> {
     @CommandLine.Mixin
     RuntimeOptions runtime = new RuntimeOptions();
 
+    @CommandLine.Mixin
+    DecodingOptions decoding = new DecodingOptions();
+
     @Override
     public Integer call() throws IOException {
         runtime.apply();
@@ -142,7 +145,8 @@ final class SampleCommand implements Callable<Integer> {
         }
         warnAboutNoOps(m, sigma);
         long t0 = System.nanoTime();
-        Tensor x = Samples.drawRedrawing(m, num, labels, opts, sigma, denoiseScale, seed, draws).raw();
+        Tensor x = Samples.drawRedrawing(m, num, labels, opts, decoding.decoding(m.config().numBlocks()), sigma,
+                denoiseScale, seed, draws).raw();
         double s = (System.nanoTime() - t0) / 1e9;
         Path target = Path.of(out);
         if (grid) {

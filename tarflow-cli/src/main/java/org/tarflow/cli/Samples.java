@@ -5,6 +5,7 @@ import java.util.Locale;
 import org.tarflow.data.NoiseAugmentation;
 import org.tarflow.data.Seeds;
 import org.tarflow.eval.GuardedSampler;
+import org.tarflow.flow.Decoding;
 import org.tarflow.flow.Denoise;
 import org.tarflow.flow.NonFiniteStep;
 import org.tarflow.flow.SamplingOptions;
@@ -22,16 +23,23 @@ final class Samples {
     /**
      * The samples of the noise {@code z} (n, T, D), inverted (and denoised) {@link #CHUNK} at a time, so that
      * many samples (an FID set) do not need attention caches for all of them at once; a sample depends on its
-     * noise and label only, not on its chunk.
+     * noise and label only, not on its chunk. Each sample's network passes per block are added to
+     * {@code passes} (blocks in model order), the number of samples to {@code passes[blocks]}.
      */
-    private static Tensor inChunks(TarFlowModel model, Tensor z, int[] labels, SamplingOptions opts,
-                                   GuardedSampler.Denoiser denoiser) {
+    private static Tensor inChunks(TarFlowModel model, Tensor z, int[] labels, SamplingOptions opts, Decoding decoding,
+                                   GuardedSampler.Denoiser denoiser, long[] passes) {
         int n = z.shape()[0];
         Tensor x = null;
         for (int lo = 0; lo < n; lo += CHUNK) {
             int hi = Math.min(n, lo + CHUNK);
             int[] y = labels == null ? null : Arrays.copyOfRange(labels, lo, hi);
-            Tensor part = model.reverse(n <= CHUNK ? z : z.rows(lo, hi), y, opts).x();
+            TarFlowModel.ReverseResult r = model.reverse(n <= CHUNK ? z : z.rows(lo, hi), y, opts, decoding);
+            int[][] it = r.iterations();
+            for (int b = 0; b < it.length; b++) {
+                passes[b] += Arrays.stream(it[b]).asLongStream().sum();
+            }
+            passes[it.length] += hi - lo;
+            Tensor part = r.x();
             if (denoiser != null) {
                 part = denoiser.apply(part, y);
             }
@@ -63,7 +71,7 @@ final class Samples {
      */
     static Tensor draw(TarFlowModel model, int n, int[] labels, SamplingOptions opts, double denoiseSigma,
                        double denoiseScale, long seed) {
-        return drawRedrawing(model, n, labels, opts, denoiseSigma, denoiseScale, seed, 1).raw();
+        return drawRedrawing(model, n, labels, opts, Decoding.SEQUENTIAL, denoiseSigma, denoiseScale, seed, 1).raw();
     }
 
     /**
@@ -71,21 +79,25 @@ final class Samples {
      * (its own stream, {@code Seeds.SAMPLE_REDRAWS}) and the same label, up to {@code maxDraws} draws in all;
      * the samples that come out finite on their first draw are the seed's samples of {@link #draw}. Prints how
      * many draws were redone and where the first non-finite one overflowed ({@link TarFlowModel#diagnose}).
-     * With {@code maxDraws} = 1 the non-finite samples are kept, and a warning names them.
+     * With {@code maxDraws} = 1 the non-finite samples are kept, and a warning names them. Each block is
+     * inverted by {@code decoding}; a fixed-point decoding prints its mean network passes per block.
      *
+     * @param decoding sequential or fixed-point decoding ({@link Decoding})
      * @param maxDraws draws per sample at most, ≥ 1
      * @return the samples to write in {@code raw()} (denoised, when there is a denoising step; {@code denoised()}
      *         is null) and the account of the draws
      * @throws IllegalStateException if samples are still not finite after {@code maxDraws} draws (&gt; 1)
      */
     static GuardedSampler.Draw drawRedrawing(TarFlowModel model, int n, int[] labels, SamplingOptions opts,
-                                             double denoiseSigma, double denoiseScale, long seed, int maxDraws) {
+                                             Decoding decoding, double denoiseSigma, double denoiseScale, long seed,
+                                             int maxDraws) {
         var c = model.config();
         GuardedSampler.NoiseSource noise = noise(model, n, seed);
         GuardedSampler.Denoiser denoiser = denoiseSigma > 0
                 ? (x, y) -> Denoise.step(model, x, y, denoiseSigma, denoiseScale) : null;
         // the samples written are the denoised ones when there is a denoising step
-        GuardedSampler.Flow flow = (z, y) -> inChunks(model, z, y, opts, denoiser);
+        long[] passes = new long[c.numBlocks() + 1];
+        GuardedSampler.Flow flow = (z, y) -> inChunks(model, z, y, opts, decoding, denoiser, passes);
         GuardedSampler sampler = new GuardedSampler(flow, null, noise, maxDraws, maxDraws == 1, c.isImage());
         GuardedSampler.Draw d;
         try {
@@ -95,6 +107,14 @@ final class Samples {
                     + diagnosis(model, labels, opts, noise, e.failures().getFirst())
                     + "; --no-redraw writes the samples as they come");
             throw e;
+        }
+        if (decoding.method() != Decoding.Method.SEQUENTIAL) {
+            double[] mean = new double[c.numBlocks()];
+            for (int b = 0; b < mean.length; b++) {
+                mean[b] = (double) passes[b] / passes[mean.length];
+            }
+            System.out.println("mean iterations per block (blocks.0 first; " + (c.numPatches() - 1)
+                    + " network passes sequentially): " + iterationList(mean));
         }
         if (d.nonFinite().length > 0) {
             System.err.printf(Locale.ROOT, "warning: %d of %d samples hold NaN or infinite values, kept (%s; %s);"
@@ -158,6 +178,15 @@ final class Samples {
             sb.append(" and ").append(rows.length - ROWS_NAMED).append(" more");
         }
         return sb.toString();
+    }
+
+    /** {@return the values with two decimals, as [a, b, ...]} */
+    static String iterationList(double[] values) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < values.length; i++) {
+            sb.append(i > 0 ? ", " : "").append(String.format(java.util.Locale.ROOT, "%.2f", values[i]));
+        }
+        return sb.append(']').toString();
     }
 
     /** Labels for a grid with one class per row: row r holds class r, {@code perRow} times. */

@@ -110,6 +110,27 @@ class CliTest {
                 && t.err().contains("warning: --noise-std has no effect with --noise uniform"), t.err());
     }
 
+    /** --method jacobi and gs-jacobi sample and print their iterations; their settings are checked. */
+    @Test
+    void fixedPointDecodingSamplesAndReportsIterations() {
+        String model = "reference-data/torch/uncond_nvp_c1_p2.pth"; // 2 blocks of T = 16 patches
+        Run j = run("sample", model, "--out", dir.resolve("j.png").toString(), "--num", "3", "--method", "jacobi",
+                "--jacobi-threshold", "0", "--jacobi-chunk", "5");
+        assertEquals(0, j.code(), j.err());
+        assertTrue(j.out().contains("mean iterations per block (blocks.0 first; 15 network passes sequentially): "
+                + "[15.00, 15.00]"), j.out());
+        Run g = run("sample", model, "--out", dir.resolve("g.png").toString(), "--num", "3", "--method", "gs-jacobi",
+                "--gs-segments", "3,1", "--gs-max-iter", "2");
+        assertEquals(0, g.code(), g.err());
+        assertTrue(g.out().contains("mean iterations per block"), g.out());
+        assertOneLineError(run("sample", model, "--in-channels", "1", "--patch-size", "2", "--out", dir.resolve("e.png").toString(), "--method", "gs-jacobi",
+                "--gs-segments", "1,2,3"), "per-block list [1, 2, 3] has 3 values for a model of 2 blocks");
+        assertOneLineError(run("sample", model, "--in-channels", "1", "--patch-size", "2", "--out", dir.resolve("e.png").toString(), "--method", "newton"),
+                "--method must be sequential, jacobi or gs-jacobi, got 'newton'");
+        assertOneLineError(run("sample", model, "--in-channels", "1", "--patch-size", "2", "--out", dir.resolve("e.png").toString(), "--method", "jacobi",
+                "--jacobi-threshold", "-1"), "the Jacobi threshold must be a finite number >= 0");
+    }
+
     /** A compute command says on stderr which kernels it uses and why, first thing. */
     @Test
     void theBackendIsChosenByAutoOrByNameAndSaidOnStderr() {

@@ -1,6 +1,7 @@
 package org.tarflow.flow;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.random.RandomGenerator;
 import org.tarflow.nn.AttentionBlock;
@@ -373,31 +374,64 @@ public final class TarFlowBlock {
     }
 
     /**
-     * Inverts the block: given its output x (B, T, D), returns its input. Runs T-1 decoding steps with a KV
-     * cache per layer, the batch split across threads (results do not depend on the split); guided
-     * sampling decodes both branches as one batch of 2B rows. See {@link SamplingOptions} for guidance.
-     *
-     * <p>Patch 0 (in the block's order) is copied; patch t = 1..T-1 becomes {@code x_t·exp(a_t) + b_t}
-     * with (a_t, b_t) predicted from the already inverted patches 0..t-1, as the reference's
-     * {@code MetaBlock.reverse}.
+     * Inverts the block patch by patch: {@link #reverse(Tensor, int[], SamplingOptions, Decoding.Block, Tensor,
+     * int[], WorkspacePool)} with sequential decoding and no iteration count.
      *
      * @param x      (B, T, D) the block's output (the latent side), not modified
      * @param labels (B) labels to condition on, -1 for the mean class embedding; null for none
      * @param opts   guidance settings; {@link SamplingOptions#PLAIN} for none
-     * @param sumA if not null, (B): each sample's sum of the log-scales a used (after guidance) is added,
-     *             i.e. log|det| of this inverse step, in the total (not per-dimension) convention
-     * @param pool   where each group of rows takes the workspace for its KV caches and step temporaries
+     * @param sumA   if not null, (B): each sample's sum of the log-scales a used is added
+     * @param pool   where each group of rows takes its workspace
      * @return (B, T, D) the block's input, a new tensor
      */
     public Tensor reverse(Tensor x, int[] labels, SamplingOptions opts, Tensor sumA, WorkspacePool pool) {
-        return reverse(x, labels, opts, sumA, pool, null);
+        return reverse(x, labels, opts, null, sumA, null, pool);
     }
 
-    /** {@link #reverse}, reporting the first value that is not finite to {@code probe} (null for none). */
-    Tensor reverse(Tensor x, int[] labels, SamplingOptions opts, Tensor sumA, WorkspacePool pool, NonFiniteProbe probe) {
+    /**
+     * Inverts the block: given its output x (B, T, D), returns its input, the batch split across threads
+     * (results do not depend on the split); guided sampling decodes both branches as one batch of 2B rows.
+     * See {@link SamplingOptions} for guidance.
+     *
+     * <p>Patch 0 (in the block's order) is copied; patch t = 1..T-1 becomes {@code x_t·exp(a_t) + b_t}
+     * with (a_t, b_t) predicted from the inverted patches 0..t-1. Sequentially ({@code fixedPoint} null),
+     * T-1 decoding steps with a KV cache per layer compute one patch each, as the reference's
+     * {@code MetaBlock.reverse}. With a fixed-point setting the unknown patches are solved chunk by chunk
+     * ({@link Decoding}): each iteration runs the chunk's inputs through the network at once, updates every
+     * patch of the chunk from the latent, and rewinds the KV caches to the chunk's start; a row whose
+     * relative change falls below the threshold keeps its values and stops counting iterations (its group
+     * runs on until every row in it has converged or the limit is reached). The last iteration's keys and
+     * values stay in the caches, as in apple/ml-starflow's {@code MetaBlock.jacobi}.
+     *
+     * @param x          (B, T, D) the block's output (the latent side), not modified
+     * @param labels     (B) labels to condition on, -1 for the mean class embedding; null for none
+     * @param opts       guidance settings; {@link SamplingOptions#PLAIN} for none
+     * @param fixedPoint this block's chunk size, iteration limit and threshold; null for sequential decoding
+     * @param sumA       if not null, (B): each sample's sum of the log-scales a used (after guidance) is added,
+     *                   i.e. log|det| of this inverse step, in the total (not per-dimension) convention
+     * @param iterations if not null, (B): the network passes each sample needed are added (T-1 sequentially;
+     *                   the sum over chunks of the iterations until the row converged otherwise)
+     * @param pool       where each group of rows takes the workspace for its KV caches and step temporaries
+     * @return (B, T, D) the block's input, a new tensor
+     */
+    public Tensor reverse(Tensor x, int[] labels, SamplingOptions opts, Decoding.Block fixedPoint, Tensor sumA,
+                          int[] iterations, WorkspacePool pool) {
+        return reverse(x, labels, opts, fixedPoint, sumA, iterations, pool, null);
+    }
+
+    /**
+     * {@link #reverse(Tensor, int[], SamplingOptions, Decoding.Block, Tensor, int[], WorkspacePool)},
+     * reporting the first value that is not finite to {@code probe} (null for none; sequential decoding only).
+     */
+    Tensor reverse(Tensor x, int[] labels, SamplingOptions opts, Decoding.Block fixedPoint, Tensor sumA,
+                   int[] iterations, WorkspacePool pool, NonFiniteProbe probe) {
+        if (probe != null && fixedPoint != null) {
+            throw new IllegalArgumentException("the non-finite probe follows sequential decoding only");
+        }
         int b = x.dim(0);
         Workspace setup = new Workspace(k); // this call's inputs, not one group's: not kept in the pool
         Tensor xs = setup.copyOf(perm.apply(x, 1, setup));
+        Tensor zs = fixedPoint == null ? null : setup.copyOf(xs);
         Tensor pos = perm.apply(posEmbed.value(), 0, setup);
         Tensor condClass = classEmbed == null ? null : classRows(labels, b, setup);
         Tensor meanClass = classEmbed == null ? null : classRows(null, 1, setup);
@@ -412,8 +446,14 @@ public final class TarFlowBlock {
         // split changes a bit.
         try {
             int group = Math.max(1, DECODE_ROWS / (opts.guided() ? 2 : 1));
-            Parallel.forGroups(b, group, (g0, g1) ->
-                    pool.use(ws -> reverseRows(xs, g0, g1, pos, condClass, meanClass, opts, sumA, probe, ws)));
+            Parallel.forGroups(b, group, (g0, g1) -> pool.use(ws -> {
+                Decoder dec = new Decoder(g0, g1, opts, condClass, meanClass, ws);
+                if (fixedPoint == null) {
+                    reverseRows(xs, dec, pos, sumA, iterations, probe, ws);
+                } else {
+                    jacobiRows(xs, zs, dec, pos, fixedPoint, sumA, iterations, ws);
+                }
+            }));
             Tensor out = k.allocate(dtype, x.shape());
             out.copyFrom(perm.apply(xs, 1, setup));
             return out;
@@ -427,64 +467,174 @@ public final class TarFlowBlock {
     }
 
     /**
-     * Inverts rows [lo, hi) of xs in place, patch by patch. With guidance the decoded batch holds each row
-     * twice, conditional then unconditional (mean class embedding, attention temperature
-     * {@code attn_temp}), so both branches run in one pass. The KV caches live in {@code ws} for the whole
-     * group; each step's temporaries are handed back before the next step. A probe, if given, gets the first
-     * value that is not finite (the check runs only then, so that plain sampling does not pay for it).
+     * What the decoding of rows [lo, hi) shares: with guidance the decoded batch holds each row twice,
+     * conditional then unconditional (mean class embedding, attention temperature {@code attn_temp}), so
+     * both branches run in one pass. The KV caches and the class rows live in the group's workspace.
      */
-    private void reverseRows(Tensor xs, int lo, int hi, Tensor pos, Tensor condClass, Tensor meanClass,
-                             SamplingOptions opts, Tensor sumA, NonFiniteProbe probe, Workspace ws) {
-        int n = hi - lo;
-        boolean guided = opts.guided();
-        int rows = guided ? 2 * n : n;
-        double[] temps = guided ? new double[] {1.0, opts.attnTemp()} : new double[] {1.0};
-        List<KVCache> caches = new ArrayList<>();
-        for (AttentionBlock layer : layers) {
-            caches.add(layer.attention().newCache(dtype, rows, t, ws));
-        }
-        Tensor cls = null;
-        if (condClass != null) {
-            cls = ws.zeros(dtype, rows, 1, channels);
-            System.arraycopy(condClass.array(), lo * channels, cls.array(), 0, n * channels);
-            for (int r = n; r < rows; r++) {
-                System.arraycopy(meanClass.array(), 0, cls.array(), r * channels, channels);
+    private final class Decoder {
+        final int lo;
+        final int n;
+        final int rows;
+        final SamplingOptions opts;
+        final double[] temps;
+        final List<KVCache> caches = new ArrayList<>();
+        final Tensor cls;
+
+        Decoder(int lo, int hi, SamplingOptions opts, Tensor condClass, Tensor meanClass, Workspace ws) {
+            this.lo = lo;
+            this.n = hi - lo;
+            this.opts = opts;
+            this.rows = opts.guided() ? 2 * n : n;
+            this.temps = opts.guided() ? new double[] {1.0, opts.attnTemp()} : new double[] {1.0};
+            for (AttentionBlock layer : layers) {
+                caches.add(layer.attention().newCache(dtype, rows, t, ws));
+            }
+            if (condClass != null) {
+                cls = ws.zeros(dtype, rows, 1, channels);
+                System.arraycopy(condClass.array(), lo * channels, cls.array(), 0, n * channels);
+                for (int r = n; r < rows; r++) {
+                    System.arraycopy(meanClass.array(), 0, cls.array(), r * channels, channels);
+                }
+            } else {
+                cls = null;
             }
         }
-        Tensor token = ws.zeros(dtype, rows, 1, d);
+
+        /**
+         * Copies patches s..s+len-1 of each row of xs into {@code token} (rows, len, D), the unconditional
+         * twins reading the same row; rows with {@code live[r]} false keep what they hold ({@code live} null:
+         * every row). {@return token}
+         */
+        Tensor fillTokens(Tensor token, Tensor xs, int s, int len, boolean[] live) {
+            for (int r = 0; r < rows; r++) {
+                if (live == null || live[r % n]) {
+                    System.arraycopy(xs.array(), ((lo + r % n) * t + s) * d, token.array(), r * len * d, len * d);
+                }
+            }
+            return token;
+        }
+
+        /**
+         * Patch {@code step + 1} of row r from the network's output o (rows, len, out) at position l (step
+         * {@code step} = s + l): {@code z·exp(a) + b}, guided by the options' rule, with z read from {@code z}
+         * at {@code zIdx}, written to {@code dst} at {@code dstIdx}. A probe (sequential decoding, where
+         * {@code dst} is the rows' iterate xs) gets the first value that is not finite; the check runs only
+         * then, so that plain sampling does not pay for it. {@return the sum of the log-scales a used}
+         */
+        double solvePatch(Tensor o, int r, int len, int l, int step, Tensor z, int zIdx, Tensor dst, int dstIdx,
+                          NonFiniteProbe probe) {
+            int outDim = o.dim(2);
+            int shift = nvp ? d : 0;
+            boolean guided = opts.guided();
+            double g = guided ? opts.weightAt(step, t) : 0;
+            int c = (r * len + l) * outDim;
+            int u = ((r + n) * len + l) * outDim;
+            double sum = 0;
+            for (int j = 0; j < d; j++) {
+                double ac = nvp ? o.get(c + j) : 0;
+                double bc = o.get(c + shift + j);
+                double au = guided && nvp ? o.get(u + j) : 0;
+                double bu = guided ? o.get(u + shift + j) : 0;
+                // o holds values of the activations' dtype, so rounding an unguided a or b changes nothing
+                double a = guided ? round(opts.guidedLogScale(ac, au, g)) : ac;
+                double sh = guided ? round(opts.guidedShift(bc, bu, ac, au, g)) : bc;
+                double in = z.get(zIdx + j);
+                dst.set(dstIdx + j, in * Math.exp(a) + sh);
+                if (probe != null && !Double.isFinite(dst.get(dstIdx + j))) {
+                    probe.report(step + 1, perm == Permutation.FLIP ? t - 2 - step : step + 1, j,
+                            overflow(dtype, in, ac, bc, guided, au, bu, a), in, ac, guided ? au : Double.NaN, a,
+                            dst.get(dstIdx + j), largestMagnitude(dst, (lo + r) * t * d, (step + 1) * d));
+                }
+                sum += a;
+            }
+            return sum;
+        }
+    }
+
+    /**
+     * Inverts the decoder's rows of xs in place, patch by patch; each step's temporaries go back to ws. A probe,
+     * if given, gets the first value that is not finite.
+     */
+    private void reverseRows(Tensor xs, Decoder dec, Tensor pos, Tensor sumA, int[] iterations, NonFiniteProbe probe,
+                             Workspace ws) {
         int step = ws.mark();
         for (int i = 0; i < t - 1; i++) {
             ws.rewind(step);
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(xs.array(), ((lo + r % n) * t + i) * d, token.array(), r * d, d);
-            }
-            Tensor o = decodeStep(token, i, pos, cls, temps, caches, ws);
-            int outDim = o.dim(2);
-            int shift = nvp ? d : 0;
-            double g = guided ? opts.weightAt(i, t) : 0;
-            for (int r = 0; r < n; r++) {
-                double sum = 0;
-                for (int j = 0; j < d; j++) {
-                    double ac = nvp ? o.get(r * outDim + j) : 0;
-                    double bc = o.get(r * outDim + shift + j);
-                    double au = guided && nvp ? o.get((r + n) * outDim + j) : 0;
-                    double bu = guided ? o.get((r + n) * outDim + shift + j) : 0;
-                    // o holds values of the activations' dtype, so rounding an unguided a or b changes nothing
-                    double a = guided ? round(opts.guidedLogScale(ac, au, g)) : ac;
-                    double sh = guided ? round(opts.guidedShift(bc, bu, ac, au, g)) : bc;
-                    int idx = ((lo + r) * t + i + 1) * d + j;
-                    double in = xs.get(idx);
-                    xs.set(idx, in * Math.exp(a) + sh);
-                    if (probe != null && !Double.isFinite(xs.get(idx))) {
-                        probe.report(i + 1, perm == Permutation.FLIP ? t - 2 - i : i + 1, j,
-                                overflow(dtype, in, ac, bc, guided, au, bu, a), in, ac, guided ? au : Double.NaN, a,
-                                xs.get(idx), largestMagnitude(xs, (lo + r) * t * d, (i + 1) * d));
-                    }
-                    sum += a;
-                }
+            Tensor o = decodeStep(dec.fillTokens(ws.zeros(dtype, dec.rows, 1, d), xs, i, 1, null), i, pos, dec, ws);
+            for (int r = 0; r < dec.n; r++) {
+                int idx = ((dec.lo + r) * t + i + 1) * d;
+                double sum = dec.solvePatch(o, r, 1, 0, i, xs, idx, xs, idx, probe);
                 if (sumA != null) {
-                    sumA.set(lo + r, sumA.get(lo + r) + sum);
+                    sumA.set(dec.lo + r, sumA.get(dec.lo + r) + sum);
                 }
+            }
+        }
+        if (iterations != null) {
+            for (int r = 0; r < dec.n; r++) {
+                iterations[dec.lo + r] += t - 1;
+            }
+        }
+    }
+
+    /**
+     * Inverts the decoder's rows of xs in place by fixed-point iteration, chunk after chunk (see
+     * {@link #reverse(Tensor, int[], SamplingOptions, Decoding.Block, Tensor, int[], WorkspacePool)}); zs holds
+     * the latent, xs the iterate, which starts as the latent.
+     */
+    private void jacobiRows(Tensor xs, Tensor zs, Decoder dec, Tensor pos, Decoding.Block fp, Tensor sumA,
+                            int[] iterations, Workspace ws) {
+        int n = dec.n;
+        boolean[] live = new boolean[n];
+        double[] chunkA = new double[n];
+        int chunkStart = ws.mark();
+        for (int s = 0; s < t - 1; s += fp.chunk()) {
+            ws.rewind(chunkStart);
+            int len = Math.min(fp.chunk(), t - 1 - s);
+            int limit = Math.min(fp.maxIterations(), len); // after len iterations the causal map's iterate is exact
+            Tensor fresh = ws.zeros(dtype, len * d);
+            // A converged row keeps the inputs of its last iteration, so that its KV cache entries, recomputed
+            // while other rows iterate, are those it had when it converged: a row's result does not depend on
+            // the rows beside it.
+            Tensor token = ws.zeros(dtype, dec.rows, len, d);
+            Arrays.fill(live, true);
+            int running = n;
+            int iteration = ws.mark();
+            for (int it = 0; it < limit && running > 0; it++) {
+                ws.rewind(iteration);
+                for (KVCache c : dec.caches) {
+                    c.rewind(s);
+                }
+                Tensor o = decodeStep(dec.fillTokens(token, xs, s, len, live), s, pos, dec, ws);
+                for (int r = 0; r < n; r++) {
+                    if (!live[r]) {
+                        continue;
+                    }
+                    int first = ((dec.lo + r) * t + s + 1) * d; // patch s+1 of row r: the chunk's first unknown
+                    double sum = 0;
+                    for (int l = 0; l < len; l++) {
+                        sum += dec.solvePatch(o, r, len, l, s + l, zs, first + l * d, fresh, l * d, null);
+                    }
+                    double change = 0;
+                    double size = 0;
+                    for (int j = 0; j < len * d; j++) {
+                        double v = fresh.get(j);
+                        double dv = v - xs.get(first + j);
+                        change += dv * dv;
+                        size += v * v;
+                        xs.set(first + j, v);
+                    }
+                    chunkA[r] = sum;
+                    if (iterations != null) {
+                        iterations[dec.lo + r]++;
+                    }
+                    if (change < fp.threshold() * size) {
+                        live[r] = false;
+                        running--;
+                    }
+                }
+            }
+            for (int r = 0; sumA != null && r < n; r++) {
+                sumA.set(dec.lo + r, sumA.get(dec.lo + r) + chunkA[r]);
             }
         }
     }
@@ -529,21 +679,21 @@ public final class TarFlowBlock {
     }
 
     /**
-     * Runs one patch per row through the network: token (R, 1, D) → (R, 1, 2D) or (R, 1, D), the
-     * (a, b) or b predicted for the next patch. {@code temps} gives the attention temperature per equal
-     * group of rows.
+     * Runs L consecutive patches per row through the network, appending them to the decoder's KV caches:
+     * token (R, L, D), holding patches i..i+L-1, → (R, L, 2D) or (R, L, D), the (a, b) or b predicted for
+     * patches i+1..i+L. L = 1 is a sequential step, a chunk a Jacobi iteration.
      */
-    private Tensor decodeStep(Tensor token, int i, Tensor pos, Tensor cls, double[] temps, List<KVCache> caches,
-                              Workspace ws) {
+    private Tensor decodeStep(Tensor token, int i, Tensor pos, Decoder dec, Workspace ws) {
+        int len = token.dim(1);
         Tensor h = projIn.forward(token, ws);
-        Tensor posRow = ws.zeros(dtype, channels);
-        System.arraycopy(pos.array(), i * channels, posRow.array(), 0, channels);
-        k.add(h, posRow, 1.0, h);
-        if (cls != null) {
-            k.add(h, cls, 1.0, h);
+        Tensor posRows = ws.zeros(dtype, len, channels);
+        System.arraycopy(pos.array(), i * channels, posRows.array(), 0, len * channels);
+        k.add(h, posRows, 1.0, h);
+        if (dec.cls != null) {
+            k.add(h, len == 1 ? dec.cls : repeatOverSequence(dec.cls.reshape(dec.rows, channels), len, ws), 1.0, h);
         }
         for (int l = 0; l < layers.size(); l++) {
-            h = layers.get(l).decode(h, caches.get(l), temps, ws);
+            h = layers.get(l).decode(h, dec.caches.get(l), dec.temps, ws);
         }
         return projOut.forward(h, ws);
     }

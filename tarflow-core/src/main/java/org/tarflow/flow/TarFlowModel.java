@@ -504,8 +504,19 @@ public final class TarFlowModel {
      *                      {@code -0.5 Σ z² - (T·D/2) log 2π + logdetsTotal}; with guidance it is the density
      *                      of the guided sampler, and for volume-preserving models its prior is {@code N(0, var)}
      *                      where the training loss uses {@code N(0, 1)}.
+     * @param iterations    (numBlocks, B): network passes per block and sample, the blocks in model order
+     *                      ({@code blocks.0} first, though it is inverted last): T-1 for sequential decoding,
+     *                      the iterations summed over the chunks for fixed-point decoding ({@link Decoding})
      */
-    public record ReverseResult(Tensor x, Tensor logLikelihood) {
+    public record ReverseResult(Tensor x, Tensor logLikelihood, int[][] iterations) {
+        /** {@return the mean over the samples of each block's {@link #iterations()}, blocks in model order} */
+        public double[] meanIterations() {
+            double[] m = new double[iterations.length];
+            for (int i = 0; i < m.length; i++) {
+                m[i] = Arrays.stream(iterations[i]).average().orElse(0);
+            }
+            return m;
+        }
     }
 
     /**
@@ -520,8 +531,23 @@ public final class TarFlowModel {
      * @throws IllegalArgumentException if the noise's shape or dtype does not fit, or the labels are invalid
      */
     public ReverseResult reverse(Tensor noise, int[] labels, SamplingOptions opts) {
-        ReverseResult r = reverseSequence(noise, labels, opts);
-        return new ReverseResult(unpatchify(r.x()), r.logLikelihood());
+        return reverse(noise, labels, opts, Decoding.SEQUENTIAL);
+    }
+
+    /**
+     * {@return as {@link #reverse(Tensor, int[], SamplingOptions)}, each block inverted by {@code decoding}}
+     * Guidance acts on every network pass the same way for every method.
+     *
+     * @param noise    (B, T, D) standard normal
+     * @param labels   as for {@link #reverse(Tensor, int[], SamplingOptions)}
+     * @param opts     guidance settings
+     * @param decoding sequential or fixed-point decoding, and its settings
+     * @throws IllegalArgumentException as for {@link #reverse(Tensor, int[], SamplingOptions)}, or if a
+     *         per-block list of {@code decoding} has neither one value nor one per block
+     */
+    public ReverseResult reverse(Tensor noise, int[] labels, SamplingOptions opts, Decoding decoding) {
+        ReverseResult r = reverseSequence(noise, labels, opts, decoding);
+        return new ReverseResult(unpatchify(r.x()), r.logLikelihood(), r.iterations());
     }
 
     /**
@@ -533,7 +559,21 @@ public final class TarFlowModel {
      * @throws IllegalArgumentException as for {@link #reverse}
      */
     public ReverseResult reverseSequence(Tensor noise, int[] labels, SamplingOptions opts) {
-        return reverseSequence(noise, labels, opts, null);
+        return reverseSequence(noise, labels, opts, Decoding.SEQUENTIAL);
+    }
+
+    /**
+     * {@return as {@link #reverse(Tensor, int[], SamplingOptions, Decoding)} but with the patch sequence
+     * (B, T, D) as {@code x}}
+     *
+     * @param noise    (B, T, D) standard normal noise, not modified
+     * @param labels   as for {@link #reverse(Tensor, int[], SamplingOptions)}
+     * @param opts     guidance settings
+     * @param decoding sequential or fixed-point decoding
+     * @throws IllegalArgumentException as for {@link #reverse(Tensor, int[], SamplingOptions, Decoding)}
+     */
+    public ReverseResult reverseSequence(Tensor noise, int[] labels, SamplingOptions opts, Decoding decoding) {
+        return reverseSequence(noise, labels, opts, decoding, null);
     }
 
     /**
@@ -550,12 +590,13 @@ public final class TarFlowModel {
      */
     public NonFiniteStep diagnose(Tensor noise, int[] labels, SamplingOptions opts) {
         NonFiniteProbe probe = new NonFiniteProbe();
-        reverseSequence(noise, labels, opts, probe);
+        reverseSequence(noise, labels, opts, Decoding.SEQUENTIAL, probe);
         return probe.first();
     }
 
     /** {@link #reverseSequence}, reporting to {@code probe} (null for none) and stopping at the first block that reports. */
-    private ReverseResult reverseSequence(Tensor noise, int[] labels, SamplingOptions opts, NonFiniteProbe probe) {
+    private ReverseResult reverseSequence(Tensor noise, int[] labels, SamplingOptions opts, Decoding decoding,
+                                          NonFiniteProbe probe) {
         checkSequence(noise);
         checkLabels(labels, noise.dim(0));
         int b = noise.dim(0);
@@ -572,14 +613,20 @@ public final class TarFlowModel {
             logq.set(bi, s);
         }
         Tensor sumA = Tensor.zeros(dtype, b);
-        for (int i = blocks.size() - 1; i >= 0 && (probe == null || probe.first() == null); i--) {
+        int[][] iterations = new int[blocks.size()][b];
+        int nb = blocks.size();
+        for (int i = 0; i < nb; i++) {
+            decoding.forBlock(i, nb, config.numPatches()); // a list of the wrong length fails before any work
+        }
+        for (int i = nb - 1; i >= 0 && (probe == null || probe.first() == null); i--) {
             if (probe != null) {
                 probe.block = i;
             }
-            x = blocks.get(i).reverse(x, labels, opts, sumA, decodePool, probe);
+            x = blocks.get(i).reverse(x, labels, opts, decoding.forBlock(i, nb, config.numPatches()), sumA,
+                    iterations[i], decodePool, probe);
         }
         k.add(logq, sumA, -1.0, logq);
-        return new ReverseResult(x, logq);
+        return new ReverseResult(x, logq, iterations);
     }
 
     /** The patch sequence of images (or the sequence itself), after checking it and the labels against the model. */

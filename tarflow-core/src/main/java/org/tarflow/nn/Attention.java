@@ -207,41 +207,60 @@ public final class Attention {
     }
 
     /**
-     * One sampling step: x (B, 1, C) is the next position; its key and value are appended to
-     * {@code cache} and its query attends to every cached position including itself, which is what row
-     * {@code cache.length()} of {@link #forward} computes. Writes no field of the layer, so threads may
-     * decode disjoint parts of a batch at once, each with its own cache and workspace.
+     * Sampling steps against a KV cache: x (B, L, C) holds the next L positions; their keys and values are
+     * appended to {@code cache}, and the query of position l attends to every cached position up to and
+     * including itself, which is what rows {@code s..s+L-1} of {@link #forward} compute for
+     * {@code s = cache.length()} before the call. L = 1 is the sequential decoding step; L &gt; 1 is one
+     * fixed-point (Jacobi) iteration over a chunk. Writes no field of the layer, so threads may decode
+     * disjoint parts of a batch at once, each with its own cache and workspace.
      *
      * <p>The rows are split into {@code temps.length} equal groups, group g attending at temperature
      * {@code temps[g]}: guided sampling decodes its conditional and unconditional branches as one batch.
      *
-     * @param x     (B, 1, C) the new position's input (before the LayerNorm)
-     * @param cache this layer's cache for these rows, extended by one position
+     * @param x     (B, L, C) the new positions' input (before the LayerNorm)
+     * @param cache this layer's cache for these rows, extended by L positions
      * @param temps attention temperature per group of rows: the guidance branch's {@code attn_temp}, else 1
      * @param ws    where the step's temporaries are allocated
-     * @return (B, 1, C) the attention output for the new position
-     * @throws IllegalStateException if the cache is already full
+     * @return (B, L, C) the attention output for the new positions
+     * @throws IllegalStateException if the L positions do not fit into the cache
      * @throws IllegalArgumentException if B is not a multiple of {@code temps.length}
      */
     public Tensor decode(Tensor x, KVCache cache, double[] temps, Workspace ws) {
         int b = x.dim(0);
+        int len = x.dim(1);
         if (temps.length == 0 || b % temps.length != 0) {
             throw new IllegalArgumentException(b + " rows do not split into " + temps.length + " temperature groups");
         }
         Tensor h = qkv.forward(norm.apply(x, ws), ws);
-        Tensor qs = ws.zeros(x.dtype(), b, heads, 1, HEAD_DIM);
+        Tensor qs = ws.zeros(x.dtype(), b, heads, len, HEAD_DIM);
         Heads.split(h, 0, qs);
+        int start = cache.length();
         cache.appendFromQkv(h);
         int cap = cache.values().dim(2);
         double[] scales = new double[temps.length];
         for (int g = 0; g < temps.length; g++) {
             scales[g] = scale(temps[g]);
         }
-        // (B, H, 1, d) is laid out as (B, 1, C): the heads merge without a copy
-        Tensor o = ws.zeros(x.dtype(), b, 1, channels);
-        k.attendCached(qs.reshape(b * heads, HEAD_DIM), cache.keys().reshape(b * heads, HEAD_DIM, cap),
-                cache.values().reshape(b * heads, cap, HEAD_DIM), cache.length(), scales,
-                o.reshape(b * heads, HEAD_DIM));
+        Tensor kc = cache.keys().reshape(b * heads, HEAD_DIM, cap);
+        Tensor vc = cache.values().reshape(b * heads, cap, HEAD_DIM);
+        // (B, H, 1, d) is laid out as (B, 1, C): for one position the heads merge without a copy
+        Tensor o = ws.zeros(x.dtype(), b, len, channels);
+        if (len == 1) {
+            k.attendCached(qs.reshape(b * heads, HEAD_DIM), kc, vc, start + 1, scales, o.reshape(b * heads, HEAD_DIM));
+            return proj.forward(o, ws);
+        }
+        // position l attends over start + l + 1 cached positions: one read per position, its queries gathered
+        Tensor ql = ws.zeros(x.dtype(), b * heads, HEAD_DIM);
+        Tensor ol = ws.zeros(x.dtype(), b * heads, HEAD_DIM);
+        for (int l = 0; l < len; l++) {
+            for (int r = 0; r < b * heads; r++) {
+                System.arraycopy(qs.array(), (r * len + l) * HEAD_DIM, ql.array(), r * HEAD_DIM, HEAD_DIM);
+            }
+            k.attendCached(ql, kc, vc, start + l + 1, scales, ol);
+            for (int bi = 0; bi < b; bi++) {
+                System.arraycopy(ol.array(), bi * channels, o.array(), (bi * len + l) * channels, channels);
+            }
+        }
         return proj.forward(o, ws);
     }
 }

@@ -117,11 +117,12 @@ public final class AttentionBlock {
     }
 
     /**
-     * {@return the layer's output (B, 1, C) for one new position} The same residual layer as
-     * {@link #forward}, with the attention read from and appended to {@code cache} (sampling).
+     * {@return the layer's output (B, L, C) for L new positions} The same residual layer as
+     * {@link #forward}, with the attention read from and appended to {@code cache} (sampling: L = 1 for
+     * a sequential step, a chunk for a Jacobi iteration, {@link Attention#decode}).
      * Writes no field, so threads may decode disjoint rows at once.
      *
-     * @param x     (B, 1, C) the new position's input
+     * @param x     (B, L, C) the new positions' input
      * @param cache this layer's cache for these rows
      * @param temps attention temperature per equal group of rows ({@link Attention#decode})
      * @param ws    where the step's temporaries are allocated

@@ -50,43 +50,65 @@ public final class KVCache {
     }
 
     /**
-     * Appends one position straight from the qkv projection: {@code qkv} is (B, 1, 3·H·d) with the keys in
-     * columns [H·d, 2·H·d) and the values in [2·H·d, 3·H·d), head h at offset h·d (as {@link Attention}
-     * splits it); they go to position {@link #length()}.
+     * Forgets the positions from {@code length} on, so that they can be appended again: the fixed-point
+     * (Jacobi) decoding of {@code flow.TarFlowBlock} runs a chunk of positions, reads the prediction, and
+     * rewinds the cache to run the chunk again with updated inputs (STARFlow's {@code backward_in_time}).
+     * The stale entries stay in the buffers but are never read, since attention reads only the first
+     * {@link #length()} positions.
      *
-     * @throws IllegalStateException when the cache is full
+     * @param length the new length, {@code 0..length()}
+     * @throws IllegalArgumentException if {@code length} is outside {@code 0..length()}
+     */
+    public void rewind(int length) {
+        if (length < 0 || length > this.length) {
+            throw new IllegalArgumentException("cannot rewind a KV cache of " + this.length + " positions to " + length);
+        }
+        this.length = length;
+    }
+
+    /**
+     * Appends L positions straight from the qkv projection: {@code qkv} is (B, L, 3·H·d) with the keys in
+     * columns [H·d, 2·H·d) and the values in [2·H·d, 3·H·d), head h at offset h·d (as {@link Attention}
+     * splits it); position l goes to {@link #length()} + l.
+     *
+     * @throws IllegalStateException when the L positions do not fit
      */
     void appendFromQkv(Tensor qkv) {
         int b = values.dim(0);
         int h = values.dim(1);
         int cap = values.dim(2);
         int d = values.dim(3);
-        if (length == capacity) {
-            throw new IllegalStateException("KV cache full (" + capacity + " positions)");
+        int positions = qkv.dim(1);
+        if (length + positions > capacity) {
+            throw new IllegalStateException("KV cache full (" + capacity + " positions, " + length + " used, "
+                    + positions + " appended)");
         }
         int width = h * d;
         boolean f32 = qkv.dtype() == DType.F32;
         for (int bi = 0; bi < b; bi++) {
-            for (int hi = 0; hi < h; hi++) {
-                int src = bi * 3 * width + hi * d;
-                int row = bi * h + hi;
-                int dst = row * d * cap + length;
-                if (f32) {
-                    float[] from = qkv.f32();
-                    float[] to = keys.f32();
-                    for (int e = 0; e < d; e++) {
-                        to[dst + e * cap] = from[src + width + e];
+            for (int l = 0; l < positions; l++) {
+                int pos = length + l;
+                for (int hi = 0; hi < h; hi++) {
+                    int src = (bi * positions + l) * 3 * width + hi * d;
+                    int row = bi * h + hi;
+                    int dst = row * d * cap + pos;
+                    if (f32) {
+                        float[] from = qkv.f32();
+                        float[] to = keys.f32();
+                        for (int e = 0; e < d; e++) {
+                            to[dst + e * cap] = from[src + width + e];
+                        }
+                    } else {
+                        double[] from = qkv.f64();
+                        double[] to = keys.f64();
+                        for (int e = 0; e < d; e++) {
+                            to[dst + e * cap] = from[src + width + e];
+                        }
                     }
-                } else {
-                    double[] from = qkv.f64();
-                    double[] to = keys.f64();
-                    for (int e = 0; e < d; e++) {
-                        to[dst + e * cap] = from[src + width + e];
-                    }
+                    System.arraycopy(qkv.array(), src + 2 * width, values.array(), (row * cap + pos) * d, d);
                 }
-                System.arraycopy(qkv.array(), src + 2 * width, values.array(), (row * cap + length) * d, d);
             }
         }
-        length++;
+        length += positions;
     }
 }
