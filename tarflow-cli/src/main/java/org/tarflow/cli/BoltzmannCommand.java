@@ -139,24 +139,10 @@ final class BoltzmannCommand implements Callable<Integer> {
         double[] evalE = Arrays.copyOfRange(ref.energies(), half, 2 * half);
         double mala = (System.nanoTime() - t0) / 1e9;
 
-        ProgressBar[] bar = {null};
+        TrainingProgress progress = new TrainingProgress();
         TarFlowModel model = BoltzmannGenerator.train(train, new BoltzmannGenerator.Settings(channels, blocks, layers, epochs, batchSize, lr),
-                seed, dir, runtime.kernels(), new Trainer.Listener() {
-                    @Override
-                    public void step(Trainer.StepInfo s) {
-                        if (bar[0] == null) {
-                            bar[0] = new ProgressBar(System.err, "training");
-                        }
-                        bar[0].update((int) s.step(), (int) s.totalSteps(), String.format(Locale.ROOT, "loss %.3f", s.loss()));
-                    }
-
-                    @Override
-                    public void epoch(Trainer.EpochSummary s) {
-                    }
-                });
-        if (bar[0] != null) {
-            bar[0].finish();
-        }
+                seed, dir, runtime.kernels(), progress);
+        progress.finish();
         double trained = (System.nanoTime() - t0) / 1e9;
         System.err.println("sampling " + samples + " configurations in float64");
         BoltzmannGenerator.Samples s = BoltzmannGenerator.sample(model, e, samples, seed);
