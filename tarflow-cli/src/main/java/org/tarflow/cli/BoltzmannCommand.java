@@ -113,7 +113,7 @@ final class BoltzmannCommand implements Callable<Integer> {
             throw new IllegalArgumentException("need an even --chains >= 2, --epochs >= 1, --samples >= 2, --clip-quantile in (0, 1]");
         }
         Path dir = out != null ? out : Path.of("runs", "boltzmann-" + target.toLowerCase(Locale.ROOT));
-        if (Files.exists(dir.resolve("metrics.json")) && !overwrite) {
+        if ((Files.exists(dir.resolve("metrics.json")) || Files.exists(dir.resolve(Trainer.CHECKPOINT))) && !overwrite) {
             throw new IllegalArgumentException(dir + " already holds a run: choose another --out or pass --overwrite");
         }
         Files.createDirectories(dir);
