@@ -65,23 +65,10 @@ final class ToyCommand implements Callable<Integer> {
         }
         Files.createDirectories(dir);
         Files.deleteIfExists(dir.resolve(Trainer.LOG)); // a toy run always starts afresh
-        ProgressBar[] bar = {null};
-        ToyTraining.Result r = ToyTraining.run(t, new ToyTraining.Settings(blocks, epochs, batchSize, lr), seed, dir, runtime.kernels(), new Trainer.Listener() {
-            @Override
-            public void step(Trainer.StepInfo s) {
-                if (bar[0] == null) {
-                    bar[0] = new ProgressBar(System.err, "training");
-                }
-                bar[0].update((int) s.step(), (int) s.totalSteps(), String.format(Locale.ROOT, "loss %.3f", s.loss()));
-            }
-
-            @Override
-            public void epoch(Trainer.EpochSummary s) {
-            }
-        }, 4000);
-        if (bar[0] != null) {
-            bar[0].finish();
-        }
+        TrainingProgress progress = new TrainingProgress();
+        ToyTraining.Result r = ToyTraining.run(t, new ToyTraining.Settings(blocks, epochs, batchSize, lr), seed, dir, runtime.kernels(),
+                progress, 4000);
+        progress.finish();
         Path png = dir.resolve("toy.png");
         new DensityPlot(LO, HI)
                 .heatMap("target: " + t.name().toLowerCase(Locale.ROOT) + (t.hasDensity() ? "" : " (histogram)"),
