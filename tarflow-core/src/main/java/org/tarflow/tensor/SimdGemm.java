@@ -247,7 +247,40 @@ final class SimdGemm {
         for (int kk = 0; kk < k; kk += KC) {
             int kEnd = Math.min(k, kk + KC);
             java.util.Arrays.fill(acc, 0, rows * w, 0f);
-            for (int p = kk; p < kEnd; p++) {
+            int p = kk;
+            // four rows of B per pass over the columns: the accumulators are loaded and stored once for four
+            // FMAs (applied in k order, so the chain is the same), and four rows stream at once
+            for (; p + 4 <= kEnd; p += 4) {
+                int bi = bo + p * n + j0;
+                for (int r = 0; r < rows; r++) {
+                    int i = i0 + r;
+                    float a0 = tA ? a[ao + p * m + i] : a[ao + i * k + p];
+                    float a1 = tA ? a[ao + (p + 1) * m + i] : a[ao + i * k + p + 1];
+                    float a2 = tA ? a[ao + (p + 2) * m + i] : a[ao + i * k + p + 2];
+                    float a3 = tA ? a[ao + (p + 3) * m + i] : a[ao + i * k + p + 3];
+                    FloatVector x0 = FloatVector.broadcast(FS, a0);
+                    FloatVector x1 = FloatVector.broadcast(FS, a1);
+                    FloatVector x2 = FloatVector.broadcast(FS, a2);
+                    FloatVector x3 = FloatVector.broadcast(FS, a3);
+                    int ai = r * w;
+                    for (int j = 0; j < full; j += FL) {
+                        FloatVector v = FloatVector.fromArray(FS, acc, ai + j);
+                        v = x0.fma(FloatVector.fromArray(FS, b, bi + j), v);
+                        v = x1.fma(FloatVector.fromArray(FS, b, bi + n + j), v);
+                        v = x2.fma(FloatVector.fromArray(FS, b, bi + 2 * n + j), v);
+                        v = x3.fma(FloatVector.fromArray(FS, b, bi + 3 * n + j), v);
+                        v.intoArray(acc, ai + j);
+                    }
+                    for (int j = full; j < w; j++) {
+                        float v = acc[ai + j];
+                        v = Math.fma(a0, b[bi + j], v);
+                        v = Math.fma(a1, b[bi + n + j], v);
+                        v = Math.fma(a2, b[bi + 2 * n + j], v);
+                        acc[ai + j] = Math.fma(a3, b[bi + 3 * n + j], v);
+                    }
+                }
+            }
+            for (; p < kEnd; p++) {
                 int bi = bo + p * n + j0;
                 for (int r = 0; r < rows; r++) {
                     int i = i0 + r;
