@@ -21,7 +21,8 @@ import org.tarflow.tensor.Parallel;
 import org.tarflow.tensor.Tensor;
 
 /**
- * float32 C = A·op(B) through the project's GEMM (the gemm of {@code Backends.get("simd")}), on square
+ * float32 C = A·op(B) through the project's GEMM (the gemm of {@code Backends.get(backend)}: {@code simd}, or
+ * {@code -p backend=opencl} for the OpenCL kernel with its copies to the device and back), on square
  * sizes and on the shapes TarFlow runs (B·T rows by width 128-1024). Reports milliseconds per product;
  * GFLOP/s = 2·m·n·k / time. Compare with tools/numpy_gemm.py (OpenBLAS) in the same session: bench/gemm-vs-openblas.
  */
@@ -30,7 +31,7 @@ import org.tarflow.tensor.Tensor;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g", "-Xms4g"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx4g", "-Xms4g"})
 public class GemmBench {
     /**
      * m x n x k [t]: square 1024 and 2048; the MNIST model's batch-128 projections (6272 = 128·49 rows):
@@ -47,7 +48,10 @@ public class GemmBench {
     @Param({"2"})
     public int threads;
 
-    private final Kernels k = Backends.get("simd");
+    @Param({"simd"})
+    public String backend;
+
+    private Kernels k;
     private Tensor a;
     private Tensor[] bs;
     private int next;
@@ -60,6 +64,7 @@ public class GemmBench {
     @Setup(Level.Trial)
     public void setup() {
         Parallel.setThreads(threads);
+        k = Backends.get(backend);
         transA = shape.endsWith("t");
         String[] dims = shape.replace("t", "").split("x");
         m = Integer.parseInt(dims[0]);

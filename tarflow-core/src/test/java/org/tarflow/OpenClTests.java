@@ -4,7 +4,8 @@ import org.tarflow.tensor.Backends;
 import org.tarflow.tensor.Kernels;
 
 /**
- * Whether the OpenCL tests can run here. They run on OpenCL device 0 when there is one. Without one they are
+ * Whether the OpenCL tests can run here. They run on the device {@code --backend opencl} takes (0, or the one
+ * {@code -Dtarflow.opencl.device=N} names, which Maven passes on to the tests) when there is one. Without one they are
  * skipped with the reason (the one line that says what to install), unless the environment variable
  * {@code TARFLOW_REQUIRE_OPENCL=1} is set (.ci/run sets it after installing POCL): then they fail, so CI can
  * never skip them silently.
@@ -19,9 +20,9 @@ public final class OpenClTests {
 
     private static String probe() {
         try {
-            Backends.openCl(0);
+            Backends.choose("opencl");
             return null;
-        } catch (IllegalStateException e) {
+        } catch (IllegalStateException | IllegalArgumentException e) {
             return e.getMessage();
         }
     }
@@ -45,11 +46,12 @@ public final class OpenClTests {
     }
 
     /**
-     * {@return the kernels on OpenCL device 0}
+     * {@return the kernels on the OpenCL device of {@code --backend opencl}}
      *
-     * @throws IllegalStateException if there is none, with the line that says what to install
+     * @throws IllegalStateException    if there is none, with the line that says what to install
+     * @throws IllegalArgumentException if {@code -Dtarflow.opencl.device} names no device
      */
     public static Kernels kernels() {
-        return Backends.openCl(0).kernels();
+        return Backends.get("opencl");
     }
 }

@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tarflow", mixinStandardHelpOptions = true, version = "tarflow " + Main.VERSION,
         description = "Pure-Java TarFlow: train, sample and evaluate Transformer autoregressive flows on the CPU.",
         subcommands = {TrainCommand.class, SampleCommand.class, EvaluateCommand.class, SweepCommand.class, BenchCommand.class,
+            DevicesCommand.class,
             ConformanceCommand.class, GenerateCasesCommand.class, ConvertCommand.class, ToyCommand.class, BoltzmannCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

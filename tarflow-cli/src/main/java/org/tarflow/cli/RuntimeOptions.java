@@ -16,16 +16,27 @@ final class RuntimeOptions {
 
     @Option(names = "--backend", defaultValue = "auto", paramLabel = "simd|scalar|opencl|auto",
             description = "The compute kernels: simd (Vector API, all cores), scalar (plain Java loops, one thread), opencl "
-                    + "(OpenCL device 0, e.g. POCL; copies every operation's data to the device and back: a checked "
+                    + "(an OpenCL device, e.g. POCL: the one --device names; copies every operation's data to the device and back: a checked "
                     + "path, not yet a fast one) or auto (simd when java runs with the module jdk.incubator.vector and the C2 compiler, else "
                     + "scalar). Default: ${DEFAULT-VALUE}")
     String backend;
 
+    @Option(names = "--device", paramLabel = "N",
+            description = "With --backend opencl: the OpenCL device, by its number in 'tarflow devices'. Default: "
+                    + "-D" + Backends.OPENCL_DEVICE + " (a Java system property, e.g. in JAVA_OPTS), else 0")
+    Integer device;
+
     private Kernels kernels;
 
     /**
-     * Applies {@code --threads} and {@code --backend}, printing the backend and why it was chosen as one line on
+     * Applies {@code --threads}, {@code --backend} and {@code --device}, printing the backend and why it was chosen as one line on
      * stderr ({@code backend: <reason>}); call first in a command.
+     *
+     * @throws IllegalArgumentException for a bad {@code --threads}, an unknown backend, {@code --device} without
+     *                                  {@code --backend opencl}, or no device of that number (the message lists
+     *                                  the devices)
+     * @throws IllegalStateException    if the backend cannot run here (e.g. no OpenCL library: the message says
+     *                                  what to install)
      */
     void apply() {
         if (threads != null) {
@@ -38,7 +49,11 @@ final class RuntimeOptions {
             }
             Parallel.setThreads(threads);
         }
-        Backends.Choice choice = Backends.choose(backend);
+        if (device != null && !backend.equals("opencl")) {
+            throw new IllegalArgumentException("--device selects an OpenCL device: it needs --backend opencl, got "
+                    + "--backend " + backend);
+        }
+        Backends.Choice choice = device != null ? Backends.openCl(device) : Backends.choose(backend);
         System.err.println("backend: " + choice.reason());
         kernels = choice.kernels();
     }

@@ -14,7 +14,8 @@ import java.util.Objects;
  *
  * <p>The names are {@code simd} ({@link SimdKernels}: Vector API loops, the large products on all cores),
  * {@code scalar} ({@link ScalarKernels}: plain loops on one thread, the twins the fast kernels are tested
- * against), {@code opencl} ({@link OpenClKernels} on OpenCL device 0; {@link #openCl(int)} takes another) and
+ * against), {@code opencl} ({@link OpenClKernels} on OpenCL device 0, or on the device {@code -Dtarflow.opencl.device=N}
+ * names; {@link #openCl(int)} takes one by index) and
  * {@code auto}, which never picks {@code opencl} and is {@code simd} when both
  * <ul>
  *   <li>the module {@code jdk.incubator.vector} is in the boot layer and readable by this code, i.e. java
@@ -34,6 +35,8 @@ import java.util.Objects;
  */
 public final class Backends {
     private static final String VECTOR_MODULE = "jdk.incubator.vector";
+    /** The system property that picks the device of {@code opencl} by its index in {@link OpenCl#devices()}. */
+    public static final String OPENCL_DEVICE = "tarflow.opencl.device";
     private static final Kernels SCALAR = new ScalarKernels();
     /** The OpenCL kernels by device index: a context and compiled programs per device, made once. */
     private static final Map<Integer, OpenClKernels> OPENCL = new HashMap<>();
@@ -65,7 +68,8 @@ public final class Backends {
      * {@return the kernels of a name} {@code auto} gives {@link #auto()}'s choice.
      *
      * @param name {@code simd}, {@code scalar}, {@code opencl} or {@code auto} (case-sensitive)
-     * @throws IllegalArgumentException if the name is none of those
+     * @throws IllegalArgumentException if the name is none of those; for {@code opencl} when
+     *                                  {@code -Dtarflow.opencl.device} is not a whole number or no device's index
      * @throws IllegalStateException    for {@code simd} (or an {@code auto} that chooses it) when the module
      *                                  {@code jdk.incubator.vector} is not readable, or when
      *                                  {@code -Dtarflow.vector.bits} has a value this machine cannot take;
@@ -81,7 +85,7 @@ public final class Backends {
      * is off (the kernels then work, but slowly).
      *
      * @param name {@code simd}, {@code scalar}, {@code opencl} or {@code auto} (case-sensitive)
-     * @throws IllegalArgumentException if the name is none of those
+     * @throws IllegalArgumentException as {@link #get}
      * @throws IllegalStateException    as {@link #get}
      */
     public static Choice choose(String name) {
@@ -94,10 +98,28 @@ public final class Backends {
                 yield new Choice(simd, "simd: requested by name, " + VectorWidth.describe()
                         + (c2Off == null ? "" : "; warning: C2 is off (" + c2Off + "), so the Vector API runs slowly"));
             }
-            case "opencl" -> openCl(0);
+            case "opencl" -> openCl(defaultDevice());
             default -> throw new IllegalArgumentException("unknown backend '" + name + "': the names are simd, scalar, "
                     + "opencl and auto");
         };
+    }
+
+    /**
+     * {@return the device {@code -Dtarflow.opencl.device} names, 0 without it}
+     *
+     * @throws IllegalArgumentException if the property is set but is not a whole number
+     */
+    public static int defaultDevice() {
+        String value = System.getProperty(OPENCL_DEVICE);
+        if (value == null) {
+            return 0;
+        }
+        try {
+            return Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-D" + OPENCL_DEVICE + " must be a device index ('tarflow devices' "
+                    + "lists them), got '" + value + "'");
+        }
     }
 
     /**
@@ -105,7 +127,7 @@ public final class Backends {
      * its context; its programs are built at the first kernel call in each dtype.
      *
      * @param device an index into {@link OpenCl#devices()}, as {@code tarflow devices} lists them
-     * @throws IllegalArgumentException if there is no such device
+     * @throws IllegalArgumentException if there is no such device; the message lists the devices there are
      * @throws IllegalStateException    if there is no OpenCL library or device (the message says what to
      *                                  install), or OpenCL fails to open the device
      */
@@ -114,8 +136,11 @@ public final class Backends {
         if (k == null) {
             List<OpenCl.Device> devices = OpenCl.devices();
             if (device < 0 || device >= devices.size()) {
-                throw new IllegalArgumentException("no OpenCL device " + device + ": there are " + devices.size()
-                        + " (0.." + (devices.size() - 1) + "; 'tarflow devices' lists them)");
+                StringBuilder list = new StringBuilder();
+                for (OpenCl.Device d : devices) {
+                    list.append(list.isEmpty() ? "" : "; ").append(d.describe());
+                }
+                throw new IllegalArgumentException("no OpenCL device " + device + ": the devices are " + list);
             }
             k = new OpenClKernels(devices.get(device));
             OPENCL.put(device, k);

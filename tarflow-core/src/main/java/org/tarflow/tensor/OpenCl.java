@@ -46,6 +46,7 @@ public final class OpenCl {
     static final int CL_DEVICE_MAX_COMPUTE_UNITS = 0x1002;
     static final int CL_DEVICE_GLOBAL_MEM_SIZE = 0x101F;
     static final int CL_DEVICE_NAME = 0x102B;
+    static final int CL_DEVICE_VENDOR = 0x102C;
     static final int CL_DEVICE_VERSION = 0x102F;
     static final int CL_DEVICE_EXTENSIONS = 0x1030;
     static final int CL_PROGRAM_BUILD_LOG = 0x1183;
@@ -92,23 +93,31 @@ public final class OpenCl {
     /**
      * One OpenCL device, as {@code tarflow devices} lists it.
      *
-     * @param index      its place in the list of all devices of all platforms (the {@code --device} number)
-     * @param platform   the platform's handle
-     * @param id         the device's handle
-     * @param platformName  the platform's name, e.g. {@code Portable Computing Language}
-     * @param name       the device's name
-     * @param version    the device's OpenCL version string
-     * @param type       {@code CPU}, {@code GPU}, {@code ACCELERATOR} or {@code OTHER}
-     * @param computeUnits its parallel compute units
-     * @param globalMemBytes its global memory in bytes
-     * @param fp64       whether it has {@code cl_khr_fp64} (float64 kernels)
+     * @param index           its place in the list of all devices of all platforms (the {@code --device} number)
+     * @param platform        the platform's handle
+     * @param id              the device's handle
+     * @param platformName    the platform's name, e.g. {@code Portable Computing Language}
+     * @param platformVersion the platform's OpenCL version string, e.g. {@code OpenCL 3.0 PoCL 5.0 ...}
+     * @param name            the device's name
+     * @param vendor          the device's vendor, e.g. {@code AuthenticAMD} or {@code NVIDIA Corporation}
+     * @param version         the device's OpenCL version string
+     * @param type            {@code CPU}, {@code GPU}, {@code ACCELERATOR} or {@code OTHER}
+     * @param computeUnits    its parallel compute units
+     * @param globalMemBytes  its global memory in bytes
+     * @param fp64            whether it has {@code cl_khr_fp64} (float64 kernels)
      */
-    public record Device(int index, MemorySegment platform, MemorySegment id, String platformName, String name,
-                         String version, String type, int computeUnits, long globalMemBytes, boolean fp64) {
-        /** {@return one line: index, type, name, platform, version, memory, fp64} */
+    public record Device(int index, MemorySegment platform, MemorySegment id, String platformName,
+                         String platformVersion, String name, String vendor, String version, String type,
+                         int computeUnits, long globalMemBytes, boolean fp64) {
+        /**
+         * {@return one line: index, type, name, vendor, version, compute units, global memory in MiB, fp64} The
+         * platform is left out: {@code tarflow devices} prints it above its devices, and the backend's log line
+         * does not need it.
+         */
         public String describe() {
-            return String.format("%d: %s %s (%s; %s; %d compute units, %d MiB%s)", index, type, name, platformName,
-                    version, computeUnits, globalMemBytes >> 20, fp64 ? ", fp64" : ", no fp64");
+            return String.format("%d: %s %s (vendor %s; %s; %d compute units; %d MiB global memory; %s)", index,
+                    type, name, vendor, version, computeUnits, globalMemBytes >> 20,
+                    fp64 ? "fp64" : "no fp64: float32 only");
         }
     }
 
@@ -132,6 +141,7 @@ public final class OpenCl {
             for (int p = 0; p < np; p++) {
                 MemorySegment platform = platforms.getAtIndex(ADDRESS, p);
                 String platformName = platformString(platform, CL_PLATFORM_NAME);
+                String platformVersion = platformString(platform, CL_PLATFORM_VERSION);
                 int st2 = (int) call(H.getDeviceIDs, platform, CL_DEVICE_TYPE_ALL, 0, MemorySegment.NULL, count);
                 if (st2 == -1) {
                     continue; // CL_DEVICE_NOT_FOUND: a platform without devices
@@ -144,7 +154,8 @@ public final class OpenCl {
                 for (int d = 0; d < nd; d++) {
                     MemorySegment id = ids.getAtIndex(ADDRESS, d);
                     long type = deviceLong(id, CL_DEVICE_TYPE);
-                    out.add(new Device(out.size(), platform, id, platformName, deviceString(id, CL_DEVICE_NAME),
+                    out.add(new Device(out.size(), platform, id, platformName, platformVersion,
+                            deviceString(id, CL_DEVICE_NAME), deviceString(id, CL_DEVICE_VENDOR),
                             deviceString(id, CL_DEVICE_VERSION), typeName(type),
                             (int) deviceLong(id, CL_DEVICE_MAX_COMPUTE_UNITS),
                             deviceLong(id, CL_DEVICE_GLOBAL_MEM_SIZE),

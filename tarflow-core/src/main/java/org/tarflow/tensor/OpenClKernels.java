@@ -37,6 +37,8 @@ import java.util.Map;
 public final class OpenClKernels implements Kernels {
     /** The GEMM work-group edge; must match {@code TILE} in kernels.cl. */
     static final int TILE = 16;
+    /** The GEMM outputs per work-item along each axis; must match {@code WPT} in kernels.cl. */
+    static final int WPT = 4;
     /** Work-items of the first stage of a sum; the host adds their partial sums. */
     private static final int PARTIALS = 1024;
     private static final String SOURCE = "kernels.cl";
@@ -115,8 +117,10 @@ public final class OpenClKernels implements Kernels {
         }
     }
 
+    /** {@return the work-items along one axis of C: TILE per BLOCK = TILE * WPT elements, rounded up} */
     private static long roundUp(int x) {
-        return (x + TILE - 1L) / TILE * TILE;
+        long block = (long) TILE * WPT;
+        return (x + block - 1) / block * TILE;
     }
 
     @Override

@@ -6,40 +6,73 @@
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 #endif
 
-// GEMM tile: a TILE x TILE work-group computes a TILE x TILE block of C, staging TILE-wide slices of op(A)
-// and op(B) in local memory. Must match OpenClKernels.TILE.
+// GEMM: a TILE x TILE work-group computes a BLOCK x BLOCK block of C, each work-item WPT x WPT of its elements
+// (rows lr + w * TILE, columns lc + w * TILE of the block), staging TILE-deep slices of op(A) and op(B) in local
+// memory. WPT^2 outputs per work-item give WPT^2 times the multiply-adds per barrier and per local load of a
+// one-output kernel: fewer barriers for a CPU device (POCL splits its work-item loops at each) and operand reuse
+// in registers for a GPU. Must match OpenClKernels.TILE and OpenClKernels.WPT.
 #define TILE 16
+#define WPT 4
+#define BLOCK (TILE * WPT)
 
-// C[p] = alpha * op(A[p]) * op(B[p]) + beta * C[p]; global (ceil(n), ceil(m), batch), local (TILE, TILE).
+// C[p] = alpha * op(A[p]) * op(B[p]) + beta * C[p]; global (ceil(n / BLOCK) * TILE, ceil(m / BLOCK) * TILE, batch),
+// local (TILE, TILE). Each element of C sums its k products in order, one rounding per multiply-add.
 __kernel void gemm(int m, int n, int k, int transA, int transB, REAL alpha, __global const REAL* a,
                    __global const REAL* b, REAL beta, __global REAL* c) {
-    int col = get_global_id(0);
-    int row = get_global_id(1);
-    int p = get_global_id(2);
     int lc = get_local_id(0);
     int lr = get_local_id(1);
-    __local REAL as[TILE][TILE];
-    __local REAL bs[TILE][TILE + 1];  // +1: no bank conflicts on the column reads
+    int col0 = get_group_id(0) * BLOCK;
+    int row0 = get_group_id(1) * BLOCK;
+    int p = get_global_id(2);
+    __local REAL as[BLOCK][TILE];
+    __local REAL bs[TILE][BLOCK + 1];  // +1: no bank conflicts on a GPU
     a += (size_t) p * m * k;
     b += (size_t) p * k * n;
     c += (size_t) p * m * n;
-    // each work-item loads the op(A) element at its (row, tile column) and the op(B) element at (tile row, col)
-    REAL acc = 0;
+    REAL acc[WPT][WPT];
+    for (int i = 0; i < WPT; i++) {
+        for (int j = 0; j < WPT; j++) {
+            acc[i][j] = 0;
+        }
+    }
     for (int t0 = 0; t0 < k; t0 += TILE) {
-        int ka = t0 + lc;
-        as[lr][lc] = (row < m && ka < k) ? (transA ? a[(size_t) ka * m + row] : a[(size_t) row * k + ka]) : 0;
-        int kb = t0 + lr;
-        bs[lr][lc] = (kb < k && col < n) ? (transB ? b[(size_t) col * k + kb] : b[(size_t) kb * n + col]) : 0;
+        // each work-item loads WPT elements of the op(A) slice (its rows, slice column lc) and WPT of the op(B)
+        // slice (slice row lr, its columns); outside the matrices they are 0
+        for (int w = 0; w < WPT; w++) {
+            int row = row0 + lr + w * TILE;
+            int ka = t0 + lc;
+            as[lr + w * TILE][lc] = (row < m && ka < k)
+                    ? (transA ? a[(size_t) ka * m + row] : a[(size_t) row * k + ka]) : 0;
+            int col = col0 + lc + w * TILE;
+            int kb = t0 + lr;
+            bs[lr][lc + w * TILE] = (kb < k && col < n)
+                    ? (transB ? b[(size_t) col * k + kb] : b[(size_t) kb * n + col]) : 0;
+        }
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int q = 0; q < TILE; q++) {
-            acc += as[lr][q] * bs[q][lc];
+            REAL bv[WPT];
+            for (int j = 0; j < WPT; j++) {
+                bv[j] = bs[q][lc + j * TILE];
+            }
+            for (int i = 0; i < WPT; i++) {
+                REAL av = as[lr + i * TILE][q];
+                for (int j = 0; j < WPT; j++) {
+                    acc[i][j] += av * bv[j];
+                }
+            }
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (row < m && col < n) {
-        size_t ci = (size_t) row * n + col;
-        // beta == 0 ignores the old C entirely (it may hold NaN), as BLAS does
-        c[ci] = beta == 0 ? alpha * acc : alpha * acc + beta * c[ci];
+    for (int i = 0; i < WPT; i++) {
+        int row = row0 + lr + i * TILE;
+        for (int j = 0; j < WPT; j++) {
+            int col = col0 + lc + j * TILE;
+            if (row < m && col < n) {
+                size_t ci = (size_t) row * n + col;
+                // beta == 0 ignores the old C entirely (it may hold NaN), as BLAS does
+                c[ci] = beta == 0 ? alpha * acc[i][j] : alpha * acc[i][j] + beta * c[ci];
+            }
+        }
     }
 }
 
