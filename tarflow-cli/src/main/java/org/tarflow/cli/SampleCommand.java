@@ -162,7 +162,7 @@ final class SampleCommand implements Callable<Integer> {
         if (!names.isEmpty()) {
             System.out.println(label != null ? "class: " + names.get(label) : grid
                     ? "rows: " + rowNames(names, (num + nrow - 1) / nrow)
-                    : "classes, " + nrow + " samples each in turn: " + String.join(", ", names));
+                    : "classes, " + nrow + " samples each in turn: " + rowNames(names, (num + nrow - 1) / nrow));
         }
         return 0;
     }

@@ -178,7 +178,7 @@ public final class SampleFiles {
             }
         }
         Files.createDirectories(abs.getParent());
-        Path tmp = Files.createTempDirectory(abs.getParent(), "." + abs.getFileName() + ".");
+        Path tmp = newHiddenFolder(abs);
         try {
             int digits = Math.max(6, Integer.toString(n - 1).length());
             int per = h * w * c;
@@ -248,5 +248,22 @@ public final class SampleFiles {
         zip.putNextEntry(e);
         zip.write(content);
         zip.closeEntry();
+    }
+
+    /**
+     * A new empty folder beside {@code target}, named after it with a leading dot and a random suffix, made
+     * with the default permissions (the umask's), unlike {@link Files#createTempDirectory}'s owner-only 0700:
+     * the folder becomes the samples' folder, which other users' FID tools must be able to read.
+     */
+    private static Path newHiddenFolder(Path target) throws IOException {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom();
+        while (true) {
+            Path p = target.resolveSibling("." + target.getFileName() + "." + Long.toUnsignedString(rng.nextLong(), 36));
+            try {
+                return Files.createDirectory(p);
+            } catch (FileAlreadyExistsException e) {
+                // another name
+            }
+        }
     }
 }

@@ -88,6 +88,16 @@ class SampleFilesTest {
     }
 
     @Test
+    void aPngFolderHasTheUmasksPermissionsLikeAnyNewFolderNotOwnerOnly() throws IOException {
+        Path out = dir.resolve("shared");
+        SampleFiles.write(out, SampleFiles.Kind.PNG_FOLDER, rgb(), new int[] {0, 1});
+        Path plain = Files.createDirectory(dir.resolve("plain"));
+        if (Files.getFileStore(dir).supportsFileAttributeView("posix")) {
+            assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(out));
+        }
+    }
+
+    @Test
     void npzHoldsUint8NhwcAsArr0AndLabelsAsArr1() throws IOException {
         Path f = dir.resolve("s.npz");
         SampleFiles.write(f, SampleFiles.Kind.NPZ, rgb(), new int[] {2, 0});
