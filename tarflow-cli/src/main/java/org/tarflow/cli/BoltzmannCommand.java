@@ -112,6 +112,12 @@ final class BoltzmannCommand implements Callable<Integer> {
         if (chains < 2 || chains % 2 != 0 || epochs < 1 || samples < 2 || !(clipQuantile > 0 && clipQuantile <= 1)) {
             throw new IllegalArgumentException("need an even --chains >= 2, --epochs >= 1, --samples >= 2, --clip-quantile in (0, 1]");
         }
+        // checked before MALA runs and writes its reference: the trainer would refuse it only after that
+        long trainingSet = (long) chains / 2 * perChain;
+        if (batchSize < 1 || batchSize > trainingSet) {
+            throw new IllegalArgumentException("--batch-size " + batchSize + " must be between 1 and the " + trainingSet
+                    + " training configurations (--chains / 2 x --per-chain)");
+        }
         Path dir = out != null ? out : Path.of("runs", "boltzmann-" + target.toLowerCase(Locale.ROOT));
         if ((Files.exists(dir.resolve("metrics.json")) || Files.exists(dir.resolve(Trainer.CHECKPOINT))) && !overwrite) {
             throw new IllegalArgumentException(dir + " already holds a run: choose another --out or pass --overwrite");

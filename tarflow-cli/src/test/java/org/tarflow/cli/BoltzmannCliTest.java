@@ -2,6 +2,7 @@ package org.tarflow.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.tarflow.cli.Cli.assertOneLineError;
 import static org.tarflow.cli.Cli.run;
 
@@ -42,5 +43,9 @@ class BoltzmannCliTest {
     void badOptionsAreOneLineErrors() {
         assertOneLineError(run("boltzmann", "--target", "argon", "--out", dir.resolve("x").toString()), "--target must be dw4 or lj13");
         assertOneLineError(run("boltzmann", "--target", "dw4", "--chains", "3", "--out", dir.resolve("x").toString()), "even --chains");
+        Path small = dir.resolve("small");
+        assertOneLineError(run("boltzmann", "--target", "dw4", "--chains", "4", "--per-chain", "100", "--out", small.toString()),
+                "--batch-size 256 must be between 1 and the 200 training configurations");
+        assertFalse(Files.exists(small.resolve("reference.safetensors")), "refused before MALA wrote its reference");
     }
 }
