@@ -116,13 +116,7 @@ public final class TorchCheckpoint {
             throw new TensorFileException(file, "data.pkl is not a valid pickle (" + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + printable(e.getMessage())) + ")");
         }
-        Map<String, View> views = views(root, file);
-        // every storage entry is looked up now, so that a broken archive is reported as such before a caller
-        // acts on the header (infers a configuration from the shapes); its bytes are counted when read
-        for (Map.Entry<String, View> e : views.entrySet()) {
-            storageEntry(zip, prefix, e.getValue().ref().storage(), e.getKey(), file);
-        }
-        Reader r = new Reader(zip, prefix, file, views);
+        Reader r = new Reader(zip, file, views(root, zip, prefix, file));
         return TensorReader.of(r.infos, Map.of(), r::read, r::close);
     }
 
@@ -187,12 +181,19 @@ public final class TorchCheckpoint {
         }
     }
 
-    /** A tensor of the pickle, checked against its storage's bounds, with its contiguous shape. */
-    private record View(TensorRef ref, int[] shape) {
+    /**
+     * A tensor of the pickle, checked against its storage's bounds, with its contiguous shape and its storage's
+     * zip entry.
+     */
+    private record View(TensorRef ref, int[] shape, ZipEntry storage) {
     }
 
-    /** Every state_dict entry as a checked view, in the pickle's order. */
-    private static Map<String, View> views(Object root, Path file) throws TensorFileException {
+    /**
+     * Every state_dict entry as a checked view, in the pickle's order. Every storage entry is looked up now, so
+     * that a broken archive is reported as such before a caller acts on the header (infers a configuration from
+     * the shapes); its bytes are counted when read.
+     */
+    private static Map<String, View> views(Object root, ZipFile zip, String prefix, Path file) throws TensorFileException {
         if (!(root instanceof Map<?, ?> map)) {
             throw new TensorFileException(file, "holds a " + describe(root) + ", not a state_dict (a dict of tensors)");
         }
@@ -213,7 +214,7 @@ public final class TorchCheckpoint {
                         + first.numel() + " " + first.type().torchName + " elements, then " + s.numel() + " "
                         + s.type().torchName + " elements for tensor '" + key + "')");
             }
-            out.put(key, new View(ref, checkedShape(ref, key, file)));
+            out.put(key, new View(ref, checkedShape(ref, key, file), storageEntry(zip, prefix, s, key, file)));
         }
         return out;
     }
@@ -221,7 +222,6 @@ public final class TorchCheckpoint {
     /** The open archive: reads a tensor's storage when the tensor is asked for. */
     private static final class Reader {
         private final ZipFile zip;
-        private final String prefix;
         private final Path file;
         private final Map<String, View> views;
         private final Map<String, TensorReader.Info> infos = new LinkedHashMap<>();
@@ -229,13 +229,12 @@ public final class TorchCheckpoint {
         private final Map<String, byte[]> storages = new HashMap<>();
         private final Map<String, Integer> viewsLeft = new HashMap<>();
 
-        Reader(ZipFile zip, String prefix, Path file, Map<String, View> views) {
+        Reader(ZipFile zip, Path file, Map<String, View> views) {
             this.zip = zip;
-            this.prefix = prefix;
             this.file = file;
             this.views = views;
             views.forEach((key, v) -> {
-                infos.put(key, new TensorReader.Info(fileDType(v.ref().storage().type()), v.shape()));
+                infos.put(key, new TensorReader.Info(v.ref().storage().type().fileDType, v.shape()));
                 viewsLeft.merge(v.ref().storage().key(), 1, Integer::sum);
             });
         }
@@ -245,7 +244,7 @@ public final class TorchCheckpoint {
             StorageRef s = v.ref().storage();
             byte[] data = storages.get(s.key());
             if (data == null) {
-                data = storage(zip, prefix, s, key, file);
+                data = storage(zip, v.storage(), s, key, file);
             }
             // a storage is kept only while tensors that view it remain unread; a tensor read twice re-reads it
             if (viewsLeft.merge(s.key(), -1, Integer::sum) > 0) {
@@ -260,16 +259,6 @@ public final class TorchCheckpoint {
             storages.clear();
             zip.close();
         }
-    }
-
-    private static String fileDType(TorchUnpickler.StorageType type) {
-        return switch (type) {
-            case LONG -> "I64";
-            case DOUBLE -> "F64";
-            case FLOAT -> "F32";
-            case HALF -> "F16";
-            case BFLOAT16 -> "BF16";
-        };
     }
 
     /**
@@ -302,8 +291,8 @@ public final class TorchCheckpoint {
                 + " elements (" + s.numel() * s.type().bytes + " bytes)");
     }
 
-    private static byte[] storage(ZipFile zip, String prefix, StorageRef s, String key, Path file) throws IOException {
-        ZipEntry e = storageEntry(zip, prefix, s, key, file);
+    /** A storage's bytes, from the entry {@link #storageEntry} checked. */
+    private static byte[] storage(ZipFile zip, ZipEntry e, StorageRef s, String key, Path file) throws IOException {
         long expected = s.numel() * s.type().bytes;
         byte[] data = readEntry(zip, e, expected, file);
         if (data.length != expected) {
@@ -395,14 +384,14 @@ public final class TorchCheckpoint {
                 for (int i = 0; i < n; i++) {
                     v[i] = b.getDouble((int) (source.applyAsLong(i) * 8));
                 }
-                yield new StoredTensor("F64", shape, Tensor.wrap(v, shape), null);
+                yield new StoredTensor(ref.storage().type().fileDType, shape, Tensor.wrap(v, shape), null);
             }
             case FLOAT -> {
                 float[] v = new float[n];
                 for (int i = 0; i < n; i++) {
                     v[i] = b.getFloat((int) (source.applyAsLong(i) * 4));
                 }
-                yield new StoredTensor("F32", shape, Tensor.wrap(v, shape), null);
+                yield new StoredTensor(ref.storage().type().fileDType, shape, Tensor.wrap(v, shape), null);
             }
             case HALF, BFLOAT16 -> {
                 boolean half = ref.storage().type() == TorchUnpickler.StorageType.HALF;
@@ -411,7 +400,7 @@ public final class TorchCheckpoint {
                     short bits = b.getShort((int) (source.applyAsLong(i) * 2));
                     v[i] = half ? Float.float16ToFloat(bits) : Float.intBitsToFloat(bits << 16);
                 }
-                yield new StoredTensor(fileDType(ref.storage().type()), shape, Tensor.wrap(v, shape), null);
+                yield new StoredTensor(ref.storage().type().fileDType, shape, Tensor.wrap(v, shape), null);
             }
         };
     }

@@ -43,15 +43,18 @@ final class TorchUnpickler extends Unpickler {
 
     /** The element types of the allowed storage classes. */
     enum StorageType {
-        FLOAT("FloatStorage", 4), DOUBLE("DoubleStorage", 8), HALF("HalfStorage", 2),
-        BFLOAT16("BFloat16Storage", 2), LONG("LongStorage", 8);
+        FLOAT("FloatStorage", 4, "F32"), DOUBLE("DoubleStorage", 8, "F64"), HALF("HalfStorage", 2, "F16"),
+        BFLOAT16("BFloat16Storage", 2, "BF16"), LONG("LongStorage", 8, "I64");
 
         final String torchName;
         final int bytes;
+        /** The safetensors name of the dtype, as {@link StoredTensor#fileDType()} reports it. */
+        final String fileDType;
 
-        StorageType(String torchName, int bytes) {
+        StorageType(String torchName, int bytes, String fileDType) {
             this.torchName = torchName;
             this.bytes = bytes;
+            this.fileDType = fileDType;
         }
     }
 
