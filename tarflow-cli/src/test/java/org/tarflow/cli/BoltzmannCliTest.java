@@ -41,7 +41,7 @@ class BoltzmannCliTest {
 
     @Test
     void badOptionsAreOneLineErrors() {
-        assertOneLineError(run("boltzmann", "--target", "argon", "--out", dir.resolve("x").toString()), "--target must be dw4 or lj13");
+        assertOneLineError(run("boltzmann", "--target", "argon", "--out", dir.resolve("x").toString()), "--target must be dw4, lj13 or a reference file");
         assertOneLineError(run("boltzmann", "--target", "dw4", "--chains", "3", "--out", dir.resolve("x").toString()), "even --chains");
         Path small = dir.resolve("small");
         assertOneLineError(run("boltzmann", "--target", "dw4", "--chains", "4", "--per-chain", "100", "--out", small.toString()),

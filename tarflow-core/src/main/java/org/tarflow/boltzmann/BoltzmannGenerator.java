@@ -2,6 +2,7 @@ package org.tarflow.boltzmann;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.tarflow.data.NoiseAugmentation;
 import org.tarflow.data.Seeds;
@@ -41,28 +42,55 @@ public final class BoltzmannGenerator {
     }
 
     /**
-     * Trains a float32 affine model on augmented copies of {@code reference}, writing its checkpoint and log into
-     * {@code outDir}.
+     * Trains a float32 affine model on augmented copies of the reference configurations, writing its checkpoint and log
+     * into {@code outDir}.
      *
-     * @param reference centred configurations, N tokens of D coordinates
+     * @param data      the centred reference configurations (N tokens of D coordinates) with their augmentation
      * @param s         the settings
-     * @param seed      fixes the initial weights, the data order and every augmentation
+     * @param seed      fixes the initial weights and the data order (the augmentation has its own seed)
      * @param outDir    folder for the checkpoint and the log
      * @param k         the kernels
      * @param listener  receives the training progress
      * @return the trained model
      * @throws IOException if the checkpoint or log cannot be written
      */
-    public static TarFlowModel train(SequenceDataset reference, Settings s, long seed, Path outDir, Kernels k,
+    public static TarFlowModel train(ParticleAugmentation data, Settings s, long seed, Path outDir, Kernels k,
                                      Trainer.Listener listener) throws IOException {
-        ModelConfig mc = ModelConfig.sequence(reference.length(), reference.dim(), s.channels(), s.blocks(), s.layers(), true, 0);
+        ModelConfig mc = ModelConfig.sequence(data.itemShape()[0], data.itemShape()[1], s.channels(), s.blocks(), s.layers(), true, 0);
         TrainConfig tc = new TrainConfig(s.epochs(), s.batch(), s.lr(), Math.min(1, s.epochs()), NoiseAugmentation.none(), 0, 0,
                 seed, DType.F32);
         TarFlowModel model = new TarFlowModel(mc, DType.F32, k).init(seed);
-        ParticleAugmentation data = new ParticleAugmentation(reference, seed);
         Checkpoint.State state = new Checkpoint.State(model, AdamW.reference(model.parameters()), tc, 0, null, data.size());
         new Trainer(state, data, outDir, 0, Trainer.NonFinitePolicy.STOP).run(listener, null);
         return model;
+    }
+
+    /**
+     * Flow samples with their exact log-likelihoods, before any energy is known.
+     *
+     * @param x         n configurations of N·D coordinates, sample-major, each centred on its centre of mass c
+     * @param logQ      the exact log-density under the flow of each sample as drawn (uncentred), nats
+     * @param logCentre {@code -(N/2)|c|²}: the log-density, up to a constant, of c under the centre-of-mass law
+     *                  N(0, I/N) of the augmented target (see {@link ParticleAugmentation})
+     */
+    public record Draws(double[] x, double[] logQ, double[] logCentre) {
+        /**
+         * {@return the log importance weights {@code -E - log q + logCentre} to the Boltzmann law, nats (-∞ where E is
+         * +∞), up to a constant}
+         *
+         * @param energies the n samples' energies E in kT, +∞ where undefined
+         * @throws IllegalArgumentException if there are not n energies
+         */
+        public double[] logWeights(double[] energies) {
+            if (energies.length != logQ.length) {
+                throw new IllegalArgumentException(energies.length + " energies for " + logQ.length + " samples");
+            }
+            double[] logW = new double[logQ.length];
+            for (int i = 0; i < logW.length; i++) {
+                logW[i] = -energies[i] + logCentre[i] - logQ[i];
+            }
+            return logW;
+        }
     }
 
     /**
@@ -77,8 +105,7 @@ public final class BoltzmannGenerator {
     }
 
     /**
-     * Draws n samples: latents from {@code Seeds.stream(seed, SAMPLES, 0)}, inverted in float64 (whose log-likelihood
-     * is exact to rounding; float32 would put rounding noise of ~1e-3 nats into every weight) in chunks of 1024.
+     * Draws n samples and weighs them with the energy: {@link #draw}, then E of each centred configuration.
      *
      * @param model the trained model of N tokens of D values
      * @param e     the energy
@@ -94,14 +121,34 @@ public final class BoltzmannGenerator {
             throw new IllegalArgumentException("the model is over " + model.config().seqLength() + " tokens of " + model.config().inChannels()
                     + ", the energy over " + np + " particles in " + d + "-D");
         }
+        Draws draws = draw(model, n, seed);
+        int m = np * d;
+        double[] energies = new double[n];
+        for (int i = 0; i < n; i++) {
+            energies[i] = e.energy(Arrays.copyOfRange(draws.x(), i * m, (i + 1) * m), null);
+        }
+        return new Samples(draws.x(), energies, draws.logQ(), draws.logWeights(energies));
+    }
+
+    /**
+     * Draws n samples: latents from {@code Seeds.stream(seed, SAMPLES, 0)}, inverted in float64 (whose log-likelihood
+     * is exact to rounding; float32 would put rounding noise of ~1e-3 nats into every weight) in chunks of 1024.
+     *
+     * @param model the trained model of N tokens of D values
+     * @param n     samples, at least 1
+     * @param seed  fixes the latents
+     * @return the samples, centred, with their log-likelihoods and centre-of-mass terms
+     */
+    public static Draws draw(TarFlowModel model, int n, long seed) {
+        int np = model.config().seqLength();
+        int d = model.config().inChannels();
         TarFlowModel m64 = new TarFlowModel(model.config(), DType.F64, model.kernels());
         m64.loadStateDict(model.stateDict());
         SplittableRandom rng = Seeds.stream(seed, Seeds.SAMPLES, 0);
         int m = np * d;
         double[] x = new double[n * m];
-        double[] energies = new double[n];
         double[] logQ = new double[n];
-        double[] logW = new double[n];
+        double[] logCentre = new double[n];
         double[] conf = new double[m];
         for (int start = 0; start < n; start += 1024) {
             int b = Math.min(1024, n - start);
@@ -126,12 +173,11 @@ public final class BoltzmannGenerator {
                 Mala.centre(conf, 0, np, d);
                 int i = start + s;
                 System.arraycopy(conf, 0, x, i * m, m);
-                energies[i] = e.energy(conf, null);
                 logQ[i] = r.logLikelihood().get(s);
-                logW[i] = -energies[i] - 0.5 * np * com2 - logQ[i];
+                logCentre[i] = -0.5 * np * com2;
             }
         }
-        return new Samples(x, energies, logQ, logW);
+        return new Draws(x, logQ, logCentre);
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.tarflow.io.AtomicFiles;
 import org.tarflow.io.Safetensors;
 import org.tarflow.io.StoredTensor;
@@ -111,9 +112,26 @@ public record SequenceDataset(double[] values, int[] labels, int length, int dim
      * @throws IOException         if the file cannot be read
      */
     public static SequenceDataset read(Path file, int tokenDim) throws IOException {
+        return read(file, tokenDim, Set.of());
+    }
+
+    /**
+     * Reads as {@link #read(Path, int)}, passing over the CSV columns whose header names are in {@code otherColumns}:
+     * per-sequence quantities that are not values of the sequence (e.g. {@code energy}), which their own reader takes.
+     * Safetensors files keep such quantities in tensors of their own, which are passed over anyway.
+     *
+     * @param file         the data file
+     * @param tokenDim     D for a CSV file; ignored for safetensors
+     * @param otherColumns header names of CSV columns that are not values
+     * @return the sequences, labelled if the file has labels
+     * @throws TensorFileException as {@link #read(Path, int)}
+     * @throws IllegalArgumentException for a CSV file with {@code tokenDim < 1}
+     * @throws IOException         if the file cannot be read
+     */
+    public static SequenceDataset read(Path file, int tokenDim, Set<String> otherColumns) throws IOException {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".csv")) {
-            return readCsv(file, tokenDim);
+            return readCsv(file, tokenDim, otherColumns);
         }
         if (name.endsWith(".safetensors")) {
             return readSafetensors(file);
@@ -161,59 +179,47 @@ public record SequenceDataset(double[] values, int[] labels, int length, int dim
         }
     }
 
-    private static SequenceDataset readCsv(Path file, int tokenDim) throws IOException {
+    private static SequenceDataset readCsv(Path file, int tokenDim, Set<String> otherColumns) throws IOException {
         if (tokenDim < 1) {
             throw new IllegalArgumentException("the token dimension must be positive, got " + tokenDim);
         }
         List<double[]> rows = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         int labelColumn = -1;
-        int columns = -1;
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int lineNo = 0;
-            while ((line = in.readLine()) != null) {
-                lineNo++;
-                if (line.isBlank()) {
+        List<CsvLine> lines = csvLines(file);
+        boolean[] skipped = new boolean[lines.isEmpty() ? 0 : lines.getFirst().fields().length];
+        for (CsvLine l : lines) {
+            String[] fields = l.fields();
+            if (l == lines.getFirst() && !isNumber(fields[0].trim())) { // a header
+                for (int i = 0; i < fields.length; i++) {
+                    if (fields[i].trim().equals("label")) {
+                        labelColumn = i;
+                    }
+                    skipped[i] = otherColumns.contains(fields[i].trim());
+                }
+                continue;
+            }
+            double[] row = new double[values(skipped) - (labelColumn >= 0 ? 1 : 0)];
+            for (int i = 0, j = 0; i < fields.length; i++) {
+                if (skipped[i]) {
                     continue;
                 }
-                String[] fields = line.split(",", -1);
-                if (columns < 0) {
-                    columns = fields.length;
-                    if (!isNumber(fields[0].trim())) { // a header
-                        for (int i = 0; i < fields.length; i++) {
-                            if (fields[i].trim().equals("label")) {
-                                labelColumn = i;
-                            }
-                        }
-                        continue;
-                    }
+                String f = fields[i].trim();
+                if (!isNumber(f)) {
+                    throw new TensorFileException(file, "line " + l.number() + ", field " + (i + 1) + ": '"
+                            + (f.length() > 40 ? f.substring(0, 40) + "..." : f) + "' is not a number");
                 }
-                if (fields.length != columns) {
-                    throw new TensorFileException(file, "line " + lineNo + " has " + fields.length + " fields, the first has "
-                            + columns);
-                }
-                double[] row = new double[columns - (labelColumn >= 0 ? 1 : 0)];
-                for (int i = 0, j = 0; i < fields.length; i++) {
-                    String f = fields[i].trim();
-                    if (!isNumber(f)) {
-                        throw new TensorFileException(file, "line " + lineNo + ", field " + (i + 1) + ": '"
-                                + (f.length() > 40 ? f.substring(0, 40) + "..." : f) + "' is not a number");
+                double v = Double.parseDouble(f);
+                if (i == labelColumn) {
+                    if (v != Math.rint(v) || v < 0 || v > 1_000_000) {
+                        throw new TensorFileException(file, "line " + l.number() + ": label " + f + " is not a class 0..K-1");
                     }
-                    double v = Double.parseDouble(f);
-                    if (i == labelColumn) {
-                        if (v != Math.rint(v) || v < 0 || v > 1_000_000) {
-                            throw new TensorFileException(file, "line " + lineNo + ": label " + f + " is not a class 0..K-1");
-                        }
-                        labels.add((int) v);
-                    } else {
-                        row[j++] = v;
-                    }
+                    labels.add((int) v);
+                } else {
+                    row[j++] = v;
                 }
-                rows.add(row);
             }
-        } catch (NoSuchFileException e) {
-            throw new TensorFileException(file, "no such file");
+            rows.add(row);
         }
         if (rows.isEmpty()) {
             throw new TensorFileException(file, "holds no sequences");
@@ -230,6 +236,100 @@ public record SequenceDataset(double[] values, int[] labels, int length, int dim
         int[] y = labelColumn >= 0 ? labels.stream().mapToInt(Integer::intValue).toArray() : null;
         int classes = y == null ? 0 : Arrays.stream(y).max().orElse(-1) + 1;
         return validated(file, values, y, width / tokenDim, tokenDim, classes);
+    }
+
+    /**
+     * Reads one per-sequence column of a CSV file: the column whose header name is {@code name}, or, in a file of
+     * one column, that column (with or without a header).
+     *
+     * @param file the CSV file
+     * @param name the column's header name
+     * @return one value per data line, in order (non-finite values as written: the caller decides what they mean)
+     * @throws TensorFileException naming the file and line if there is no such column, a line has another number of
+     *                             fields than the first, a field is not a number, or there are no data lines
+     * @throws IOException         if the file cannot be read
+     */
+    public static double[] readCsvColumn(Path file, String name) throws IOException {
+        List<Double> out = new ArrayList<>();
+        int column = -1;
+        for (CsvLine l : csvLines(file)) {
+            String[] fields = l.fields();
+            if (column < 0) {
+                boolean header = !isNumber(fields[0].trim()) && !isNonFinite(fields[0].trim());
+                for (int i = 0; header && i < fields.length; i++) {
+                    if (fields[i].trim().equals(name)) {
+                        column = i;
+                    }
+                }
+                if (column < 0 && fields.length == 1) {
+                    column = 0;
+                }
+                if (column < 0) {
+                    throw new TensorFileException(file, "no column '" + name + "' (first line: " + String.join(",", fields).strip()
+                            + "): name it there, or write one value per line");
+                }
+                if (header) {
+                    continue;
+                }
+            }
+            String f = fields[column].trim();
+            if (!isNumber(f) && !isNonFinite(f)) {
+                throw new TensorFileException(file, "line " + l.number() + ", column '" + name + "': '"
+                        + (f.length() > 40 ? f.substring(0, 40) + "..." : f) + "' is not a number");
+            }
+            out.add(Double.parseDouble(f.replace("inf", "Infinity").replace("nan", "NaN")));
+        }
+        if (out.isEmpty()) {
+            throw new TensorFileException(file, "holds no values of '" + name + "'");
+        }
+        return out.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    /**
+     * A non-blank line of a CSV file split at its commas.
+     *
+     * @param number the line's number, from 1
+     * @param fields its fields, untrimmed
+     */
+    private record CsvLine(int number, String[] fields) {
+    }
+
+    /** The non-blank lines of a CSV file, each of as many fields as the first. */
+    private static List<CsvLine> csvLines(Path file) throws IOException {
+        List<CsvLine> lines = new ArrayList<>();
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            int lineNo = 0;
+            while ((line = in.readLine()) != null) {
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                String[] fields = line.split(",", -1);
+                if (!lines.isEmpty() && fields.length != lines.getFirst().fields().length) {
+                    throw new TensorFileException(file, "line " + lineNo + " has " + fields.length + " fields, the first has "
+                            + lines.getFirst().fields().length);
+                }
+                lines.add(new CsvLine(lineNo, fields));
+            }
+        } catch (NoSuchFileException e) {
+            throw new TensorFileException(file, "no such file");
+        }
+        return lines;
+    }
+
+    /** inf, -inf and nan as NumPy and Python write them ({@link #isNumber} takes Java's Infinity and NaN). */
+    private static boolean isNonFinite(String s) {
+        return s.equals("inf") || s.equals("-inf") || s.equals("+inf") || s.equals("nan");
+    }
+
+    /** The columns that are not passed over. */
+    private static int values(boolean[] skipped) {
+        int n = 0;
+        for (boolean s : skipped) {
+            n += s ? 0 : 1;
+        }
+        return n;
     }
 
     private static boolean isNumber(String s) {

@@ -154,13 +154,13 @@ public final class SampleFiles {
 
     private static void writeNpz(ZipOutputStream zip, byte[] bytes, int[] labels, int n, int h, int w, int c)
             throws IOException {
-        storeEntry(zip, "arr_0.npy", npy("|u1", new int[] {n, h, w, c}, bytes));
+        storeEntry(zip, "arr_0.npy", Npy.bytes("|u1", new int[] {n, h, w, c}, bytes));
         if (labels != null) {
             ByteBuffer b = ByteBuffer.allocate(8 * n).order(ByteOrder.LITTLE_ENDIAN);
             for (int y : labels) {
                 b.putLong(y);
             }
-            storeEntry(zip, "arr_1.npy", npy("<i8", new int[] {n}, b.array()));
+            storeEntry(zip, "arr_1.npy", Npy.bytes("<i8", new int[] {n}, b.array()));
         }
     }
 
@@ -213,26 +213,6 @@ public final class SampleFiles {
                 Files.deleteIfExists(tmp);
             }
         }
-    }
-
-    /**
-     * A NumPy {@code .npy} file, format version 1.0: magic, header length, the header dictionary padded
-     * with spaces to a multiple of 64 bytes and ended by a newline, then the C-order data.
-     */
-    static byte[] npy(String descr, int[] shape, byte[] data) {
-        StringBuilder dims = new StringBuilder();
-        for (int s : shape) {
-            dims.append(s).append(", ");
-        }
-        String tuple = shape.length == 1 ? "(" + shape[0] + ",)" : "(" + dims.substring(0, dims.length() - 2) + ")";
-        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + tuple + ", }";
-        int unpadded = 10 + dict.length() + 1;
-        String header = dict + " ".repeat((64 - unpadded % 64) % 64) + "\n";
-        byte[] hb = header.getBytes(StandardCharsets.US_ASCII);
-        ByteBuffer b = ByteBuffer.allocate(10 + hb.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0);
-        b.putShort((short) hb.length).put(hb).put(data);
-        return b.array();
     }
 
     /** An uncompressed zip entry, as {@code np.savez} writes them. */

@@ -51,7 +51,7 @@ class BoltzmannGeneratorTest {
         double sumSq = 0;
         int draws = 4000;
         for (int s = 0; s < draws; s++) {
-            ParticleAugmentation.augment(x, 0, 13, 3, rng, y);
+            ParticleAugmentation.augment(x, 0, new int[][] {java.util.stream.IntStream.range(0, 13).toArray()}, ParticleAugmentation.Rotations.ORTHOGONAL, 3, rng, y);
             double c = 0; // centre of mass, first coordinate
             for (int i = 0; i < 13; i++) {
                 c += y[3 * i] / 13;
