@@ -1,5 +1,6 @@
 package org.tarflow.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,10 +12,18 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tarflow.cli.Cli.Run;
+import org.tarflow.boltzmann.DoubleWell;
+import org.tarflow.boltzmann.ParticleFiles;
 import org.tarflow.data.SequenceDataset;
+import org.tarflow.io.Safetensors;
+import org.tarflow.io.StoredTensor;
+import org.tarflow.tensor.DType;
+import org.tarflow.tensor.Tensor;
 
 /** {@code tarflow boltzmann} end to end on a tiny DW-4 run, and its refusals. */
 class BoltzmannCliTest {
@@ -37,6 +46,108 @@ class BoltzmannCliTest {
         assertEquals(4, ref.length());
         assertEquals(2, ref.dim());
         assertOneLineError(run("boltzmann", "--target", "dw4", "--out", out.toString()), "already holds a run");
+    }
+
+    /**
+     * The FILE route end to end on a target whose energy is computable here: the reference that the DW-4 run wrote
+     * (configurations and MALA energies) is the FILE, the samples' energies are computed by the test with DW-4 and
+     * handed over as a CSV, and every figure the two routes share must equal the built-in run's on the same seed,
+     * because both train on the same configurations with the same seeds; the ESS is also recomputed here from the
+     * samples file's log_q and log_centre and those energies, by the formula.
+     */
+    @Test
+    void fileTargetInTwoStepsGivesTheBuiltInFiguresOnTheSameSeed() throws IOException {
+        String[] common = {"--epochs", "1", "--blocks", "2", "--batch-size", "32", "--samples", "64"};
+        Path builtin = dir.resolve("dw4");
+        Run b = run(Cli.concat(common, "boltzmann", "--target", "dw4", "--chains", "2", "--burn-in", "200", "--per-chain", "64",
+                "--thin", "2", "--out", builtin.toString()));
+        assertEquals(0, b.code(), b.err());
+        Path ref = builtin.resolve("reference.safetensors");
+        Path first = dir.resolve("file");
+        Run a = run(Cli.concat(common, "boltzmann", "--target", ref.toString(), "--out", first.toString()));
+        assertEquals(0, a.code(), a.err());
+        assertTrue(a.out().contains("--reweight"), a.out());
+        assertFalse(Files.exists(first.resolve("metrics.json")), "no figures before the energies are known");
+        Path samples = first.resolve("samples.safetensors");
+        ParticleFiles.SampleFile sf = ParticleFiles.readSamples(samples);
+        assertEquals(64, sf.size());
+        SequenceDataset csv = SequenceDataset.read(first.resolve("samples.csv"), 2);
+        assertArrayEquals(sf.draws().x(), csv.values(), "samples.csv holds the configurations of samples.safetensors");
+
+        DoubleWell dw4 = DoubleWell.dw4();
+        StringBuilder energies = new StringBuilder("energy\n");
+        double[] logW = new double[64];
+        for (int i = 0; i < 64; i++) {
+            double e = dw4.energy(Arrays.copyOfRange(sf.draws().x(), 8 * i, 8 * i + 8), null);
+            energies.append(e).append('\n');
+            logW[i] = -e - sf.draws().logQ()[i] + sf.draws().logCentre()[i];
+        }
+        Path eFile = dir.resolve("e.csv");
+        Files.writeString(eFile, energies);
+        Run r = run("boltzmann", "--target", ref.toString(), "--reweight", samples.toString(), "--energies", eFile.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonObject fromFile = JsonParser.parseString(Files.readString(first.resolve("metrics.json"))).getAsJsonObject();
+        JsonObject fromBuiltin = JsonParser.parseString(Files.readString(builtin.resolve("metrics.json"))).getAsJsonObject();
+        int shared = 0;
+        for (String key : fromFile.keySet()) {
+            if (fromBuiltin.has(key) && !key.endsWith("_seconds") && !key.equals("target")) {
+                assertEquals(fromBuiltin.get(key), fromFile.get(key), key);
+                shared++;
+            }
+        }
+        assertEquals(18, shared, fromFile.keySet() + " vs " + fromBuiltin.keySet());
+        double max = Arrays.stream(logW).max().orElseThrow();
+        double sum = 0;
+        double sumSq = 0;
+        for (double lw : logW) {
+            sum += Math.exp(lw - max);
+            sumSq += Math.exp(2 * (lw - max));
+        }
+        assertEquals(sum * sum / (64 * sumSq), fromFile.get("ess_fraction").getAsDouble(), 1e-12);
+        assertTrue(Files.size(first.resolve("energies.png")) > 0 && Files.size(first.resolve("distances.png")) > 0);
+
+        // refusals of the second step, each before anything is written
+        String[] again = {"boltzmann", "--target", ref.toString(), "--reweight", samples.toString(), "--overwrite", "--energies"};
+        assertOneLineError(run("boltzmann", "--target", ref.toString(), "--reweight", samples.toString(), "--energies",
+                eFile.toString()), "already holds metrics.json");
+        Path short63 = dir.resolve("short.txt");
+        Files.writeString(short63, energies.substring("energy\n".length(), energies.lastIndexOf("\n", energies.length() - 2) + 1));
+        assertOneLineError(run(Cli.concat(new String[] {short63.toString()}, again)), "63 energies for 64 samples");
+        Path nan = dir.resolve("nan.csv");
+        Files.writeString(nan, energies.toString().replaceFirst("\n[^\n]*\n", "\nnan\n"));
+        assertOneLineError(run(Cli.concat(new String[] {nan.toString()}, again)), "energy NaN of sample 0 is not a number or +inf");
+        Path wide = dir.resolve("wide.safetensors");
+        Safetensors.write(wide, Map.of("energy", StoredTensor.of(Tensor.zeros(DType.F64, 64, 2))), Map.of());
+        assertOneLineError(run(Cli.concat(new String[] {wide.toString()}, again)), "has shape (64, 2)");
+        Path other = dir.resolve("three.safetensors");
+        ParticleFiles.writeReference(other, new SequenceDataset(new double[2 * 6], null, 3, 2, 0), new double[2]);
+        assertOneLineError(run("boltzmann", "--target", other.toString(), "--reweight", samples.toString(), "--energies",
+                eFile.toString(), "--overwrite"), "holds samples of 4 particles in 2-D");
+        assertOneLineError(run("boltzmann", "--target", "dw4", "--reweight", samples.toString(), "--energies", eFile.toString()),
+                "--reweight is for --target FILE");
+        assertOneLineError(run("boltzmann", "--target", ref.toString(), "--reweight", samples.toString()), "go together");
+    }
+
+    @Test
+    void referenceFilesWithoutFiniteEnergiesAreOneLineErrors() throws IOException {
+        Path noEnergy = dir.resolve("x.safetensors");
+        SequenceDataset.write(noEnergy, Tensor.zeros(DType.F64, 4, 3, 2), null);
+        assertOneLineError(run("boltzmann", "--target", noEnergy.toString(), "--out", dir.resolve("a").toString()),
+                "no tensor 'energy'");
+        Path csv = dir.resolve("x.csv");
+        Files.writeString(csv, "a,b,c,d\n1,2,3,4\n5,6,7,8\n");
+        assertOneLineError(run("boltzmann", "--target", csv.toString(), "--token-dim", "2", "--out", dir.resolve("b").toString()),
+                "no column 'energy'");
+        Path inf = dir.resolve("inf.csv");
+        Files.writeString(inf, "a,b,energy,c,d\n1,2,0.5,3,4\n5,6,inf,7,8\n");
+        assertOneLineError(run("boltzmann", "--target", inf.toString(), "--token-dim", "2", "--out", dir.resolve("c").toString()),
+                "energy Infinity of reference configuration 1 is not finite");
+        Path ok = dir.resolve("ok.csv");
+        Files.writeString(ok, "a,b,energy,c,d\n1,2,0.5,3,4\n5,6,1.5,7,8\n");
+        assertOneLineError(run("boltzmann", "--target", ok.toString(), "--token-dim", "2", "--batch-size", "1", "--species", "A,B,C",
+                "--out", dir.resolve("d").toString()), "--species names 3 particles, the configurations have 2");
+        assertOneLineError(run("boltzmann", "--target", ok.toString(), "--token-dim", "2", "--out", dir.resolve("e").toString()),
+                "--batch-size 256 must be between 1 and the 1 training configurations");
     }
 
     @Test
