@@ -221,36 +221,37 @@ final class BoltzmannCommand implements Callable<Integer> {
         Held held = new Held(e != null ? "reference (MALA)" : "reference (" + file.getFileName() + ")",
                 Arrays.copyOf(ref.energies(), half), Arrays.copyOfRange(all.values(), half * m, all.size() * m),
                 Arrays.copyOfRange(ref.energies(), half, all.size()), np, d);
+        BoltzmannGenerator.Draws draws = BoltzmannGenerator.draw(model, samples, seed);
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("reference", file.toAbsolutePath().toString());
+        meta.put("seed", Long.toString(seed));
+        meta.put("train_seconds", Double.toString(trained - malaSeconds));
+        meta.put("sample_seconds", Double.toString((System.nanoTime() - t0) / 1e9 - trained));
+        ParticleFiles.writeSamples(dir.resolve(SAMPLES), draws, np, d, meta);
         if (e == null) {
-            BoltzmannGenerator.Draws draws = BoltzmannGenerator.draw(model, samples, seed);
-            Map<String, String> meta = new LinkedHashMap<>();
-            meta.put("reference", file.toAbsolutePath().toString());
-            meta.put("seed", Long.toString(seed));
-            meta.put("train_seconds", Double.toString(trained - malaSeconds));
-            meta.put("sample_seconds", Double.toString((System.nanoTime() - t0) / 1e9 - trained));
-            ParticleFiles.writeSamples(dir.resolve(SAMPLES), draws, np, d, meta);
             SequenceDataset.write(dir.resolve("samples.csv"), Tensor.of(DType.F64, draws.x(), samples, np, d), null);
             System.out.println("wrote " + dir.resolve(SAMPLES) + " (x, log_q, log_centre) and samples.csv: " + samples
                     + " configurations of " + np + " particles in " + d + "-D, each centred on its centre of mass");
-            System.out.println("next: compute their energies in that order (the unit of " + file.getFileName() + "'s, with the"
-                    + " same --kt), then run");
+            System.out.println("next: compute their energies, in that order and in the unit of " + file.getFileName()
+                    + "'s energies (with the same --kt), then run");
             System.out.println("  tarflow boltzmann --target " + target + " --reweight " + dir.resolve(SAMPLES)
                     + " --energies ENERGIES.npy|.csv");
             return 0;
         }
-        BoltzmannGenerator.Samples s = BoltzmannGenerator.sample(model, e, samples, seed);
+        double[] en = BoltzmannGenerator.energies(e, draws.x());
+        double[] logW = draws.logWeights(en);
         double[][] gauss = BoltzmannGenerator.gaussianBaseline(train, e, samples, Seeds.stream(seed, Seeds.EVAL_SAMPLES, 0));
         JsonObject o = new JsonObject();
         o.addProperty("target", name);
         o.addProperty("reference_samples", held.e().length);
         o.addProperty("mala_acceptance", mala.acceptance());
         o.addProperty("mala_autocorrelation_time", mala.autocorrelationTime());
-        figures(o, held, s.x(), s.energies(), s.logW(), gauss, seed);
+        figures(o, held, draws.x(), en, logW, gauss, seed);
         o.addProperty("mala_seconds", malaSeconds);
         o.addProperty("train_seconds", trained - malaSeconds);
         o.addProperty("total_seconds", (System.nanoTime() - t0) / 1e9);
         o.addProperty("threads", Runtime.getRuntime().availableProcessors());
-        write(dir, o, held, s.x(), s.energies(), s.logW(), "reference.safetensors");
+        write(dir, o, held, draws.x(), en, logW, "reference.safetensors, " + SAMPLES);
         return 0;
     }
 
@@ -284,11 +285,12 @@ final class BoltzmannCommand implements Callable<Integer> {
         o.addProperty("target", file.getFileName().toString());
         o.addProperty("reference_samples", held.e().length);
         figures(o, held, sf.draws().x(), en, logW, null, bootstrapSeed);
-        for (String key : new String[] {"train_seconds", "sample_seconds", "seed"}) {
+        for (String key : new String[] {"train_seconds", "sample_seconds"}) {
             if (sf.metadata().containsKey(key)) {
                 o.addProperty(key, Double.parseDouble(sf.metadata().get(key)));
             }
         }
+        o.addProperty("seed", bootstrapSeed);
         o.addProperty("kt", kt);
         Files.createDirectories(dir);
         write(dir, o, held, sf.draws().x(), en, logW, energies.getFileName().toString());

@@ -43,6 +43,7 @@ class BoltzmannCliTest {
         assertTrue(Files.size(out.resolve("energies.png")) > 0 && Files.size(out.resolve("distances.png")) > 0);
         SequenceDataset ref = SequenceDataset.read(out.resolve("reference.safetensors"), 0);
         assertEquals(128, ref.size());
+        assertEquals(64, ParticleFiles.readSamples(out.resolve("samples.safetensors")).size());
         assertEquals(4, ref.length());
         assertEquals(2, ref.dim());
         assertOneLineError(run("boltzmann", "--target", "dw4", "--out", out.toString()), "already holds a run");

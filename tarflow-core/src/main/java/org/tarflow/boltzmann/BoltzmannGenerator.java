@@ -94,40 +94,23 @@ public final class BoltzmannGenerator {
     }
 
     /**
-     * Flow samples with their importance weights to the Boltzmann law.
+     * {@return the energy of each configuration, in kT (+∞ where undefined)}
      *
-     * @param x        n centred configurations of N·D coordinates, sample-major
-     * @param energies their energies E in kT (+∞ where undefined)
-     * @param logQ     the exact log-density of each uncentred sample under the flow, nats
-     * @param logW     {@code -E - (N/2)|c|² - log q}, c the sample's centre of mass (see {@link ParticleAugmentation})
+     * @param e the energy
+     * @param x n configurations of N·D coordinates, sample-major (e.g. {@link Draws#x})
+     * @throws IllegalArgumentException if x is not a whole number of the energy's configurations
      */
-    public record Samples(double[] x, double[] energies, double[] logQ, double[] logW) {
-    }
-
-    /**
-     * Draws n samples and weighs them with the energy: {@link #draw}, then E of each centred configuration.
-     *
-     * @param model the trained model of N tokens of D values
-     * @param e     the energy
-     * @param n     samples, at least 1
-     * @param seed  fixes the latents
-     * @return the samples, centred, with energies and log-weights
-     * @throws IllegalArgumentException if the model's shape differs from the energy's
-     */
-    public static Samples sample(TarFlowModel model, Energy e, int n, long seed) {
-        int np = e.particles();
-        int d = e.dim();
-        if (model.config().seqLength() != np || model.config().inChannels() != d) {
-            throw new IllegalArgumentException("the model is over " + model.config().seqLength() + " tokens of " + model.config().inChannels()
-                    + ", the energy over " + np + " particles in " + d + "-D");
+    public static double[] energies(Energy e, double[] x) {
+        int m = e.particles() * e.dim();
+        if (x.length % m != 0) {
+            throw new IllegalArgumentException(x.length + " coordinates are not configurations of " + e.particles()
+                    + " particles in " + e.dim() + "-D");
         }
-        Draws draws = draw(model, n, seed);
-        int m = np * d;
-        double[] energies = new double[n];
-        for (int i = 0; i < n; i++) {
-            energies[i] = e.energy(Arrays.copyOfRange(draws.x(), i * m, (i + 1) * m), null);
+        double[] out = new double[x.length / m];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = e.energy(Arrays.copyOfRange(x, i * m, (i + 1) * m), null);
         }
-        return new Samples(draws.x(), energies, draws.logQ(), draws.logWeights(energies));
+        return out;
     }
 
     /**
