@@ -113,6 +113,9 @@ final class EvaluateCommand implements Callable<Integer> {
         DType dt = RuntimeOptions.dtype(dtype);
         EvaluationSetup setup = EvaluationSetup.load(model, modelFile, dt, runtime.kernels(), data,
                 report != null || split.equals("train"), System.out);
+        if (report != null) {
+            sweep.refuseGuidanceFor(setup.model.config());
+        }
         ImageDataset ds = split.equals("train") ? setup.train : setup.test;
         if (limit != null) {
             ds = ds.head(limit);

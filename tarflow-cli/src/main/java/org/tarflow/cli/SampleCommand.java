@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.tarflow.eval.GuidanceSweep;
 import org.tarflow.flow.GuidanceRule;
 import org.tarflow.flow.SamplingOptions;
 import org.tarflow.flow.TarFlowModel;
@@ -51,7 +52,8 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--no-labels", description = "Sample a conditional model without labels (mean class embedding).")
     boolean noLabels;
 
-    @Option(names = "--cfg", defaultValue = "0", description = "Classifier-free guidance weight. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--cfg", defaultValue = "0", description = "Classifier-free guidance weight. On a model without classes (unconditional, or --no-labels) only"
+            + " with --attn-temp T != 1, the one guidance that changes samples there. Default: ${DEFAULT-VALUE}")
     double cfg;
 
     @Option(names = "--guide", defaultValue = "ab", description = "What guidance acts on: a (scale), b (shift) or ab. Default: ${DEFAULT-VALUE}")
@@ -143,7 +145,10 @@ final class SampleCommand implements Callable<Integer> {
             throw new IllegalArgumentException(m.config().conditional() ? "--class and --no-labels exclude each other"
                     : "the model is unconditional: remove --class");
         }
-        warnAboutNoOps(m, sigma);
+        if (labels == null) {
+            refuseGuidanceWithoutClasses(m.config().conditional());
+        }
+        warnAboutNoOps(sigma);
         long t0 = System.nanoTime();
         Tensor x = Samples.drawRedrawing(m, num, labels, opts, decoding.decoding(m.config().numBlocks()), sigma,
                 denoiseScale, seed, draws).raw();
@@ -200,15 +205,31 @@ final class SampleCommand implements Callable<Integer> {
         return String.join(", ", r) + (rows > names.size() ? ", then again from the first" : "");
     }
 
+    /**
+     * Without classes (an unconditional model, or {@code --no-labels}) both branches of guidance see the same
+     * condition, so guidance changes a sample only when the unguided branch has another attention temperature
+     * (docs/ALGORITHM.md §9): the guidance options are refused unless {@code --cfg W > 0} comes with
+     * {@code --attn-temp T != 1}.
+     *
+     * @param conditional whether the model has classes (and {@code --no-labels} left them out)
+     * @throws CommandLine.ParameterException naming the first guidance option given in vain
+     */
+    private void refuseGuidanceWithoutClasses(boolean conditional) {
+        if (cfg > 0 && attnTemp != 1.0) {
+            return;
+        }
+        String why = (conditional ? "with --no-labels (no class to guide towards)" : "on this unconditional model (it has no"
+                + " classes)") + " changes nothing unless it guides against another attention temperature: --cfg W > 0 with"
+                + " --attn-temp T != 1";
+        if (cfg != 0) {
+            throw Usage.error(spec, "--cfg " + GuidanceSweep.trim(cfg) + " " + why);
+        }
+        Usage.refuse(spec, why, "--guide", "--attn-temp", "--annealed", "--guidance-rule");
+    }
+
     /** Settings that are legal but change nothing get a warning, so that a typo does not go unnoticed. */
-    private void warnAboutNoOps(TarFlowModel m, double sigma) {
+    private void warnAboutNoOps(double sigma) {
         var cl = spec.commandLine().getParseResult();
-        if (cfg > 0 && !m.config().conditional() && attnTemp == 1.0) {
-            System.err.println("warning: guidance on an unconditional model with --attn-temp 1 changes nothing");
-        }
-        if (cfg > 0 && noLabels && attnTemp == 1.0) {
-            System.err.println("warning: guidance without labels and with --attn-temp 1 changes nothing");
-        }
         if (cfg == 0) {
             for (String o : new String[] {"--guide", "--attn-temp", "--annealed", "--guidance-rule"}) {
                 if (cl.hasMatchedOption(o)) {

@@ -52,6 +52,7 @@ final class SweepCommand implements Callable<Integer> {
         Files.createDirectories(out);
         EvaluationSetup setup = EvaluationSetup.load(model, modelFile, org.tarflow.tensor.DType.F32, runtime.kernels(),
                 data, true, System.out);
+        sweep.refuseGuidanceFor(setup.model.config());
         Sweep.Outcome r = Sweep.run(setup, settings, sweep, seed, out);
         String md = "# Guidance and denoising sweep\n\n" + Sweep.describe(setup, sweep, r) + "\n"
                 + SweepOutput.markdownTable(r.rows(), "") + "\n![Fréchet distance](" + SweepOutput.FD_PLOT + ")\n"

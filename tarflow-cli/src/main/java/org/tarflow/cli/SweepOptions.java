@@ -3,12 +3,15 @@ package org.tarflow.cli;
 import java.util.List;
 import org.tarflow.eval.GuidanceSweep;
 import org.tarflow.flow.GuidanceRule;
+import org.tarflow.flow.ModelConfig;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** The options of the guidance and denoising sweep and its judges, shared by {@code sweep} and {@code evaluate --report}. */
 final class SweepOptions {
     @Option(names = "--weights", split = ",", defaultValue = "0,0.5,1,2,3,4",
-            description = "Guidance weights to sweep (comma-separated). Default: ${DEFAULT-VALUE}")
+            description = "Guidance weights to sweep (comma-separated). Refused, as are --schedule and --guidance-rule, for an"
+                    + " unconditional model, whose sweep is its unguided samples with and without denoising. Default: ${DEFAULT-VALUE}")
     double[] weights;
 
     @Option(names = "--schedule", defaultValue = "both",
@@ -36,6 +39,23 @@ final class SweepOptions {
     @Option(names = "--classifier-epochs", defaultValue = "3",
             description = "Training epochs of the judge classifier. Default: ${DEFAULT-VALUE}")
     int classifierEpochs;
+
+    @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+    CommandLine.Model.CommandSpec spec;
+
+    /**
+     * Refuses the guidance options on a model without classes: its sweep is the unguided samples, with and without
+     * denoising, since guidance at attention temperature 1 (the sweep's) changes nothing there.
+     *
+     * @param model the configuration of the model to sweep
+     * @throws CommandLine.ParameterException naming the first guidance option given for an unconditional model
+     */
+    void refuseGuidanceFor(ModelConfig model) {
+        if (!model.conditional()) {
+            Usage.refuse(spec, "sets the guidance of the sweep, and this model is unconditional (it has no classes): its"
+                    + " sweep is the unguided samples, with and without denoising", "--weights", "--schedule", "--guidance-rule");
+        }
+    }
 
     /** The sweep's settings. @throws IllegalArgumentException on bad values */
     List<GuidanceSweep.Setting> settings() {

@@ -43,7 +43,9 @@ import picocli.CommandLine.Option;
         description = {"Train TarFlow on Fashion-MNIST (or IDX, CIFAR-10 or image-folder data), sample from it and report test bits/dim.",
             "Writes to --out: checkpoint.safetensors (every epoch; resumable), model.safetensors (final weights),",
             "samples.png (10x10 grid, one class per row), samples-epoch-N.png, train-log.jsonl.",
-            "With --sequences FILE it trains on (N, T, D) sequences instead (no image front end) and writes samples.csv."})
+            "With --sequences FILE it trains on (N, T, D) sequences instead (no image front end) and writes samples.csv;",
+            "the image options (--data, --img-size, --patch-size, --sample-every) are then refused, as are --sequences-test",
+            "and --token-dim on images, and --cfg and --guidance-rule on an unconditional model."})
 final class TrainCommand implements Callable<Integer> {
     static final String DEFAULT_DATA = "/usr/share/datasets/fashion-mnist";
 
@@ -175,6 +177,7 @@ final class TrainCommand implements Callable<Integer> {
                 data = Path.of(state.dataDir());
             }
         }
+        refuseOptionsThatDoNotApply(state);
         if (out == null) {
             out = Path.of("runs", sequences != null ? "sequences" : "fashion-mnist");
         }
@@ -199,6 +202,9 @@ final class TrainCommand implements Callable<Integer> {
             dataFormat = splits.format();
         }
         if (state == null) {
+            if (train.numClasses() == 0) {
+                refuseGuidanceOptions(); // sequences without labels train an unconditional model
+            }
             state = fresh(kernels, train, dataSource, settings);
         } else if (state.model().config().conditional() && train.numClasses() != state.model().config().numClasses()) {
             throw new IllegalArgumentException(dataSource + " has " + train.numClasses() + " classes but the model in "
@@ -337,6 +343,31 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /**
+     * Refuses, before any output, options that would be ignored: the image options on sequence data, the sequence
+     * options on images, and the guidance of the sample grids on an unconditional model.
+     *
+     * @param state the checkpoint of {@code --resume}, else null
+     * @throws CommandLine.ParameterException naming the first such option
+     */
+    private void refuseOptionsThatDoNotApply(Checkpoint.State state) {
+        if (sequences != null) {
+            Usage.refuse(spec, "applies to image data, not to the sequences of " + (resume == null ? "--sequences"
+                    : "the checkpoint"), "--data", "--img-size", "--patch-size", "--sample-every");
+        } else {
+            Usage.refuse(spec, "applies to --sequences data only, not to images", "--sequences-test", "--token-dim");
+        }
+        if (unconditional || (state != null && !state.model().config().conditional())) {
+            refuseGuidanceOptions();
+        }
+    }
+
+    /** @throws CommandLine.ParameterException if {@code --cfg} or {@code --guidance-rule} is given */
+    private void refuseGuidanceOptions() {
+        Usage.refuse(spec, "guides the samples towards a class, and this model is unconditional (it has no classes)",
+                "--cfg", "--guidance-rule");
+    }
+
+    /**
      * The training settings of a new run from the options, validated before anything is read or written;
      * sequence data train without input noise unless --noise is given.
      */
@@ -368,9 +399,6 @@ final class TrainCommand implements Callable<Integer> {
             }
             mc = new ModelConfig(img.channels(), img.height(), patchSize, channels, blocks, layersPerBlock, !vp, classes);
         } else {
-            if (given.hasMatchedOption("--patch-size")) {
-                System.err.println("warning: --patch-size has no effect on sequence data (each token is a patch)");
-            }
             mc = ModelConfig.sequence(train.itemShape()[0], train.itemShape()[1], channels, blocks, layersPerBlock, !vp,
                     classes);
         }

@@ -3,6 +3,7 @@ package org.tarflow.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.tarflow.cli.Cli.assertOneLineError;
+import static org.tarflow.cli.Cli.assertUsageError;
 import static org.tarflow.cli.Cli.run;
 
 import java.io.IOException;
@@ -91,14 +92,12 @@ class CliTest {
 
     @Test
     void settingsThatChangeNothingWarn() throws IOException {
-        String model = "reference-data/torch/uncond_nvp_c1_p2.pth";
+        String model = "reference-data/torch/cond_nvp_c1_p4.pth";
         Run r = run("sample", model, "--out", dir.resolve("a.png").toString(), "--num", "2", "--attn-temp", "0.5",
                 "--denoise", "0", "--denoise-scale", "2");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("warning: --attn-temp has no effect without guidance")
                 && r.err().contains("warning: --denoise-scale has no effect"), r.err());
-        Run g = run("sample", model, "--out", dir.resolve("b.png").toString(), "--num", "2", "--cfg", "1");
-        assertTrue(g.err().contains("warning: guidance on an unconditional model with --attn-temp 1"), g.err());
         Path data = Files.createDirectories(dir.resolve("data"));
         IdxFiles.writeToyDataset(data, 8, 16, 3, 5);
         Run t = run("train", "--data", data.toString(), "--out", dir.resolve("run").toString(), "--patch-size", "4",
@@ -108,6 +107,50 @@ class CliTest {
         assertEquals(0, t.code(), t.err());
         assertTrue(t.err().contains("warning: --drop-label has no effect on an unconditional model")
                 && t.err().contains("warning: --noise-std has no effect with --noise uniform"), t.err());
+    }
+
+    /**
+     * Options that would be ignored are refused as usage errors, naming the option: guidance without classes (unless
+     * against another attention temperature), in sample, train and sweep, and the image options of train on sequences
+     * and the sequence options on images.
+     */
+    @Test
+    void optionsThatDoNotApplyAreRefused() throws IOException {
+        String uncond = "reference-data/torch/uncond_nvp_c1_p2.pth";
+        String png = dir.resolve("u.png").toString();
+        assertUsageError(run("sample", uncond, "--out", png, "--num", "2", "--cfg", "2"),
+                "--cfg 2 on this unconditional model (it has no classes) changes nothing unless");
+        assertUsageError(run("sample", uncond, "--out", png, "--num", "2", "--guide", "b"), "--guide on this unconditional");
+        assertUsageError(run("sample", uncond, "--out", png, "--num", "2", "--cfg", "2", "--attn-temp", "1", "--annealed"),
+                "--cfg 2 on this unconditional");
+        assertUsageError(run("sample", "reference-data/torch/cond_nvp_c1_p4.pth", "--out", png, "--num", "2", "--no-labels",
+                "--cfg", "1.5"), "--cfg 1.5 with --no-labels (no class to guide towards) changes nothing");
+        assertTrue(!Files.exists(Path.of(png)), "a refused command writes nothing");
+        Run temp = run("sample", uncond, "--out", png, "--num", "2", "--cfg", "2", "--attn-temp", "0.5", "--annealed");
+        assertEquals(0, temp.code(), "guidance against another attention temperature applies: " + temp.err());
+        assertEquals(0, run("sample", uncond, "--out", dir.resolve("z.png").toString(), "--num", "2", "--cfg", "0").code(),
+                "--cfg 0 is no guidance");
+
+        Path data = Files.createDirectories(dir.resolve("data"));
+        IdxFiles.writeToyDataset(data, 8, 16, 3, 5);
+        Path never = dir.resolve("never");
+        String[] small = {"--out", never.toString(), "--channels", "64", "--blocks", "1", "--layers-per-block", "1",
+            "--epochs", "1"};
+        assertUsageError(run(Cli.concat(small, "train", "--data", data.toString(), "--unconditional", "--cfg", "3")),
+                "--cfg guides the samples towards a class, and this model is unconditional (it has no classes)");
+        assertUsageError(run(Cli.concat(small, "train", "--data", data.toString(), "--token-dim", "2")),
+                "--token-dim applies to --sequences data only");
+        Path csv = Files.writeString(dir.resolve("s.csv"), "1,2\n3,4\n");
+        assertUsageError(run(Cli.concat(small, "train", "--sequences", csv.toString(), "--data", data.toString())),
+                "--data applies to image data, not to the sequences of --sequences");
+        assertUsageError(run(Cli.concat(small, "train", "--sequences", csv.toString(), "--img-size", "8")),
+                "--img-size applies to image data");
+        assertUsageError(run(Cli.concat(small, "train", "--sequences", csv.toString(), "--cfg", "2")),
+                "--cfg guides the samples towards a class"); // sequences without labels: an unconditional model
+        assertTrue(!Files.exists(never.resolve("checkpoint.safetensors")), "a refused run trains nothing");
+
+        assertUsageError(run("sweep", uncond, "--data", data.toString(), "--out", dir.resolve("sw").toString(),
+                "--weights", "0,1"), "--weights sets the guidance of the sweep, and this model is unconditional");
     }
 
     /** --method jacobi and gs-jacobi sample and print their iterations; their settings are checked. */
