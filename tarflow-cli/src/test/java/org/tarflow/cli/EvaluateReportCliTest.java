@@ -85,10 +85,14 @@ class EvaluateReportCliTest {
                 "--sample-every", "0", "--unconditional", "--noise", "uniform");
         assertEquals(0, t.code(), t.err());
         Path report = dir.resolve("uncond-report");
-        Run r = run(Cli.concat(SMALL, "evaluate", out.resolve("model.safetensors").toString(), "--data", data.toString(),
-                "--report", report.toString(), "--limit", "8"));
+        Cli.assertUsageError(run(Cli.concat(SMALL, "evaluate", out.resolve("model.safetensors").toString(), "--data",
+                data.toString(), "--report", report.toString(), "--limit", "8")), "--weights sets the guidance of the sweep,"
+                + " and this model is unconditional (it has no classes)");
+        Run r = run("evaluate", out.resolve("model.safetensors").toString(), "--data", data.toString(), "--report",
+                report.toString(), "--limit", "8", "--samples", "20", "--classifier-images", "64", "--classifier-epochs", "1");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.err().contains("sweeping weight 0 only"), r.err());
+        assertTrue(r.out().contains("note: the model is unconditional (it has no classes): the sweep is its unguided samples"),
+                r.out());
         String md = Files.readString(report.resolve("report.md"));
         assertTrue(md.contains("The model is unconditional: no Bayes classifier.") && md.contains("| 0 | – | no |")
                 && !md.contains("| 0 | – | yes |"), "uniform noise: no denoised rows\n" + md);
