@@ -40,7 +40,7 @@ final class BoltzmannCommand implements Callable<Integer> {
     private static final int BINS = 60;
     private static final double TRIM = 0.99;
 
-    @Option(names = "--target", required = true, description = "dw4 or lj13")
+    @Option(names = "--target", completionCandidates = Choices.BoltzmannTarget.class, required = true, description = "dw4 or lj13")
     String target;
 
     @Option(names = "--chains", defaultValue = "16", description = "MALA chains; the first half is the training set, the"

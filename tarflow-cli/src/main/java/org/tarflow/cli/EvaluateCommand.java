@@ -33,7 +33,7 @@ final class EvaluateCommand implements Callable<Integer> {
             + "--img-size N resizes and center-crops folder images. Default: ${DEFAULT-VALUE}")
     Path data;
 
-    @Option(names = "--split", defaultValue = "t10k", description = "t10k (test) or train. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--split", completionCandidates = Choices.Split.class, defaultValue = "t10k", description = "t10k (test) or train. Default: ${DEFAULT-VALUE}")
     String split;
 
     @Option(names = "--limit", description = "Score only the first N images.")
@@ -43,7 +43,7 @@ final class EvaluateCommand implements Callable<Integer> {
             description = "Dequantisation draws per image; its bits/dim is their mean. Default: ${DEFAULT-VALUE}")
     int draws;
 
-    @Option(names = "--dequant", defaultValue = "uniform",
+    @Option(names = "--dequant", completionCandidates = Choices.Dequant.class, defaultValue = "uniform",
             description = "uniform (U[0,1) noise on the 8-bit values, as evaluate_bpd.py) or mid (the bin centre, no "
                     + "randomness: ports agree to rounding); also for the Bayes classifier. Default: ${DEFAULT-VALUE}")
     String dequant;
@@ -55,7 +55,7 @@ final class EvaluateCommand implements Callable<Integer> {
             + "as evaluate_bpd.py does; default: given the true label.")
     boolean noLabels;
 
-    @Option(names = "--dtype", defaultValue = "float32", description = "float32 or float64. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--dtype", completionCandidates = Choices.ComputeType.class, defaultValue = "float32", description = "float32 or float64. Default: ${DEFAULT-VALUE}")
     String dtype;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the dequantisation noise (and, with --report, "
@@ -88,9 +88,6 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         runtime.apply();
-        if (!split.equals("t10k") && !split.equals("train")) {
-            throw new IllegalArgumentException("--split must be t10k or train, got " + split);
-        }
         if ((limit != null && limit <= 0) || draws <= 0 || bayesLimit <= 0) {
             throw new IllegalArgumentException("--limit, --draws and --bayes-limit must be positive");
         }

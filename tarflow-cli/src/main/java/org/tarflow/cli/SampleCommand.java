@@ -56,7 +56,7 @@ final class SampleCommand implements Callable<Integer> {
             + " with --attn-temp T != 1, the one guidance that changes samples there. Default: ${DEFAULT-VALUE}")
     double cfg;
 
-    @Option(names = "--guide", defaultValue = "ab", description = "What guidance acts on: a (scale), b (shift) or ab. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--guide", completionCandidates = Choices.Guide.class, defaultValue = "ab", description = "What guidance acts on: a (scale), b (shift) or ab. Default: ${DEFAULT-VALUE}")
     String guide;
 
     @Option(names = "--attn-temp", defaultValue = "1", description = "Attention temperature of the unguided branch. Default: ${DEFAULT-VALUE}")
@@ -65,7 +65,7 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--annealed", description = "Ramp the guidance weight linearly over the sampling steps.")
     boolean annealed;
 
-    @Option(names = "--guidance-rule", defaultValue = "reference",
+    @Option(names = "--guidance-rule", completionCandidates = Choices.Rule.class, defaultValue = "reference",
             description = "How guidance combines the two branches: reference (the original's a + w(a - a_u), b + w(b - b_u))"
                     + " or starflow (STARFlow's Gaussian p_c^(1+w)/p_u^w, whose scale never exceeds the conditional one;"
                     + " needs --guide ab). Default: ${DEFAULT-VALUE}")
@@ -108,9 +108,6 @@ final class SampleCommand implements Callable<Integer> {
         runtime.apply();
         if (!(denoiseScale >= 0) || Double.isInfinite(denoiseScale)) {
             throw new IllegalArgumentException("--denoise-scale must be a finite number >= 0, got " + denoiseScale);
-        }
-        if (!guide.equals("a") && !guide.equals("b") && !guide.equals("ab")) {
-            throw new IllegalArgumentException("--guide must be a, b or ab, got '" + guide + "'");
         }
         if (num <= 0 || nrow <= 0) {
             throw new IllegalArgumentException("--num and --nrow must be positive");

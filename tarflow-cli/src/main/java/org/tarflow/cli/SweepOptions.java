@@ -14,11 +14,11 @@ final class SweepOptions {
                     + " unconditional model, whose sweep is its unguided samples with and without denoising. Default: ${DEFAULT-VALUE}")
     double[] weights;
 
-    @Option(names = "--schedule", defaultValue = "both",
+    @Option(names = "--schedule", completionCandidates = Choices.Schedule.class, defaultValue = "both",
             description = "Guidance over the sampling steps: constant, annealed or both. Default: ${DEFAULT-VALUE}")
     String schedule;
 
-    @Option(names = "--guidance-rule", defaultValue = "reference",
+    @Option(names = "--guidance-rule", completionCandidates = Choices.Rule.class, defaultValue = "reference",
             description = "How guidance combines the two branches: reference or starflow (see 'tarflow sample --help')."
                     + " Default: ${DEFAULT-VALUE}")
     String guidanceRule;

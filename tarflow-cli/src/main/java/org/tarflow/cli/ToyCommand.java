@@ -25,7 +25,7 @@ final class ToyCommand implements Callable<Integer> {
     private static final double HI = 3.5;
     private static final int CELLS = 120;
 
-    @Option(names = "--target", defaultValue = "gaussians", description = "gaussians, checkerboard or moons. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--target", completionCandidates = Choices.ToyTarget.class, defaultValue = "gaussians", description = "gaussians, checkerboard or moons. Default: ${DEFAULT-VALUE}")
     String target;
 
     @Option(names = "--epochs", defaultValue = "6", description = "Passes over 32768 target points. Default: ${DEFAULT-VALUE}")

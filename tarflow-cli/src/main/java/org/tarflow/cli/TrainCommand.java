@@ -108,7 +108,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--warmup-epochs", defaultValue = "1",
             description = "Linear warm-up from 1e-6, in epochs (at most --epochs). Default: ${DEFAULT-VALUE}")
     double warmupEpochs;
-    @Option(names = "--noise", defaultValue = "gaussian",
+    @Option(names = "--noise", completionCandidates = Choices.Noise.class, defaultValue = "gaussian",
             description = "Input noise: uniform (dequantisation), gaussian (--noise-std) or none. Default: ${DEFAULT-VALUE}"
                     + " (none for --sequences)")
     String noise;
@@ -119,7 +119,7 @@ final class TrainCommand implements Callable<Integer> {
     double dropLabel;
     @Option(names = "--seed", defaultValue = "0", description = "Seed of every random draw. Default: ${DEFAULT-VALUE}")
     long seed;
-    @Option(names = "--dtype", defaultValue = "float32", description = "float32 or float64. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--dtype", completionCandidates = Choices.ComputeType.class, defaultValue = "float32", description = "float32 or float64. Default: ${DEFAULT-VALUE}")
     String dtype;
     @Option(names = "--train-images", description = "Use only the first N training images (quick experiments).")
     Integer trainImages;
@@ -128,7 +128,7 @@ final class TrainCommand implements Callable<Integer> {
     RuntimeOptions runtime = new RuntimeOptions();
     @Option(names = "--checkpoint-every", defaultValue = "0", description = "Also checkpoint every N steps (0: each epoch only).")
     long checkpointEvery;
-    @Option(names = "--on-nonfinite", defaultValue = "stop",
+    @Option(names = "--on-nonfinite", completionCandidates = Choices.OnNonFinite.class, defaultValue = "stop",
             description = "When a step's loss or a gradient is NaN/inf: stop (keeping the last checkpoint) or skip the "
                     + "step and count it in train-log.jsonl. Default: ${DEFAULT-VALUE}")
     String onNonFinite;
@@ -141,7 +141,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--cfg", defaultValue = "2",
             description = "Guidance weight for the sample grids of a conditional model (0: none). Default: ${DEFAULT-VALUE}")
     double cfg;
-    @Option(names = "--guidance-rule", defaultValue = "reference",
+    @Option(names = "--guidance-rule", completionCandidates = Choices.Rule.class, defaultValue = "reference",
             description = "Guidance rule of the sample grids: reference or starflow (see 'tarflow sample --help'). Default: ${DEFAULT-VALUE}")
     String guidanceRule;
 

@@ -9,10 +9,12 @@ import static org.tarflow.cli.Cli.run;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tarflow.cli.Cli.Run;
 import org.tarflow.data.IdxFiles;
+import picocli.CommandLine;
 
 /** The commands end to end on a tiny dataset, and their handling of bad input. */
 class CliTest {
@@ -153,6 +155,50 @@ class CliTest {
                 "--weights", "0,1"), "--weights sets the guidance of the sweep, and this model is unconditional");
     }
 
+    /**
+     * Every word-valued option of every command refuses a mistyped value as a usage error that lists the values
+     * (one check for all of them, before the command runs: the model file named here does not exist), and takes each
+     * of its values; the options whose values come in any case take them in upper case too.
+     */
+    @Test
+    void mistypedWordValuesAreUsageErrorsListingTheValues() {
+        String missing = dir.resolve("missing.safetensors").toString();
+        CommandLine cl = new CommandLine(new Main());
+        int options = 0;
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            for (CommandLine.Model.OptionSpec o : sub.getCommandSpec().options()) {
+                if (!(o.completionCandidates() instanceof Choices c)) {
+                    continue;
+                }
+                options++;
+                List<String> values = new java.util.ArrayList<>();
+                c.forEach(values::add);
+                String name = sub.getCommandName();
+                boolean needsTarget = name.equals("boltzmann") && !o.longestName().equals("--target");
+                List<String> args = new java.util.ArrayList<>(List.of(name));
+                if (!sub.getCommandSpec().positionalParameters().isEmpty()) {
+                    args.add(missing);
+                    if (sub.getCommandSpec().positionalParameters().size() > 1) {
+                        args.add(dir.resolve("out.safetensors").toString());
+                    }
+                }
+                if (needsTarget) {
+                    args.addAll(List.of("--target", "dw4"));
+                }
+                args.addAll(List.of(o.longestName(), "x" + values.getFirst()));
+                Run r = run(args.toArray(String[]::new));
+                assertUsageError(r, "tarflow " + name + ": Invalid value for option '" + o.longestName() + "': expected one of "
+                        + values + " but was 'x" + values.getFirst() + "'");
+            }
+        }
+        assertTrue(options >= 18, "the commands' word-valued options: " + options);
+        assertTrue(!Files.exists(Path.of(missing)));
+        // a value of the list gets past the check: the command then fails on the missing file, not on the value
+        assertOneLineError(run("sample", missing, "--method", "gs-jacobi", "--guide", "b"), "no such file");
+        assertOneLineError(run("convert", missing, dir.resolve("o.safetensors").toString(), "--dtype", "bf16"), "no such file");
+        assertOneLineError(run("toy", "--target", "MOONS", "--epochs", "0"), "--epochs must be in 1..1000");
+    }
+
     /** --method jacobi and gs-jacobi sample and print their iterations; their settings are checked. */
     @Test
     void fixedPointDecodingSamplesAndReportsIterations() {
@@ -168,8 +214,8 @@ class CliTest {
         assertTrue(g.out().contains("mean iterations per block"), g.out());
         assertOneLineError(run("sample", model, "--in-channels", "1", "--patch-size", "2", "--out", dir.resolve("e.png").toString(), "--method", "gs-jacobi",
                 "--gs-segments", "1,2,3"), "per-block list [1, 2, 3] has 3 values for a model of 2 blocks");
-        assertOneLineError(run("sample", model, "--in-channels", "1", "--patch-size", "2", "--out", dir.resolve("e.png").toString(), "--method", "newton"),
-                "--method must be sequential, jacobi or gs-jacobi, got 'newton'");
+        assertUsageError(run("sample", model, "--in-channels", "1", "--patch-size", "2", "--out", dir.resolve("e.png").toString(), "--method", "newton"),
+                "Invalid value for option '--method': expected one of [sequential, jacobi, gs-jacobi] but was 'newton'");
         assertOneLineError(run("sample", model, "--in-channels", "1", "--patch-size", "2", "--out", dir.resolve("e.png").toString(), "--method", "jacobi",
                 "--jacobi-threshold", "-1"), "the Jacobi threshold must be a finite number >= 0");
     }
@@ -251,16 +297,16 @@ class CliTest {
     @Test
     void guidanceAndRedrawOptionsAreCheckedFirst() throws IOException {
         String missing = dir.resolve("missing.safetensors").toString();
-        assertOneLineError(run("sample", missing, "--guidance-rule", "cfg++"), "guidance rule must be reference or starflow");
+        assertUsageError(run("sample", missing, "--guidance-rule", "cfg++"), "expected one of [reference, starflow] but was 'cfg++'");
         assertOneLineError(run("sample", missing, "--guidance-rule", "starflow", "--guide", "b"),
                 "--guidance-rule starflow guides scale and shift together: use --guide ab");
         assertOneLineError(run("sample", missing, "--no-redraw", "--max-draws", "3"), "--no-redraw and --max-draws exclude each other");
         assertOneLineError(run("sample", missing, "--max-draws", "0"), "--max-draws must be at least 1");
-        assertOneLineError(run("sweep", missing, "--guidance-rule", "cfg++", "--out", dir.resolve("s").toString()),
-                "guidance rule must be reference or starflow");
+        assertUsageError(run("sweep", missing, "--guidance-rule", "cfg++", "--out", dir.resolve("s").toString()),
+                "expected one of [reference, starflow] but was 'cfg++'");
         Path never = dir.resolve("never-trained");
-        assertOneLineError(run("train", "--guidance-rule", "cfg++", "--out", never.toString()),
-                "guidance rule must be reference or starflow");
+        assertUsageError(run("train", "--guidance-rule", "cfg++", "--out", never.toString()),
+                "expected one of [reference, starflow] but was 'cfg++'");
         assertTrue(!Files.exists(never), "a refused run creates no output directory");
         Path png = dir.resolve("starflow.png");
         Run ok = run("sample", "reference-data/torch/cond_nvp_c1_p4.pth", "--cfg", "3", "--annealed", "--guidance-rule", "starflow",
@@ -281,7 +327,7 @@ class CliTest {
         Run j = run("conformance", junk.toString());
         assertOneLineError(j, "manifest is not valid JSON");
         assertTrue(!j.err().contains("setStrictness") && !j.err().contains("github"), j.err());
-        assertOneLineError(run("sample", "reference-data/torch/uncond_nvp_c1_p2.pth", "--guide", "c"), "--guide must be a, b or ab");
+        assertUsageError(run("sample", "reference-data/torch/uncond_nvp_c1_p2.pth", "--guide", "c"), "expected one of [a, b, ab] but was 'c'");
         Path out = dir.resolve("never");
         assertOneLineError(run("train", "--epochs", "0", "--out", out.toString()), "epochs must be positive");
         assertTrue(!Files.exists(out), "a refused run creates no output directory");
@@ -304,15 +350,15 @@ class CliTest {
         IdxFiles.writeToyDataset(data, 8, 16, 3, 5);
         assertOneLineError(run("train", "--data", data.toString(), "--patch-size", "3"), "not divisible by patch_size");
         assertOneLineError(run("train", "--data", data.toString(), "--channels", "100"), "multiple of 64");
-        assertOneLineError(run("train", "--data", data.toString(), "--patch-size", "4", "--channels", "64",
-                "--noise", "salt"), "--noise must be uniform, gaussian or none");
+        assertUsageError(run("train", "--data", data.toString(), "--patch-size", "4", "--channels", "64",
+                "--noise", "salt"), "expected one of [gaussian, uniform, none] but was 'salt'");
         assertOneLineError(run("train", "--resume", junk.toString(), "--lr", "1"), "settings come from the checkpoint");
         assertOneLineError(run("sample", dir.toString()), "is a directory");
         assertOneLineError(run("train", "--data", data.toString(), "--cfg", "-3"), "guidance must be");
         assertOneLineError(run("sample", junk.toString(), "--out", "x.jpg"), "must name a .png grid, a folder (DIR/)");
         assertOneLineError(run("bench", "--threads", "0"), "--threads must be between 1 and");
         assertOneLineError(run("bench", "--warmup", "-1"), "--warmup must be a number of seconds >= 0");
-        assertOneLineError(run("bench", "--backend", "gpu"), "unknown backend 'gpu': the names are simd, scalar, opencl and auto");
+        assertUsageError(run("bench", "--backend", "gpu"), "expected one of [simd, scalar, opencl, auto] but was 'gpu'");
         Path blocked = Files.writeString(dir.resolve("file"), "x");
         assertOneLineError(run("train", "--data", data.toString(), "--out", blocked.resolve("sub").toString()), "Not a directory");
         Run usage = run("train", "--epochs");

@@ -102,7 +102,8 @@ class EvaluateReportCliTest {
     @Test
     void badSweepOptionsGiveOneLineErrors() {
         String m = model.toString();
-        assertOneLineError(run("sweep", m, "--data", data.toString(), "--schedule", "sometimes"), "--schedule must be");
+        Cli.assertUsageError(run("sweep", m, "--data", data.toString(), "--schedule", "sometimes"),
+                "expected one of [constant, annealed, both] but was 'sometimes'");
         assertOneLineError(run("sweep", m, "--data", data.toString(), "--samples", "1"), "--samples must be at least 2");
         assertOneLineError(run("sweep", m, "--data", data.toString(), "--weights", "0,-1"), "guidance must be");
         assertOneLineError(run("sweep", m, "--data", data.toString(), "--weights", "1,1"), "listed twice");
@@ -110,7 +111,8 @@ class EvaluateReportCliTest {
         Run w = run("evaluate", m, "--data", data.toString(), "--limit", "4", "--samples", "9");
         assertEquals(0, w.code(), w.err());
         assertTrue(w.err().contains("warning: --samples has no effect without --report"), w.err());
-        assertOneLineError(run("evaluate", m, "--data", data.toString(), "--dequant", "centre"), "uniform or mid");
+        Cli.assertUsageError(run("evaluate", m, "--data", data.toString(), "--dequant", "centre"),
+                "expected one of [uniform, mid] but was 'centre'");
         assertOneLineError(run("evaluate", m, "--data", data.toString(), "--dequant", "mid", "--draws", "2"),
                 "--draws must be 1");
     }
