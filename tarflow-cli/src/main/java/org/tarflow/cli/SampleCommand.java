@@ -1,6 +1,7 @@
 package org.tarflow.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -36,8 +37,12 @@ final class SampleCommand implements Callable<Integer> {
             description = {"What to write. Image models: a .png grid; a folder (DIR/, new or empty) of one PNG per sample;"
                 + " a .npz or .safetensors file of uint8 (N, H, W, C) images (npz: arr_0, labels arr_1; safetensors: x, y),"
                 + " the files FID tools read (docs/EVALUATION.md). Sequence models: .csv or .safetensors."
-                + " Default: ${DEFAULT-VALUE}"})
+                + " An existing file or a folder that is not empty is refused without --overwrite. Default: ${DEFAULT-VALUE}"})
     String out;
+
+    @Option(names = "--overwrite", description = "Replace an existing --out file, or a DIR/ that holds samples only"
+            + " (000000.png, ...; a folder with other files is never replaced).")
+    boolean overwrite;
 
     @Option(names = "--num", defaultValue = "100", description = "Number of samples. Default: ${DEFAULT-VALUE}")
     int num;
@@ -122,6 +127,8 @@ final class SampleCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--out must name a .png grid, a folder (DIR/), a .npz or .safetensors file "
                     + "(images), or a .csv or .safetensors file (sequences), got " + out);
         }
+        Path target = Path.of(out);
+        checkTarget(target, files == SampleFiles.Kind.PNG_FOLDER);
         ModelFiles.Loaded loaded = modelFile.load(model, DType.F32, runtime.kernels());
         TarFlowModel m = loaded.model();
         boolean image = m.config().isImage();
@@ -150,11 +157,10 @@ final class SampleCommand implements Callable<Integer> {
         Tensor x = Samples.drawRedrawing(m, num, labels, opts, decoding.decoding(m.config().numBlocks()), sigma,
                 denoiseScale, seed, draws).raw();
         double s = (System.nanoTime() - t0) / 1e9;
-        Path target = Path.of(out);
         if (grid) {
             ImageGrid.write(target, x, nrow);
         } else if (image) {
-            SampleFiles.write(target, files, x, labels);
+            SampleFiles.write(target, files, x, labels, overwrite);
         } else {
             SequenceDataset.write(target, x, labels);
         }
@@ -167,6 +173,31 @@ final class SampleCommand implements Callable<Integer> {
                     : "classes, " + nrow + " samples each in turn: " + rowNames(names, (num + nrow - 1) / nrow));
         }
         return 0;
+    }
+
+    /**
+     * Refuses, before any sampling, an output that exists (a folder that is not empty) unless {@code --overwrite}
+     * may replace it, and names the hidden folders a killed {@code sample} into the same folder left.
+     *
+     * @throws IllegalArgumentException if the output is in the way
+     */
+    private void checkTarget(Path target, boolean folder) throws IOException {
+        if (!folder) {
+            if (Files.exists(target) && !overwrite) {
+                throw new IllegalArgumentException(out + " exists; pass --overwrite to replace it");
+            }
+            return;
+        }
+        try {
+            SampleFiles.checkFolder(target, overwrite);
+        } catch (IllegalArgumentException e) {
+            throw overwrite || !Files.isDirectory(target) ? e
+                    : new IllegalArgumentException(e.getMessage() + "; --overwrite replaces a folder of samples", e);
+        }
+        for (Path p : SampleFiles.leftovers(target)) {
+            System.err.println("note: " + p + " is left by a 'tarflow sample --out " + out + "' that was killed while it"
+                    + " wrote the samples (their unfinished folder, or the old folder it replaced): delete it");
+        }
     }
 
     /** {@return the guidance settings of the options} @throws IllegalArgumentException on a bad value */

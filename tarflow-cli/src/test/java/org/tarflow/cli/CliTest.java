@@ -199,6 +199,42 @@ class CliTest {
         assertOneLineError(run("toy", "--target", "MOONS", "--epochs", "0"), "--epochs must be in 1..1000");
     }
 
+    /**
+     * An existing output is refused before any sampling unless --overwrite: a grid, a tensor file, a folder of
+     * samples (which --overwrite replaces, old files gone); a folder with other files is never replaced; a
+     * hidden folder left by a killed run is named.
+     */
+    @Test
+    void existingOutputsAreRefusedUnlessOverwriteAndOnlySampleFoldersAreReplaced() throws IOException {
+        String model = "reference-data/torch/cond_nvp_c1_p4.pth";
+        for (String name : new String[] {"g.png", "s.npz", "s.safetensors"}) {
+            Path f = Files.writeString(dir.resolve(name), "old");
+            assertOneLineError(run("sample", model, "--num", "2", "--out", f.toString()), f + " exists; pass --overwrite to replace it");
+            assertEquals("old", Files.readString(f));
+            Run o = run("sample", model, "--num", "2", "--out", f.toString(), "--overwrite");
+            assertEquals(0, o.code(), o.err());
+            assertTrue(Files.size(f) > 3, name);
+        }
+        Path pngs = dir.resolve("pngs");
+        assertEquals(0, run("sample", model, "--num", "3", "--out", pngs + "/").code());
+        assertOneLineError(run("sample", model, "--num", "2", "--out", pngs + "/"),
+                "is not empty; the PNGs need a new or empty folder (an FID tool reads every image in it); --overwrite replaces"
+                        + " a folder of samples");
+        Run o = run("sample", model, "--num", "2", "--out", pngs + "/", "--overwrite");
+        assertEquals(0, o.code(), o.err());
+        try (var list = Files.list(pngs)) {
+            assertEquals(List.of("000000.png", "000001.png"), list.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        Files.writeString(pngs.resolve("README"), "mine");
+        assertOneLineError(run("sample", model, "--num", "2", "--out", pngs + "/", "--overwrite"),
+                "holds README, which is not a sample: only a folder of samples (000000.png, ...) is replaced");
+        Path killed = Files.createDirectory(dir.resolve(".fid." + org.tarflow.io.SampleFiles.PARTIAL + "-k1"));
+        Run note = run("sample", model, "--num", "2", "--out", dir.resolve("fid") + "/");
+        assertEquals(0, note.code(), note.err());
+        assertTrue(note.err().contains("note: " + killed + " is left by a 'tarflow sample --out " + dir.resolve("fid")
+                + "/' that was killed"), note.err());
+    }
+
     /** --method jacobi and gs-jacobi sample and print their iterations; their settings are checked. */
     @Test
     void fixedPointDecodingSamplesAndReportsIterations() {
