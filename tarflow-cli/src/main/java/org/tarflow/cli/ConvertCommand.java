@@ -52,7 +52,8 @@ final class ConvertCommand implements Callable<Integer> {
         // computed, so the kernels are the plain ones, which need no Vector API module.
         ModelFiles.Loaded loaded = modelFile.load(in, DType.F64, Backends.get("scalar"));
         ModelFiles.save(loaded.model(), out, loaded.metadata().get(ModelFiles.TRAINING_NOISE), fileDType,
-                ModelFiles.classNames(in, loaded.metadata(), loaded.model().config().numClasses()));
+                ModelFiles.classNames(in, loaded.metadata(), loaded.model().config().numClasses()),
+                ModelFiles.dataImgSize(in, loaded.metadata()));
         System.out.println("wrote " + out + " (" + fileDType + ", " + loaded.model().config() + ")");
         return 0;
     }

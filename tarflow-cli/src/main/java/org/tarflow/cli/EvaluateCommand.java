@@ -29,8 +29,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Checkpoint or weights file written by 'tarflow train', or a PyTorch .pth.")
     Path model;
 
-    @Option(names = "--data", defaultValue = TrainCommand.DEFAULT_DATA, description = "Image data: IDX files, CIFAR-10 binary batches or an image folder (see 'train --help'); "
-            + "--img-size N resizes and center-crops folder images. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--data", defaultValue = TrainCommand.DEFAULT_DATA, description = "Image data: IDX files, CIFAR-10 binary batches or an image folder (see 'train --help'),"
+            + " resized and center-cropped as in training (see --img-size). Default: ${DEFAULT-VALUE}")
     Path data;
 
     @Option(names = "--split", completionCandidates = Choices.Split.class, defaultValue = "t10k", description = "t10k (test) or train. Default: ${DEFAULT-VALUE}")

@@ -63,7 +63,14 @@ final class EvaluationSetup {
             throw new IllegalArgumentException("the model is a sequence model: this evaluation is for image models");
         }
         Path dir = data.toString().equals(TrainCommand.DEFAULT_DATA) ? FashionMnist.ensure(data, log) : data;
-        ImageData.Splits splits = ImageData.read(dir, options.imgSize);
+        // the data are read as training read them: resized to the size train's --img-size recorded, if any
+        Integer trained = ModelFiles.dataImgSize(modelFile, loaded.metadata());
+        Integer size = options.imgSize != null ? options.imgSize : trained;
+        if (options.imgSize == null && trained != null) {
+            log.printf(Locale.ROOT, "resizing and center-cropping the images to %dx%d, as in training (%s in %s)%n", trained,
+                    trained, ModelFiles.DATA_IMG_SIZE, modelFile);
+        }
+        ImageData.Splits splits = ImageData.read(dir, size);
         if (splits.test() == null) {
             log.println("note: " + dir + " has no test split (no train/ and val/ sub-folders): the evaluation scores "
                     + "its training images");
@@ -72,9 +79,11 @@ final class EvaluationSetup {
         ImageDataset train = withTrain ? splits.train() : null;
         var c = loaded.model().config();
         if (test.channels() != c.inChannels() || test.height() != c.imgSize() || test.width() != c.imgSize()) {
+            // resizing mends the size only: the channels are the data's (a grey folder gives 1, any other 3)
             throw new IllegalArgumentException("the data are " + test.channels() + "x" + test.height() + "x" + test.width()
                     + " images but the model expects " + c.inChannels() + "x" + c.imgSize() + "x" + c.imgSize()
-                    + (splits.format().equals("image-folder") ? " (--img-size N resizes and center-crops them)" : ""));
+                    + (test.channels() != c.inChannels() ? ": data of another kind than the model's training data"
+                    : size == null ? " (--img-size " + c.imgSize() + " resizes and center-crops them to the model's size)" : ""));
         }
         int k;
         List<String> dataNames;

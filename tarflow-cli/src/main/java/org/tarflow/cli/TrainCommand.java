@@ -61,7 +61,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--img-size", paramLabel = "N",
             description = "Resize every image's shorter side to N and center-crop it to NxN, as the reference's transform"
-                    + " (needed for image folders of mixed sizes). Default: the data's own size.")
+                    + " (needed for image folders of mixed sizes); recorded in the model file, so that evaluate and sweep"
+                    + " read the data the same way. Default: the data's own size.")
     Integer imgSize;
 
     @Option(names = "--out", description = "Output directory. Default: runs/fashion-mnist (or the checkpoint's directory with --resume)")
@@ -289,7 +290,7 @@ final class TrainCommand implements Callable<Integer> {
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
 
         Path weights = out.resolve("model.safetensors");
-        ModelFiles.save(model, weights, tc.noise().toString(), classNames);
+        ModelFiles.save(model, weights, tc.noise().toString(), classNames, state.dataImgSize());
         Path samples = out.resolve(images ? "samples.png" : "samples.csv");
         if (images) {
             writeGrid(model, samples, gridOptions, sigma, tc.seed());
@@ -407,7 +408,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         TarFlowModel model = new TarFlowModel(mc, tc.dtype(), kernels).init(seed);
         int used = trainImages == null ? train.size() : Math.min(trainImages, train.size());
-        return new Checkpoint.State(model, AdamW.reference(model.parameters()), tc, 0, dataSource.toString(), used);
+        return new Checkpoint.State(model, AdamW.reference(model.parameters()), tc, 0, dataSource.toString(), used,
+                train instanceof ImageDataset ? imgSize : null);
     }
 
     /**
