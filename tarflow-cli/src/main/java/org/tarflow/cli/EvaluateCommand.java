@@ -33,7 +33,8 @@ final class EvaluateCommand implements Callable<Integer> {
             + " resized and center-cropped as in training (see --img-size). Default: ${DEFAULT-VALUE}")
     Path data;
 
-    @Option(names = "--split", completionCandidates = Choices.Split.class, defaultValue = "t10k", description = "t10k (test) or train. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--split", completionCandidates = Choices.Split.class, defaultValue = "t10k", description = "t10k, the test split (IDX t10k files, CIFAR-10's test_batch, an image folder's val/ or test/, and"
+            + " named so in the output), or train. Default: ${DEFAULT-VALUE}")
     String split;
 
     @Option(names = "--limit", description = "Score only the first N images.")
@@ -124,7 +125,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 done -> bar.update(done, total, ""));
         bar.finish();
         double s = (System.nanoTime() - t0) / 1e9;
-        String scored = split.equals("t10k") && !setup.hasTestSplit ? "training (no test split)" : split;
+        String scored = split.equals("train") ? split : setup.testName;
         System.out.printf(Locale.ROOT, "%s bits/dim: %s ± %.4f (%d images%s, %.1f img/s)%n", scored,
                 String.format(Locale.ROOT, dq == Dequantization.MID ? "%.10f" : "%.4f", r.mean()), r.stdError(), r.count(),
                 dq == Dequantization.MID ? ", bin centres" : draws > 1 ? " x " + draws + " dequantisation draws" : "", total / s);
@@ -135,7 +136,7 @@ final class EvaluateCommand implements Callable<Integer> {
         results.likelihood = r;
         results.draws = draws;
         results.likelihoodSeconds = s;
-        results.likelihoodSplit = split;
+        results.likelihoodSplit = scored;
         if (setup.model.config().conditional()) {
             ImageDataset bayesSet = ds.head(bayesLimit);
             ProgressBar bb = new ProgressBar(System.err, "Bayes classifier");
@@ -145,7 +146,7 @@ final class EvaluateCommand implements Callable<Integer> {
             bb.finish();
             results.bayesSeconds = (System.nanoTime() - t1) / 1e9;
             System.out.printf(Locale.ROOT, "Bayes classifier accuracy: %.2f%% (%d %s images, %.0f s)%n",
-                    100 * results.bayes.report().accuracy(), bayesSet.size(), split, results.bayesSeconds);
+                    100 * results.bayes.report().accuracy(), bayesSet.size(), scored, results.bayesSeconds);
         }
         results.sweep = Sweep.run(setup, settings, sweep, seed, report);
         Path log = trainLog != null ? trainLog : model.toAbsolutePath().getParent().resolve(org.tarflow.train.Trainer.LOG);

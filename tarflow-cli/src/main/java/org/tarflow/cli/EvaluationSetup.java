@@ -32,20 +32,21 @@ final class EvaluationSetup {
     final TarFlowModel model;
     /** The training split, or null when it was not asked for. */
     final ImageDataset train;
-    /** The test split, or the training images when the data have none ({@link #hasTestSplit} false). */
+    /** The test split, or the training images when the data have none (as {@link #testName} says). */
     final ImageDataset test;
-    final boolean hasTestSplit;
+    /** What {@link #test} is called in messages: the split's own name ({@code t10k}, {@code val}, ...), else "training (no test split)". */
+    final String testName;
     final List<String> classNames;
     final PatchFeatures features = new PatchFeatures(FEATURE_PATCH);
     private final PrintStream log;
 
-    private EvaluationSetup(ModelFiles.Loaded loaded, ImageDataset train, ImageDataset test, boolean hasTestSplit,
+    private EvaluationSetup(ModelFiles.Loaded loaded, ImageDataset train, ImageDataset test, String testName,
                             List<String> classNames, PrintStream log) {
         this.loaded = loaded;
         this.model = loaded.model();
         this.train = train;
         this.test = test;
-        this.hasTestSplit = hasTestSplit;
+        this.testName = testName != null ? testName : "training (no test split)";
         this.classNames = classNames;
         this.log = log;
     }
@@ -113,7 +114,7 @@ final class EvaluationSetup {
         // the names the model was trained with, else the data's
         List<String> stored = ModelFiles.classNames(modelFile, loaded.metadata(), k);
         List<String> names = stored.isEmpty() ? dataNames : stored;
-        return new EvaluationSetup(loaded, train, test, splits.test() != null, names, log);
+        return new EvaluationSetup(loaded, train, test, splits.testName(), names, log);
     }
 
     /** σ of the denoising step for a {@code --denoise} value. */

@@ -61,6 +61,22 @@ class ImageFolderCliTest {
         assertTrue(!c.err().contains("--img-size"), c.err());
     }
 
+    /** A folder with train/ and val/ gives both splits, and the scores of val/ are labelled val, not t10k. */
+    @Test
+    void aValSplitIsLabelledVal() throws IOException {
+        Path data = dir.resolve("split");
+        ImageFiles.writeRgbFolder(data.resolve("train"), new String[] {"a", "b"}, 8, 8, 3);
+        ImageFiles.writeRgbFolder(data.resolve("val"), new String[] {"a", "b"}, 2, 8, 4);
+        Path out = dir.resolve("run");
+        Run t = run("train", "--data", data.toString(), "--out", out.toString(), "--patch-size", "4", "--channels", "64",
+                "--blocks", "1", "--layers-per-block", "1", "--epochs", "1", "--batch-size", "8", "--eval-images", "0",
+                "--sample-every", "0");
+        assertEquals(0, t.code(), t.err());
+        Run e = run("evaluate", out.resolve("model.safetensors").toString(), "--data", data.toString());
+        assertEquals(0, e.code(), e.err());
+        assertTrue(e.out().contains("val bits/dim:") && e.out().contains("(4 images") && !e.out().contains("t10k"), e.out());
+    }
+
     @Test
     void trainsOnAGeneratedRgbImageFolderAndSamplesFromIt() throws IOException {
         Path data = dir.resolve("shapes");
