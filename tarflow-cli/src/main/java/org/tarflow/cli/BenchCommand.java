@@ -51,9 +51,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws java.io.IOException {
         runtime.apply();
-        if (reps < 1) {
-            throw new IllegalArgumentException("--reps must be at least 1, got " + reps);
-        }
+        Ranges.atLeast("--reps", reps, 1);
         if (!(warmup >= 0)) {
             throw new IllegalArgumentException("--warmup must be a number of seconds >= 0, got " + warmup);
         }

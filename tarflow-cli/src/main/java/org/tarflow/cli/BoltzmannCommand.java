@@ -109,8 +109,14 @@ final class BoltzmannCommand implements Callable<Integer> {
             }
             default -> throw new IllegalArgumentException("--target must be dw4 or lj13, got '" + target + "'");
         }
-        if (chains < 2 || chains % 2 != 0 || epochs < 1 || samples < 2 || !(clipQuantile > 0 && clipQuantile <= 1)) {
-            throw new IllegalArgumentException("need an even --chains >= 2, --epochs >= 1, --samples >= 2, --clip-quantile in (0, 1]");
+        Ranges.atLeast("--chains", chains, 2);
+        if (chains % 2 != 0) {
+            throw new IllegalArgumentException("--chains must be even (half train, half evaluate), got " + chains);
+        }
+        Ranges.atLeast("--epochs", epochs, 1);
+        Ranges.atLeast("--samples", samples, 2);
+        if (!(clipQuantile > 0 && clipQuantile <= 1)) {
+            throw new IllegalArgumentException("--clip-quantile must be in (0, 1], got " + clipQuantile);
         }
         // checked before MALA runs and writes its reference: the trainer would refuse it only after that
         long trainingSet = (long) chains / 2 * perChain;

@@ -89,9 +89,11 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         runtime.apply();
-        if ((limit != null && limit <= 0) || draws <= 0 || bayesLimit <= 0) {
-            throw new IllegalArgumentException("--limit, --draws and --bayes-limit must be positive");
+        if (limit != null) {
+            Ranges.atLeast("--limit", limit, 1);
         }
+        Ranges.atLeast("--draws", draws, 1);
+        Ranges.atLeast("--bayes-limit", bayesLimit, 1);
         List<GuidanceSweep.Setting> settings = null;
         if (report != null) {
             settings = sweep.settings(); // checks the sweep's options before any work

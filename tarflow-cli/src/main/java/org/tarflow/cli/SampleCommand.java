@@ -114,9 +114,8 @@ final class SampleCommand implements Callable<Integer> {
         if (!(denoiseScale >= 0) || Double.isInfinite(denoiseScale)) {
             throw new IllegalArgumentException("--denoise-scale must be a finite number >= 0, got " + denoiseScale);
         }
-        if (num <= 0 || nrow <= 0) {
-            throw new IllegalArgumentException("--num and --nrow must be positive");
-        }
+        Ranges.atLeast("--num", num, 1);
+        Ranges.atLeast("--nrow", nrow, 1);
         SamplingOptions opts = samplingOptions(); // every sampling option is checked before the model is read
         int draws = redrawBound();
         String suffix = out.toLowerCase(Locale.ROOT);
@@ -218,9 +217,7 @@ final class SampleCommand implements Callable<Integer> {
             }
             return 1;
         }
-        if (maxDraws < 1) {
-            throw new IllegalArgumentException("--max-draws must be at least 1, got " + maxDraws);
-        }
+        Ranges.atLeast("--max-draws", maxDraws, 1);
         return maxDraws;
     }
 

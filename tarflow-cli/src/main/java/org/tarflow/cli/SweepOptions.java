@@ -59,12 +59,9 @@ final class SweepOptions {
 
     /** The sweep's settings. @throws IllegalArgumentException on bad values */
     List<GuidanceSweep.Setting> settings() {
-        if (samples < 2) {
-            throw new IllegalArgumentException("--samples must be at least 2, got " + samples);
-        }
-        if (classifierImages <= 0 || classifierEpochs <= 0) {
-            throw new IllegalArgumentException("--classifier-images and --classifier-epochs must be positive");
-        }
+        Ranges.atLeast("--samples", samples, 2);
+        Ranges.atLeast("--classifier-images", classifierImages, 1);
+        Ranges.atLeast("--classifier-epochs", classifierEpochs, 1);
         GuidanceRule rule = GuidanceRule.parse(guidanceRule);
         return switch (schedule) {
             case "both" -> GuidanceSweep.settings(weights, true, true, rule);

@@ -155,8 +155,11 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintStream log = System.out;
         runtime.apply();
-        if (evalImages < 0 || sampleEvery < 0 || checkpointEvery < 0 || (trainImages != null && trainImages <= 0)) {
-            throw new IllegalArgumentException("--eval-images, --sample-every and --checkpoint-every must be >= 0, --train-images > 0");
+        Ranges.atLeast("--eval-images", evalImages, 0);
+        Ranges.atLeast("--sample-every", sampleEvery, 0);
+        Ranges.atLeast("--checkpoint-every", checkpointEvery, 0);
+        if (trainImages != null) {
+            Ranges.atLeast("--train-images", trainImages, 1);
         }
         // validates --cfg and --guidance-rule before any work
         SamplingOptions gridOptions = SamplingOptions.cfg(cfg).withRule(GuidanceRule.parse(guidanceRule));

@@ -196,7 +196,7 @@ class CliTest {
         // a value of the list gets past the check: the command then fails on the missing file, not on the value
         assertOneLineError(run("sample", missing, "--method", "gs-jacobi", "--guide", "b"), "no such file");
         assertOneLineError(run("convert", missing, dir.resolve("o.safetensors").toString(), "--dtype", "bf16"), "no such file");
-        assertOneLineError(run("toy", "--target", "MOONS", "--epochs", "0"), "--epochs must be in 1..1000");
+        assertOneLineError(run("toy", "--target", "MOONS", "--epochs", "0"), "--epochs must be between 1 and 1000, got 0");
     }
 
     /**
@@ -233,6 +233,30 @@ class CliTest {
         assertEquals(0, note.code(), note.err());
         assertTrue(note.err().contains("note: " + killed + " is left by a 'tarflow sample --out " + dir.resolve("fid")
                 + "/' that was killed"), note.err());
+    }
+
+    /** A value out of range is named alone, with its option, when the options checked with it are fine. */
+    @Test
+    void eachRangeErrorNamesTheOneOptionThatIsWrong() {
+        String missing = dir.resolve("missing.safetensors").toString();
+        String[][] cases = {
+            {"--nrow must be at least 1, got 0", "sample", missing, "--num", "5", "--nrow", "0"},
+            {"--num must be at least 1, got -2", "sample", missing, "--num", "-2", "--nrow", "4"},
+            {"--blocks must be between 1 and 64, got 65", "toy", "--epochs", "3", "--blocks", "65"},
+            {"--batch-size must be between 1 and 32768, got 0", "toy", "--batch-size", "0"},
+            {"--sample-every must be at least 0, got -1", "train", "--eval-images", "5", "--sample-every", "-1"},
+            {"--checkpoint-every must be at least 0, got -4", "train", "--checkpoint-every", "-4"},
+            {"--train-images must be at least 1, got 0", "train", "--train-images", "0"},
+            {"--bayes-limit must be at least 1, got 0", "evaluate", missing, "--limit", "3", "--bayes-limit", "0"},
+            {"--limit must be at least 1, got 0", "evaluate", missing, "--limit", "0"},
+            {"--classifier-epochs must be at least 1, got 0", "sweep", missing, "--classifier-images", "9",
+                "--classifier-epochs", "0"},
+        };
+        for (String[] c : cases) {
+            Run r = run(java.util.Arrays.copyOfRange(c, 1, c.length));
+            assertOneLineError(r, c[0]);
+            assertEquals(1, r.err().split(" must ", -1).length - 1, "one option named: " + r.err());
+        }
     }
 
     /** --method jacobi and gs-jacobi sample and print their iterations; their settings are checked. */

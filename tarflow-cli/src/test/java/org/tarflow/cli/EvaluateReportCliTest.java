@@ -107,7 +107,7 @@ class EvaluateReportCliTest {
         assertOneLineError(run("sweep", m, "--data", data.toString(), "--samples", "1"), "--samples must be at least 2");
         assertOneLineError(run("sweep", m, "--data", data.toString(), "--weights", "0,-1"), "guidance must be");
         assertOneLineError(run("sweep", m, "--data", data.toString(), "--weights", "1,1"), "listed twice");
-        assertOneLineError(run("evaluate", m, "--data", data.toString(), "--draws", "0"), "must be positive");
+        assertOneLineError(run("evaluate", m, "--data", data.toString(), "--draws", "0"), "--draws must be at least 1, got 0");
         Run w = run("evaluate", m, "--data", data.toString(), "--limit", "4", "--samples", "9");
         assertEquals(0, w.code(), w.err());
         assertTrue(w.err().contains("warning: --samples has no effect without --report"), w.err());
