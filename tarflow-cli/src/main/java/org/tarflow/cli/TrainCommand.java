@@ -137,8 +137,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--sample-every", defaultValue = "1", description = "Write a sample grid every N epochs (0: never). Default: ${DEFAULT-VALUE}")
     int sampleEvery;
     @Option(names = "--eval-images", defaultValue = "1000",
-            description = "Test images scored after each epoch (0: none); the full test set is scored at the end. Default: ${DEFAULT-VALUE}")
+            description = "Test images scored after each epoch (0: none); the full test set is scored at the end (see"
+                    + " --final-eval-images). Default: ${DEFAULT-VALUE}")
     int evalImages;
+    @Option(names = "--final-eval-images", paramLabel = "N",
+            description = "Score only the first N test images (or sequences) at the end; 0 skips the final score. Default:"
+                    + " all of the test split (without one, up to 10000 training images).")
+    Integer finalEvalImages;
     @Option(names = "--cfg", defaultValue = "2",
             description = "Guidance weight for the sample grids of a conditional model (0: none). Default: ${DEFAULT-VALUE}")
     double cfg;
@@ -160,6 +165,9 @@ final class TrainCommand implements Callable<Integer> {
         Ranges.atLeast("--checkpoint-every", checkpointEvery, 0);
         if (trainImages != null) {
             Ranges.atLeast("--train-images", trainImages, 1);
+        }
+        if (finalEvalImages != null) {
+            Ranges.atLeast("--final-eval-images", finalEvalImages, 0);
         }
         // validates --cfg and --guidance-rule before any work
         SamplingOptions gridOptions = SamplingOptions.cfg(cfg).withRule(GuidanceRule.parse(guidanceRule));
@@ -302,22 +310,31 @@ final class TrainCommand implements Callable<Integer> {
             }
             // data without a test split (an image folder) are scored on training images, and said to be
             String split = test != null ? "test" : "training";
-            ImageDataset scored = test != null ? (ImageDataset) test : ((ImageDataset) train).head(10000);
-            ProgressBar evalBar = new ProgressBar(System.err, split + " bits/dim");
-            Likelihood.Result r = Likelihood.bitsPerDim(model, scored, 250, true, tc.seed(),
-                    done -> evalBar.update(done, scored.size(), ""));
-            evalBar.finish();
-            log.printf(Locale.ROOT, "%s bits/dim: %.4f ± %.4f (%d images, uniform dequantisation%s)%n", split, r.mean(),
-                    r.stdError(), r.count(), conditional ? ", given the label" : "");
+            ImageDataset scored = (ImageDataset) finalEvalSet(test != null ? test : train.head(10000));
+            if (scored == null) {
+                log.println(split + " bits/dim: not computed (--final-eval-images 0)");
+            } else {
+                ProgressBar evalBar = new ProgressBar(System.err, split + " bits/dim");
+                Likelihood.Result r = Likelihood.bitsPerDim(model, scored, 250, true, tc.seed(),
+                        done -> evalBar.update(done, scored.size(), ""));
+                evalBar.finish();
+                log.printf(Locale.ROOT, "%s bits/dim: %.4f ± %.4f (%d images, uniform dequantisation%s)%n", split, r.mean(),
+                        r.stdError(), r.count(), conditional ? ", given the label" : "");
+            }
         } else {
             int[] labels = conditional ? Samples.classRows(model.config().numClasses(), 100) : null;
             Tensor x = Samples.draw(model, labels == null ? 1000 : labels.length, labels,
                     conditional ? gridOptions : SamplingOptions.PLAIN, 0, 1.0, tc.seed());
             SequenceDataset.write(samples, x, labels);
-            Dataset scored = test != null ? test : train;
-            Likelihood.Result r = NegativeLogLikelihood.perDimension(model, scored, 250, true, null);
-            log.printf(Locale.ROOT, "%s NLL: %.4f ± %.4f nats/dim (%d sequences%s)%n", test != null ? "test" : "training",
-                    r.mean(), r.stdError(), r.count(), conditional ? ", given the label" : "");
+            Dataset scored = finalEvalSet(test != null ? test : train);
+            String split = test != null ? "test" : "training";
+            if (scored == null) {
+                log.println(split + " NLL: not computed (--final-eval-images 0)");
+            } else {
+                Likelihood.Result r = NegativeLogLikelihood.perDimension(model, scored, 250, true, null);
+                log.printf(Locale.ROOT, "%s NLL: %.4f ± %.4f nats/dim (%d sequences%s)%n", split, r.mean(), r.stdError(),
+                        r.count(), conditional ? ", given the label" : "");
+            }
         }
         log.printf(Locale.ROOT, "%swrote %s%s, %s%n", complete ? "" : "training took " + ProgressBar.duration(trainSeconds) + "; ",
                 complete ? "" : out.resolve(Trainer.CHECKPOINT) + ", ", weights, samples);
@@ -344,6 +361,11 @@ final class TrainCommand implements Callable<Integer> {
             throw new IOException("cannot write to the output directory " + out + ": " + Errors.describe(e), e);
         }
         Files.delete(probe);
+    }
+
+    /** {@return the first --final-eval-images items of {@code all} (all without the option), null for 0} */
+    private Dataset finalEvalSet(Dataset all) {
+        return finalEvalImages == null ? all : finalEvalImages == 0 ? null : all.head(finalEvalImages);
     }
 
     /**

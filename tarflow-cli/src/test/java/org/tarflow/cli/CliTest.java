@@ -235,6 +235,26 @@ class CliTest {
                 + "/' that was killed"), note.err());
     }
 
+    /** --final-eval-images limits the final score to the first N test images, and 0 skips it, saying so. */
+    @Test
+    void theFinalScoreCanBeLimitedOrSkipped() throws IOException {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        IdxFiles.writeToyDataset(data, 8, 16, 3, 5); // 8 test images
+        Path out = dir.resolve("run");
+        Run t = run("train", "--data", data.toString(), "--out", out.toString(), "--patch-size", "4", "--channels", "64",
+                "--blocks", "1", "--layers-per-block", "1", "--epochs", "1", "--batch-size", "8", "--eval-images", "0",
+                "--sample-every", "0", "--final-eval-images", "3");
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.out().contains("test bits/dim: ") && t.out().contains(" (3 images, uniform dequantisation"), t.out());
+        Run all = run("train", "--resume", out.resolve("checkpoint.safetensors").toString());
+        assertTrue(all.out().contains(" (8 images, uniform dequantisation"), "all by default: " + all.out());
+        Run skipped = run("train", "--resume", out.resolve("checkpoint.safetensors").toString(), "--final-eval-images", "0");
+        assertEquals(0, skipped.code(), skipped.err());
+        assertTrue(skipped.out().contains("test bits/dim: not computed (--final-eval-images 0)")
+                && !skipped.err().contains("test bits/dim"), skipped.out() + skipped.err());
+        assertOneLineError(run("train", "--final-eval-images", "-1"), "--final-eval-images must be at least 0, got -1");
+    }
+
     /** A value out of range is named alone, with its option, when the options checked with it are fine. */
     @Test
     void eachRangeErrorNamesTheOneOptionThatIsWrong() {

@@ -55,9 +55,11 @@ class SequenceCliTest {
         assertOneLineError(run("sample", out.resolve("model.safetensors").toString(), "--out", dir.resolve("x.png").toString()),
                 "a sequence model's samples go to a .csv or .safetensors file");
 
-        Run r = run("train", "--resume", out.resolve("checkpoint.safetensors").toString(), "--sequences-test", data.toString());
+        Run r = run("train", "--resume", out.resolve("checkpoint.safetensors").toString(), "--sequences-test", data.toString(),
+                "--final-eval-images", "0");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("already complete") && r.out().contains("from " + data), r.out());
+        assertTrue(r.out().contains("test NLL: not computed (--final-eval-images 0)"), r.out());
     }
 
     @Test
