@@ -108,7 +108,7 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         Dequantization dq = Dequantization.parse(dequant);
         if (dq == Dequantization.MID && draws != 1) {
-            throw new IllegalArgumentException("--dequant mid has no randomness: --draws must be 1, got " + draws);
+            throw Usage.error(spec, "--dequant mid has no randomness: --draws must be 1, got " + draws);
         }
         DType dt = RuntimeOptions.dtype(dtype);
         EvaluationSetup setup = EvaluationSetup.load(model, modelFile, dt, runtime.kernels(), data,

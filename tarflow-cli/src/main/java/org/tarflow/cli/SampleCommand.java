@@ -145,7 +145,7 @@ final class SampleCommand implements Callable<Integer> {
                 labels[i] = label != null ? label : (i / nrow) % classes;
             }
         } else if (label != null) {
-            throw new IllegalArgumentException(m.config().conditional() ? "--class and --no-labels exclude each other"
+            throw Usage.error(spec, m.config().conditional() ? "--class and --no-labels exclude each other"
                     : "the model is unconditional: remove --class");
         }
         if (labels == null) {
@@ -203,7 +203,7 @@ final class SampleCommand implements Callable<Integer> {
     private SamplingOptions samplingOptions() {
         GuidanceRule rule = GuidanceRule.parse(guidanceRule);
         if (rule == GuidanceRule.STARFLOW && !guide.equals("ab")) {
-            throw new IllegalArgumentException("--guidance-rule starflow guides scale and shift together: use --guide ab"
+            throw Usage.error(spec, "--guidance-rule starflow guides scale and shift together: use --guide ab"
                     + " (the default), got --guide " + guide);
         }
         return new SamplingOptions(cfg, guide, attnTemp, annealed, rule);
@@ -213,7 +213,7 @@ final class SampleCommand implements Callable<Integer> {
     private int redrawBound() {
         if (noRedraw) {
             if (spec.commandLine().getParseResult().hasMatchedOption("--max-draws")) {
-                throw new IllegalArgumentException("--no-redraw and --max-draws exclude each other");
+                throw Usage.error(spec, "--no-redraw and --max-draws exclude each other");
             }
             return 1;
         }

@@ -177,7 +177,7 @@ final class TrainCommand implements Callable<Integer> {
         if (resume != null) {
             List<String> given = RUN_OPTIONS.stream().filter(o -> spec.commandLine().getParseResult().hasMatchedOption(o)).toList();
             if (!given.isEmpty()) {
-                throw new IllegalArgumentException("with --resume the settings come from the checkpoint; remove " + given);
+                throw Usage.error(spec, "with --resume the settings come from the checkpoint; remove " + given);
             }
             state = Checkpoint.load(resume, kernels);
             if (out == null) {

@@ -127,6 +127,10 @@ class CliTest {
                 "--cfg 2 on this unconditional");
         assertUsageError(run("sample", "reference-data/torch/cond_nvp_c1_p4.pth", "--out", png, "--num", "2", "--no-labels",
                 "--cfg", "1.5"), "--cfg 1.5 with --no-labels (no class to guide towards) changes nothing");
+        assertUsageError(run("sample", uncond, "--out", png, "--num", "2", "--class", "1"),
+                "the model is unconditional: remove --class");
+        assertUsageError(run("sample", "reference-data/torch/cond_nvp_c1_p4.pth", "--out", png, "--num", "2", "--no-labels",
+                "--class", "1"), "--class and --no-labels exclude each other");
         assertTrue(!Files.exists(Path.of(png)), "a refused command writes nothing");
         Run temp = run("sample", uncond, "--out", png, "--num", "2", "--cfg", "2", "--attn-temp", "0.5", "--annealed");
         assertEquals(0, temp.code(), "guidance against another attention temperature applies: " + temp.err());
@@ -378,9 +382,9 @@ class CliTest {
     void guidanceAndRedrawOptionsAreCheckedFirst() throws IOException {
         String missing = dir.resolve("missing.safetensors").toString();
         assertUsageError(run("sample", missing, "--guidance-rule", "cfg++"), "expected one of [reference, starflow] but was 'cfg++'");
-        assertOneLineError(run("sample", missing, "--guidance-rule", "starflow", "--guide", "b"),
+        assertUsageError(run("sample", missing, "--guidance-rule", "starflow", "--guide", "b"),
                 "--guidance-rule starflow guides scale and shift together: use --guide ab");
-        assertOneLineError(run("sample", missing, "--no-redraw", "--max-draws", "3"), "--no-redraw and --max-draws exclude each other");
+        assertUsageError(run("sample", missing, "--no-redraw", "--max-draws", "3"), "--no-redraw and --max-draws exclude each other");
         assertOneLineError(run("sample", missing, "--max-draws", "0"), "--max-draws must be at least 1");
         assertUsageError(run("sweep", missing, "--guidance-rule", "cfg++", "--out", dir.resolve("s").toString()),
                 "expected one of [reference, starflow] but was 'cfg++'");
@@ -432,7 +436,7 @@ class CliTest {
         assertOneLineError(run("train", "--data", data.toString(), "--channels", "100"), "multiple of 64");
         assertUsageError(run("train", "--data", data.toString(), "--patch-size", "4", "--channels", "64",
                 "--noise", "salt"), "expected one of [gaussian, uniform, none] but was 'salt'");
-        assertOneLineError(run("train", "--resume", junk.toString(), "--lr", "1"), "settings come from the checkpoint");
+        assertUsageError(run("train", "--resume", junk.toString(), "--lr", "1"), "settings come from the checkpoint");
         assertOneLineError(run("sample", dir.toString()), "is a directory");
         assertOneLineError(run("train", "--data", data.toString(), "--cfg", "-3"), "guidance must be");
         assertOneLineError(run("sample", junk.toString(), "--out", "x.jpg"), "must name a .png grid, a folder (DIR/)");

@@ -113,8 +113,8 @@ class EvaluateReportCliTest {
         assertTrue(w.err().contains("warning: --samples has no effect without --report"), w.err());
         Cli.assertUsageError(run("evaluate", m, "--data", data.toString(), "--dequant", "centre"),
                 "expected one of [uniform, mid] but was 'centre'");
-        assertOneLineError(run("evaluate", m, "--data", data.toString(), "--dequant", "mid", "--draws", "2"),
-                "--draws must be 1");
+        Cli.assertUsageError(run("evaluate", m, "--data", data.toString(), "--dequant", "mid", "--draws", "2"),
+                "--dequant mid has no randomness: --draws must be 1, got 2");
     }
 
     @Test
