@@ -43,9 +43,10 @@ import picocli.CommandLine.Option;
         description = {"Train TarFlow on Fashion-MNIST (or IDX, CIFAR-10 or image-folder data), sample from it and report test bits/dim.",
             "Writes to --out: checkpoint.safetensors (every epoch; resumable), model.safetensors (final weights),",
             "samples.png (10x10 grid, one class per row), samples-epoch-N.png, train-log.jsonl.",
-            "With --sequences FILE it trains on (N, T, D) sequences instead (no image front end) and writes samples.csv;",
-            "the image options (--data, --img-size, --patch-size, --sample-every) are then refused, as are --sequences-test",
-            "and --token-dim on images, and --cfg and --guidance-rule on an unconditional model."})
+            "With --sequences FILE it trains on (N, T, D) sequences instead (no image front end) and writes samples.csv.",
+            "Options that would be ignored are refused: the image options (--data, --img-size, --patch-size, --sample-every)"
+                + " with --sequences, --sequences-test and --token-dim without it, --cfg and --guidance-rule on an"
+                + " unconditional model."})
 final class TrainCommand implements Callable<Integer> {
     static final String DEFAULT_DATA = "/usr/share/datasets/fashion-mnist";
 
