@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
         description = "Measure training, sampling and likelihood throughput (images/s) on a standard model shape.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Option(names = "--config", defaultValue = "mnist",
+    @Option(names = "--config", completionCandidates = Choices.BenchConfig.class, defaultValue = "mnist",
             description = "mnist (1x28x28, patch 4, width 128, 4x4 layers, 10 classes; batches 256/100/500) "
                     + "or cifar (3x32x32, patch 2, width 256, 4x4 layers, 10 classes; batches 64/16/128). Default: ${DEFAULT-VALUE}")
     String config;
@@ -51,9 +51,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws java.io.IOException {
         runtime.apply();
-        if (reps < 1) {
-            throw new IllegalArgumentException("--reps must be at least 1, got " + reps);
-        }
+        Ranges.atLeast("--reps", reps, 1);
         if (!(warmup >= 0)) {
             throw new IllegalArgumentException("--warmup must be a number of seconds >= 0, got " + warmup);
         }

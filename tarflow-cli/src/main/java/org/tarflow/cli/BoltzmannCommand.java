@@ -76,7 +76,7 @@ final class BoltzmannCommand implements Callable<Integer> {
             + " particles of equal label are identical and are permuted among themselves. Default: all identical")
     String[] species;
 
-    @Option(names = "--rotations", defaultValue = "orthogonal", description = "Orientation augmentation: orthogonal"
+    @Option(names = "--rotations", completionCandidates = Choices.Rotations.class, defaultValue = "orthogonal", description = "Orientation augmentation: orthogonal"
             + " (rotations and reflections), proper (rotations only: for chiral molecules) or none. Default: ${DEFAULT-VALUE}")
     String rotations;
 
@@ -163,10 +163,10 @@ final class BoltzmannCommand implements Callable<Integer> {
             }
             return reweight();
         }
-        if (epochs < 1 || samples < 2) {
-            throw new IllegalArgumentException("need --epochs >= 1 and --samples >= 2");
-        }
-        ParticleAugmentation.Rotations rot = rotations();
+        Ranges.atLeast("--epochs", epochs, 1);
+        Ranges.atLeast("--samples", samples, 2);
+        // Choices.Rotations has let only the enum's names in lower case through
+        ParticleAugmentation.Rotations rot = ParticleAugmentation.Rotations.valueOf(rotations.toUpperCase(Locale.ROOT));
         Path dir = out != null ? out : Path.of("runs", "boltzmann-" + (e != null ? name : stem(Path.of(target))));
         if ((Files.exists(dir.resolve("metrics.json")) || Files.exists(dir.resolve(Trainer.CHECKPOINT))
                 || Files.exists(dir.resolve(SAMPLES))) && !overwrite) {
@@ -176,8 +176,9 @@ final class BoltzmannCommand implements Callable<Integer> {
         Path file;
         Mala.Result mala = null;
         if (e != null) {
-            if (chains < 2 || chains % 2 != 0) {
-                throw new IllegalArgumentException("need an even --chains >= 2");
+            Ranges.atLeast("--chains", chains, 2);
+            if (chains % 2 != 0) {
+                throw new IllegalArgumentException("--chains must be even (half train, half evaluate), got " + chains);
             }
             // checked before MALA runs and writes its reference: the trainer would refuse it only after that
             checkBatch((long) chains / 2 * perChain, "--chains / 2 x --per-chain");
@@ -309,15 +310,6 @@ final class BoltzmannCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--batch-size " + batchSize + " must be between 1 and the " + trainingSet
                     + " training configurations (" + what + ")");
         }
-    }
-
-    private ParticleAugmentation.Rotations rotations() {
-        return switch (rotations.toLowerCase(Locale.ROOT)) {
-            case "orthogonal" -> ParticleAugmentation.Rotations.ORTHOGONAL;
-            case "proper" -> ParticleAugmentation.Rotations.PROPER;
-            case "none" -> ParticleAugmentation.Rotations.NONE;
-            default -> throw new IllegalArgumentException("--rotations must be orthogonal, proper or none, got '" + rotations + "'");
-        };
     }
 
     /** {@code --species} as integer labels in order of first appearance, or null (all identical). */

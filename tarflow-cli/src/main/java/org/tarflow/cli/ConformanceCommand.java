@@ -41,7 +41,7 @@ final class ConformanceCommand implements Callable<Integer> {
             description = "Take the parameters from this .pth or .safetensors state_dict instead of the case file.")
     Path weights;
 
-    @Option(names = "--dtype", defaultValue = "float64", description = "float64 or float32. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--dtype", completionCandidates = Choices.ComputeType.class, defaultValue = "float64", description = "float64 or float32. Default: ${DEFAULT-VALUE}")
     String dtype;
 
     @Option(names = "--tolerance", description = "Largest relative error that passes. Default: 1e-10 (float64), 1e-4 (float32).")

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.tarflow.io.ModelFiles;
-import org.tarflow.io.StoredTensor;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Backends;
 import picocli.CommandLine;
@@ -31,7 +30,7 @@ final class ConvertCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "OUT", description = "The .safetensors file to write.")
     Path out;
 
-    @Option(names = "--dtype", defaultValue = "F32", description = "F64, F32, F16 or BF16. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--dtype", completionCandidates = Choices.FileType.class, defaultValue = "F32", description = "F64, F32, F16 or BF16. Default: ${DEFAULT-VALUE}")
     String dtype;
 
     @Option(names = "--overwrite", description = "Replace OUT if it exists.")
@@ -43,9 +42,6 @@ final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         String fileDType = dtype.toUpperCase(Locale.ROOT);
-        if (!StoredTensor.FLOAT_TYPES.contains(fileDType)) {
-            throw new IllegalArgumentException("--dtype must be F64, F32, F16 or BF16, got " + dtype);
-        }
         if (!out.getFileName().toString().endsWith(".safetensors")) {
             throw new IllegalArgumentException("OUT must name a .safetensors file, got " + out);
         }
@@ -56,7 +52,8 @@ final class ConvertCommand implements Callable<Integer> {
         // computed, so the kernels are the plain ones, which need no Vector API module.
         ModelFiles.Loaded loaded = modelFile.load(in, DType.F64, Backends.get("scalar"));
         ModelFiles.save(loaded.model(), out, loaded.metadata().get(ModelFiles.TRAINING_NOISE), fileDType,
-                ModelFiles.classNames(in, loaded.metadata(), loaded.model().config().numClasses()));
+                ModelFiles.classNames(in, loaded.metadata(), loaded.model().config().numClasses()),
+                ModelFiles.dataImgSize(in, loaded.metadata()));
         System.out.println("wrote " + out + " (" + fileDType + ", " + loaded.model().config() + ")");
         return 0;
     }

@@ -17,7 +17,7 @@ final class DecodingOptions {
      */
     private static final List<Integer> GS_SEGMENTS_4 = List.of(1, 1, 1, 8);
 
-    @Option(names = "--method", defaultValue = "sequential", paramLabel = "sequential|jacobi|gs-jacobi",
+    @Option(names = "--method", completionCandidates = Choices.Method.class, defaultValue = "sequential", paramLabel = "sequential|jacobi|gs-jacobi",
             description = "How each block is inverted: sequential (one patch per network pass), jacobi (STARFlow's "
                     + "parallel fixed-point iteration over chunks of patches) or gs-jacobi (Gauss-Seidel over "
                     + "segments, Jacobi inside, settings per block). Default: ${DEFAULT-VALUE}")

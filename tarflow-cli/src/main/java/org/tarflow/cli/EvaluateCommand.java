@@ -29,11 +29,12 @@ final class EvaluateCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Checkpoint or weights file written by 'tarflow train', or a PyTorch .pth.")
     Path model;
 
-    @Option(names = "--data", defaultValue = TrainCommand.DEFAULT_DATA, description = "Image data: IDX files, CIFAR-10 binary batches or an image folder (see 'train --help'); "
-            + "--img-size N resizes and center-crops folder images. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--data", defaultValue = TrainCommand.DEFAULT_DATA, description = "Image data: IDX files, CIFAR-10 binary batches or an image folder (see 'train --help'),"
+            + " resized and center-cropped as in training (see --img-size). Default: ${DEFAULT-VALUE}")
     Path data;
 
-    @Option(names = "--split", defaultValue = "t10k", description = "t10k (test) or train. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--split", completionCandidates = Choices.Split.class, defaultValue = "t10k", description = "t10k, the test split (IDX t10k files, CIFAR-10's test_batch, an image folder's val/ or test/, and"
+            + " named so in the output), or train. Default: ${DEFAULT-VALUE}")
     String split;
 
     @Option(names = "--limit", description = "Score only the first N images.")
@@ -43,7 +44,7 @@ final class EvaluateCommand implements Callable<Integer> {
             description = "Dequantisation draws per image; its bits/dim is their mean. Default: ${DEFAULT-VALUE}")
     int draws;
 
-    @Option(names = "--dequant", defaultValue = "uniform",
+    @Option(names = "--dequant", completionCandidates = Choices.Dequant.class, defaultValue = "uniform",
             description = "uniform (U[0,1) noise on the 8-bit values, as evaluate_bpd.py) or mid (the bin centre, no "
                     + "randomness: ports agree to rounding); also for the Bayes classifier. Default: ${DEFAULT-VALUE}")
     String dequant;
@@ -55,7 +56,7 @@ final class EvaluateCommand implements Callable<Integer> {
             + "as evaluate_bpd.py does; default: given the true label.")
     boolean noLabels;
 
-    @Option(names = "--dtype", defaultValue = "float32", description = "float32 or float64. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--dtype", completionCandidates = Choices.ComputeType.class, defaultValue = "float32", description = "float32 or float64. Default: ${DEFAULT-VALUE}")
     String dtype;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the dequantisation noise (and, with --report, "
@@ -88,12 +89,11 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         runtime.apply();
-        if (!split.equals("t10k") && !split.equals("train")) {
-            throw new IllegalArgumentException("--split must be t10k or train, got " + split);
+        if (limit != null) {
+            Ranges.atLeast("--limit", limit, 1);
         }
-        if ((limit != null && limit <= 0) || draws <= 0 || bayesLimit <= 0) {
-            throw new IllegalArgumentException("--limit, --draws and --bayes-limit must be positive");
-        }
+        Ranges.atLeast("--draws", draws, 1);
+        Ranges.atLeast("--bayes-limit", bayesLimit, 1);
         List<GuidanceSweep.Setting> settings = null;
         if (report != null) {
             settings = sweep.settings(); // checks the sweep's options before any work
@@ -108,11 +108,14 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         Dequantization dq = Dequantization.parse(dequant);
         if (dq == Dequantization.MID && draws != 1) {
-            throw new IllegalArgumentException("--dequant mid has no randomness: --draws must be 1, got " + draws);
+            throw Usage.error(spec, "--dequant mid has no randomness: --draws must be 1, got " + draws);
         }
         DType dt = RuntimeOptions.dtype(dtype);
         EvaluationSetup setup = EvaluationSetup.load(model, modelFile, dt, runtime.kernels(), data,
                 report != null || split.equals("train"), System.out);
+        if (report != null) {
+            sweep.refuseGuidanceFor(setup.model.config());
+        }
         ImageDataset ds = split.equals("train") ? setup.train : setup.test;
         if (limit != null) {
             ds = ds.head(limit);
@@ -124,7 +127,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 done -> bar.update(done, total, ""));
         bar.finish();
         double s = (System.nanoTime() - t0) / 1e9;
-        String scored = split.equals("t10k") && !setup.hasTestSplit ? "training (no test split)" : split;
+        String scored = split.equals("train") ? split : setup.testName;
         System.out.printf(Locale.ROOT, "%s bits/dim: %s ± %.4f (%d images%s, %.1f img/s)%n", scored,
                 String.format(Locale.ROOT, dq == Dequantization.MID ? "%.10f" : "%.4f", r.mean()), r.stdError(), r.count(),
                 dq == Dequantization.MID ? ", bin centres" : draws > 1 ? " x " + draws + " dequantisation draws" : "", total / s);
@@ -135,7 +138,7 @@ final class EvaluateCommand implements Callable<Integer> {
         results.likelihood = r;
         results.draws = draws;
         results.likelihoodSeconds = s;
-        results.likelihoodSplit = split;
+        results.likelihoodSplit = scored;
         if (setup.model.config().conditional()) {
             ImageDataset bayesSet = ds.head(bayesLimit);
             ProgressBar bb = new ProgressBar(System.err, "Bayes classifier");
@@ -145,7 +148,7 @@ final class EvaluateCommand implements Callable<Integer> {
             bb.finish();
             results.bayesSeconds = (System.nanoTime() - t1) / 1e9;
             System.out.printf(Locale.ROOT, "Bayes classifier accuracy: %.2f%% (%d %s images, %.0f s)%n",
-                    100 * results.bayes.report().accuracy(), bayesSet.size(), split, results.bayesSeconds);
+                    100 * results.bayes.report().accuracy(), bayesSet.size(), scored, results.bayesSeconds);
         }
         results.sweep = Sweep.run(setup, settings, sweep, seed, report);
         Path log = trainLog != null ? trainLog : model.toAbsolutePath().getParent().resolve(org.tarflow.train.Trainer.LOG);

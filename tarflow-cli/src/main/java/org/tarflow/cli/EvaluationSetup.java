@@ -32,20 +32,21 @@ final class EvaluationSetup {
     final TarFlowModel model;
     /** The training split, or null when it was not asked for. */
     final ImageDataset train;
-    /** The test split, or the training images when the data have none ({@link #hasTestSplit} false). */
+    /** The test split, or the training images when the data have none (as {@link #testName} says). */
     final ImageDataset test;
-    final boolean hasTestSplit;
+    /** What {@link #test} is called in messages: the split's own name ({@code t10k}, {@code val}, ...), else "training (no test split)". */
+    final String testName;
     final List<String> classNames;
     final PatchFeatures features = new PatchFeatures(FEATURE_PATCH);
     private final PrintStream log;
 
-    private EvaluationSetup(ModelFiles.Loaded loaded, ImageDataset train, ImageDataset test, boolean hasTestSplit,
+    private EvaluationSetup(ModelFiles.Loaded loaded, ImageDataset train, ImageDataset test, String testName,
                             List<String> classNames, PrintStream log) {
         this.loaded = loaded;
         this.model = loaded.model();
         this.train = train;
         this.test = test;
-        this.hasTestSplit = hasTestSplit;
+        this.testName = testName != null ? testName : "training (no test split)";
         this.classNames = classNames;
         this.log = log;
     }
@@ -63,7 +64,14 @@ final class EvaluationSetup {
             throw new IllegalArgumentException("the model is a sequence model: this evaluation is for image models");
         }
         Path dir = data.toString().equals(TrainCommand.DEFAULT_DATA) ? FashionMnist.ensure(data, log) : data;
-        ImageData.Splits splits = ImageData.read(dir, options.imgSize);
+        // the data are read as training read them: resized to the size train's --img-size recorded, if any
+        Integer trained = ModelFiles.dataImgSize(modelFile, loaded.metadata());
+        Integer size = options.imgSize != null ? options.imgSize : trained;
+        if (options.imgSize == null && trained != null) {
+            log.printf(Locale.ROOT, "resizing and center-cropping the images to %dx%d, as in training (%s in %s)%n", trained,
+                    trained, ModelFiles.DATA_IMG_SIZE, modelFile);
+        }
+        ImageData.Splits splits = ImageData.read(dir, size);
         if (splits.test() == null) {
             log.println("note: " + dir + " has no test split (no train/ and val/ sub-folders): the evaluation scores "
                     + "its training images");
@@ -72,9 +80,11 @@ final class EvaluationSetup {
         ImageDataset train = withTrain ? splits.train() : null;
         var c = loaded.model().config();
         if (test.channels() != c.inChannels() || test.height() != c.imgSize() || test.width() != c.imgSize()) {
+            // resizing mends the size only: the channels are the data's (a grey folder gives 1, any other 3)
             throw new IllegalArgumentException("the data are " + test.channels() + "x" + test.height() + "x" + test.width()
                     + " images but the model expects " + c.inChannels() + "x" + c.imgSize() + "x" + c.imgSize()
-                    + (splits.format().equals("image-folder") ? " (--img-size N resizes and center-crops them)" : ""));
+                    + (test.channels() != c.inChannels() ? ": data of another kind than the model's training data"
+                    : size == null ? " (--img-size " + c.imgSize() + " resizes and center-crops them to the model's size)" : ""));
         }
         int k;
         List<String> dataNames;
@@ -104,7 +114,7 @@ final class EvaluationSetup {
         // the names the model was trained with, else the data's
         List<String> stored = ModelFiles.classNames(modelFile, loaded.metadata(), k);
         List<String> names = stored.isEmpty() ? dataNames : stored;
-        return new EvaluationSetup(loaded, train, test, splits.test() != null, names, log);
+        return new EvaluationSetup(loaded, train, test, splits.testName(), names, log);
     }
 
     /** σ of the denoising step for a {@code --denoise} value. */

@@ -54,6 +54,14 @@ public final class Main implements Runnable {
             debug(e, cmd);
             return 1;
         });
+        cl.setExecutionStrategy(parsed -> {
+            Integer help = CommandLine.executeHelpRequest(parsed);
+            if (help != null) {
+                return help;
+            }
+            Choices.check(parsed); // a word-valued option's value is checked here, the same way for every command
+            return new CommandLine.RunLast().execute(parsed);
+        });
         cl.setParameterExceptionHandler((e, args1) -> {
             CommandLine cmd = e.getCommandLine();
             String name = cmd.getCommandName();

@@ -20,7 +20,10 @@ final class ModelFileOptions {
     @Option(names = "--patch-size", description = "Patch size, for a .pth without configuration. Default: inferred.")
     Integer patchSize;
 
-    @Option(names = "--img-size", description = "Image size, checked against the model. Default: inferred.")
+    @Option(names = "--img-size", paramLabel = "N",
+            description = "The model's image size: for a .pth without configuration (default: inferred), else checked"
+                    + " against the model's. evaluate and sweep resize and center-crop the data to it; without it, as the"
+                    + " model was trained (train --img-size, recorded in the model file), else not at all.")
     Integer imgSize;
 
     /** Loads the model, printing to stderr any assumption made to infer its configuration. */

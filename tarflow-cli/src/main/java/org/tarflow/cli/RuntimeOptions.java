@@ -4,6 +4,7 @@ import org.tarflow.tensor.Backends;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.Parallel;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** Options every compute command shares (a picocli mixin). */
@@ -14,7 +15,7 @@ final class RuntimeOptions {
     @Option(names = "--threads", description = "Worker threads. Default: all cores.")
     Integer threads;
 
-    @Option(names = "--backend", defaultValue = "auto", paramLabel = "simd|scalar|opencl|auto",
+    @Option(names = "--backend", completionCandidates = Choices.Backend.class, defaultValue = "auto", paramLabel = "simd|scalar|opencl|auto",
             description = "The compute kernels: simd (Vector API, all cores), scalar (plain Java loops, one thread), opencl "
                     + "(an OpenCL device, e.g. POCL: the one --device names; copies every operation's data to the device and back: a checked "
                     + "path, not yet a fast one) or auto (simd when java runs with the module jdk.incubator.vector and the C2 compiler, else "
@@ -26,15 +27,18 @@ final class RuntimeOptions {
                     + "-D" + Backends.OPENCL_DEVICE + " (a Java system property, e.g. in JAVA_OPTS), else 0")
     Integer device;
 
+    @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+    CommandLine.Model.CommandSpec spec;
+
     private Kernels kernels;
 
     /**
      * Applies {@code --threads}, {@code --backend} and {@code --device}, printing the backend and why it was chosen as one line on
      * stderr ({@code backend: <reason>}); call first in a command.
      *
-     * @throws IllegalArgumentException for a bad {@code --threads}, an unknown backend, {@code --device} without
-     *                                  {@code --backend opencl}, or no device of that number (the message lists
+     * @throws IllegalArgumentException for a bad {@code --threads}, or no device of that number (the message lists
      *                                  the devices)
+     * @throws CommandLine.ParameterException for {@code --device} without {@code --backend opencl}
      * @throws IllegalStateException    if the backend cannot run here (e.g. no OpenCL library: the message says
      *                                  what to install)
      */
@@ -50,7 +54,7 @@ final class RuntimeOptions {
             Parallel.setThreads(threads);
         }
         if (device != null && !backend.equals("opencl")) {
-            throw new IllegalArgumentException("--device selects an OpenCL device: it needs --backend opencl, got "
+            throw Usage.error(spec, "--device selects an OpenCL device: it needs --backend opencl, got "
                     + "--backend " + backend);
         }
         Backends.Choice choice = device != null ? Backends.openCl(device) : Backends.choose(backend);

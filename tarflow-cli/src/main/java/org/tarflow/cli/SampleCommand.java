@@ -1,10 +1,12 @@
 package org.tarflow.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.tarflow.eval.GuidanceSweep;
 import org.tarflow.flow.GuidanceRule;
 import org.tarflow.flow.SamplingOptions;
 import org.tarflow.flow.TarFlowModel;
@@ -35,8 +37,12 @@ final class SampleCommand implements Callable<Integer> {
             description = {"What to write. Image models: a .png grid; a folder (DIR/, new or empty) of one PNG per sample;"
                 + " a .npz or .safetensors file of uint8 (N, H, W, C) images (npz: arr_0, labels arr_1; safetensors: x, y),"
                 + " the files FID tools read (docs/EVALUATION.md). Sequence models: .csv or .safetensors."
-                + " Default: ${DEFAULT-VALUE}"})
+                + " An existing file or a folder that is not empty is refused without --overwrite. Default: ${DEFAULT-VALUE}"})
     String out;
+
+    @Option(names = "--overwrite", description = "Replace an existing --out file, or a DIR/ that holds samples only"
+            + " (000000.png, ...; a folder with other files is never replaced).")
+    boolean overwrite;
 
     @Option(names = "--num", defaultValue = "100", description = "Number of samples. Default: ${DEFAULT-VALUE}")
     int num;
@@ -51,10 +57,11 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--no-labels", description = "Sample a conditional model without labels (mean class embedding).")
     boolean noLabels;
 
-    @Option(names = "--cfg", defaultValue = "0", description = "Classifier-free guidance weight. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--cfg", defaultValue = "0", description = "Classifier-free guidance weight. On a model without classes (unconditional, or --no-labels) only"
+            + " with --attn-temp T != 1, the one guidance that changes samples there. Default: ${DEFAULT-VALUE}")
     double cfg;
 
-    @Option(names = "--guide", defaultValue = "ab", description = "What guidance acts on: a (scale), b (shift) or ab. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--guide", completionCandidates = Choices.Guide.class, defaultValue = "ab", description = "What guidance acts on: a (scale), b (shift) or ab. Default: ${DEFAULT-VALUE}")
     String guide;
 
     @Option(names = "--attn-temp", defaultValue = "1", description = "Attention temperature of the unguided branch. Default: ${DEFAULT-VALUE}")
@@ -63,7 +70,7 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--annealed", description = "Ramp the guidance weight linearly over the sampling steps.")
     boolean annealed;
 
-    @Option(names = "--guidance-rule", defaultValue = "reference",
+    @Option(names = "--guidance-rule", completionCandidates = Choices.Rule.class, defaultValue = "reference",
             description = "How guidance combines the two branches: reference (the original's a + w(a - a_u), b + w(b - b_u))"
                     + " or starflow (STARFlow's Gaussian p_c^(1+w)/p_u^w, whose scale never exceeds the conditional one;"
                     + " needs --guide ab). Default: ${DEFAULT-VALUE}")
@@ -107,12 +114,8 @@ final class SampleCommand implements Callable<Integer> {
         if (!(denoiseScale >= 0) || Double.isInfinite(denoiseScale)) {
             throw new IllegalArgumentException("--denoise-scale must be a finite number >= 0, got " + denoiseScale);
         }
-        if (!guide.equals("a") && !guide.equals("b") && !guide.equals("ab")) {
-            throw new IllegalArgumentException("--guide must be a, b or ab, got '" + guide + "'");
-        }
-        if (num <= 0 || nrow <= 0) {
-            throw new IllegalArgumentException("--num and --nrow must be positive");
-        }
+        Ranges.atLeast("--num", num, 1);
+        Ranges.atLeast("--nrow", nrow, 1);
         SamplingOptions opts = samplingOptions(); // every sampling option is checked before the model is read
         int draws = redrawBound();
         String suffix = out.toLowerCase(Locale.ROOT);
@@ -123,6 +126,8 @@ final class SampleCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--out must name a .png grid, a folder (DIR/), a .npz or .safetensors file "
                     + "(images), or a .csv or .safetensors file (sequences), got " + out);
         }
+        Path target = Path.of(out);
+        checkTarget(target, files == SampleFiles.Kind.PNG_FOLDER);
         ModelFiles.Loaded loaded = modelFile.load(model, DType.F32, runtime.kernels());
         TarFlowModel m = loaded.model();
         boolean image = m.config().isImage();
@@ -140,19 +145,21 @@ final class SampleCommand implements Callable<Integer> {
                 labels[i] = label != null ? label : (i / nrow) % classes;
             }
         } else if (label != null) {
-            throw new IllegalArgumentException(m.config().conditional() ? "--class and --no-labels exclude each other"
+            throw Usage.error(spec, m.config().conditional() ? "--class and --no-labels exclude each other"
                     : "the model is unconditional: remove --class");
         }
-        warnAboutNoOps(m, sigma);
+        if (labels == null) {
+            refuseGuidanceWithoutClasses(m.config().conditional());
+        }
+        warnAboutNoOps(sigma);
         long t0 = System.nanoTime();
         Tensor x = Samples.drawRedrawing(m, num, labels, opts, decoding.decoding(m.config().numBlocks()), sigma,
                 denoiseScale, seed, draws).raw();
         double s = (System.nanoTime() - t0) / 1e9;
-        Path target = Path.of(out);
         if (grid) {
             ImageGrid.write(target, x, nrow);
         } else if (image) {
-            SampleFiles.write(target, files, x, labels);
+            SampleFiles.write(target, files, x, labels, overwrite);
         } else {
             SequenceDataset.write(target, x, labels);
         }
@@ -167,11 +174,36 @@ final class SampleCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Refuses, before any sampling, an output that exists (a folder that is not empty) unless {@code --overwrite}
+     * may replace it, and names the hidden folders a killed {@code sample} into the same folder left.
+     *
+     * @throws IllegalArgumentException if the output is in the way
+     */
+    private void checkTarget(Path target, boolean folder) throws IOException {
+        if (!folder) {
+            if (Files.exists(target) && !overwrite) {
+                throw new IllegalArgumentException(out + " exists; pass --overwrite to replace it");
+            }
+            return;
+        }
+        try {
+            SampleFiles.checkFolder(target, overwrite);
+        } catch (IllegalArgumentException e) {
+            throw overwrite || !Files.isDirectory(target) ? e
+                    : new IllegalArgumentException(e.getMessage() + "; --overwrite replaces a folder of samples", e);
+        }
+        for (Path p : SampleFiles.leftovers(target)) {
+            System.err.println("note: " + p + " is left by a 'tarflow sample --out " + out + "' that was killed while it"
+                    + " wrote the samples (their unfinished folder, or the old folder it replaced): delete it");
+        }
+    }
+
     /** {@return the guidance settings of the options} @throws IllegalArgumentException on a bad value */
     private SamplingOptions samplingOptions() {
         GuidanceRule rule = GuidanceRule.parse(guidanceRule);
         if (rule == GuidanceRule.STARFLOW && !guide.equals("ab")) {
-            throw new IllegalArgumentException("--guidance-rule starflow guides scale and shift together: use --guide ab"
+            throw Usage.error(spec, "--guidance-rule starflow guides scale and shift together: use --guide ab"
                     + " (the default), got --guide " + guide);
         }
         return new SamplingOptions(cfg, guide, attnTemp, annealed, rule);
@@ -181,13 +213,11 @@ final class SampleCommand implements Callable<Integer> {
     private int redrawBound() {
         if (noRedraw) {
             if (spec.commandLine().getParseResult().hasMatchedOption("--max-draws")) {
-                throw new IllegalArgumentException("--no-redraw and --max-draws exclude each other");
+                throw Usage.error(spec, "--no-redraw and --max-draws exclude each other");
             }
             return 1;
         }
-        if (maxDraws < 1) {
-            throw new IllegalArgumentException("--max-draws must be at least 1, got " + maxDraws);
-        }
+        Ranges.atLeast("--max-draws", maxDraws, 1);
         return maxDraws;
     }
 
@@ -200,15 +230,31 @@ final class SampleCommand implements Callable<Integer> {
         return String.join(", ", r) + (rows > names.size() ? ", then again from the first" : "");
     }
 
+    /**
+     * Without classes (an unconditional model, or {@code --no-labels}) both branches of guidance see the same
+     * condition, so guidance changes a sample only when the unguided branch has another attention temperature
+     * (docs/ALGORITHM.md §9): the guidance options are refused unless {@code --cfg W > 0} comes with
+     * {@code --attn-temp T != 1}.
+     *
+     * @param conditional whether the model has classes (and {@code --no-labels} left them out)
+     * @throws CommandLine.ParameterException naming the first guidance option given in vain
+     */
+    private void refuseGuidanceWithoutClasses(boolean conditional) {
+        if (cfg > 0 && attnTemp != 1.0) {
+            return;
+        }
+        String why = (conditional ? "with --no-labels (no class to guide towards)" : "on this unconditional model (it has no"
+                + " classes)") + " changes nothing unless it guides against another attention temperature: --cfg W > 0 with"
+                + " --attn-temp T != 1";
+        if (cfg != 0) {
+            throw Usage.error(spec, "--cfg " + GuidanceSweep.trim(cfg) + " " + why);
+        }
+        Usage.refuse(spec, why, "--guide", "--attn-temp", "--annealed", "--guidance-rule");
+    }
+
     /** Settings that are legal but change nothing get a warning, so that a typo does not go unnoticed. */
-    private void warnAboutNoOps(TarFlowModel m, double sigma) {
+    private void warnAboutNoOps(double sigma) {
         var cl = spec.commandLine().getParseResult();
-        if (cfg > 0 && !m.config().conditional() && attnTemp == 1.0) {
-            System.err.println("warning: guidance on an unconditional model with --attn-temp 1 changes nothing");
-        }
-        if (cfg > 0 && noLabels && attnTemp == 1.0) {
-            System.err.println("warning: guidance without labels and with --attn-temp 1 changes nothing");
-        }
         if (cfg == 0) {
             for (String o : new String[] {"--guide", "--attn-temp", "--annealed", "--guidance-rule"}) {
                 if (cl.hasMatchedOption(o)) {

@@ -44,8 +44,8 @@ final class Sweep {
         SweepOutput output = new SweepOutput(out, setup.model.config().conditional() ? setup.model.config().numClasses() : 0);
         List<GuidanceSweep.Setting> used = settings;
         if (!setup.model.config().conditional()) {
-            System.err.println("warning: the model is unconditional: guidance with attention temperature 1 changes nothing; "
-                    + "sweeping weight 0 only");
+            System.out.println("note: the model is unconditional (it has no classes): the sweep is its unguided samples, with"
+                    + " and without denoising");
             used = List.of(new GuidanceSweep.Setting(0, false, settings.getFirst().rule()));
         }
         ProgressBar bar = new ProgressBar(System.err, "sweep (" + used.size() + " settings)");

@@ -29,8 +29,8 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "sweep", description = "Output directory. Default: ${DEFAULT-VALUE}")
     Path out;
 
-    @Option(names = "--data", defaultValue = TrainCommand.DEFAULT_DATA, description = "Image data: IDX files, CIFAR-10 binary batches or an image folder (see 'train --help'); "
-            + "--img-size N resizes and center-crops folder images. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--data", defaultValue = TrainCommand.DEFAULT_DATA, description = "Image data: IDX files, CIFAR-10 binary batches or an image folder (see 'train --help'),"
+            + " resized and center-cropped as in training (see --img-size). Default: ${DEFAULT-VALUE}")
     Path data;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the prior noise and the judge's training order. Default: ${DEFAULT-VALUE}")
@@ -52,6 +52,7 @@ final class SweepCommand implements Callable<Integer> {
         Files.createDirectories(out);
         EvaluationSetup setup = EvaluationSetup.load(model, modelFile, org.tarflow.tensor.DType.F32, runtime.kernels(),
                 data, true, System.out);
+        sweep.refuseGuidanceFor(setup.model.config());
         Sweep.Outcome r = Sweep.run(setup, settings, sweep, seed, out);
         String md = "# Guidance and denoising sweep\n\n" + Sweep.describe(setup, sweep, r) + "\n"
                 + SweepOutput.markdownTable(r.rows(), "") + "\n![Fréchet distance](" + SweepOutput.FD_PLOT + ")\n"

@@ -3,19 +3,22 @@ package org.tarflow.cli;
 import java.util.List;
 import org.tarflow.eval.GuidanceSweep;
 import org.tarflow.flow.GuidanceRule;
+import org.tarflow.flow.ModelConfig;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** The options of the guidance and denoising sweep and its judges, shared by {@code sweep} and {@code evaluate --report}. */
 final class SweepOptions {
     @Option(names = "--weights", split = ",", defaultValue = "0,0.5,1,2,3,4",
-            description = "Guidance weights to sweep (comma-separated). Default: ${DEFAULT-VALUE}")
+            description = "Guidance weights to sweep (comma-separated). Refused, as are --schedule and --guidance-rule, for an"
+                    + " unconditional model, whose sweep is its unguided samples with and without denoising. Default: ${DEFAULT-VALUE}")
     double[] weights;
 
-    @Option(names = "--schedule", defaultValue = "both",
+    @Option(names = "--schedule", completionCandidates = Choices.Schedule.class, defaultValue = "both",
             description = "Guidance over the sampling steps: constant, annealed or both. Default: ${DEFAULT-VALUE}")
     String schedule;
 
-    @Option(names = "--guidance-rule", defaultValue = "reference",
+    @Option(names = "--guidance-rule", completionCandidates = Choices.Rule.class, defaultValue = "reference",
             description = "How guidance combines the two branches: reference or starflow (see 'tarflow sample --help')."
                     + " Default: ${DEFAULT-VALUE}")
     String guidanceRule;
@@ -37,14 +40,28 @@ final class SweepOptions {
             description = "Training epochs of the judge classifier. Default: ${DEFAULT-VALUE}")
     int classifierEpochs;
 
+    @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+    CommandLine.Model.CommandSpec spec;
+
+    /**
+     * Refuses the guidance options on a model without classes: its sweep is the unguided samples, with and without
+     * denoising, since guidance at attention temperature 1 (the sweep's) changes nothing there.
+     *
+     * @param model the configuration of the model to sweep
+     * @throws CommandLine.ParameterException naming the first guidance option given for an unconditional model
+     */
+    void refuseGuidanceFor(ModelConfig model) {
+        if (!model.conditional()) {
+            Usage.refuse(spec, "sets the guidance of the sweep, and this model is unconditional (it has no classes): its"
+                    + " sweep is the unguided samples, with and without denoising", "--weights", "--schedule", "--guidance-rule");
+        }
+    }
+
     /** The sweep's settings. @throws IllegalArgumentException on bad values */
     List<GuidanceSweep.Setting> settings() {
-        if (samples < 2) {
-            throw new IllegalArgumentException("--samples must be at least 2, got " + samples);
-        }
-        if (classifierImages <= 0 || classifierEpochs <= 0) {
-            throw new IllegalArgumentException("--classifier-images and --classifier-epochs must be positive");
-        }
+        Ranges.atLeast("--samples", samples, 2);
+        Ranges.atLeast("--classifier-images", classifierImages, 1);
+        Ranges.atLeast("--classifier-epochs", classifierEpochs, 1);
         GuidanceRule rule = GuidanceRule.parse(guidanceRule);
         return switch (schedule) {
             case "both" -> GuidanceSweep.settings(weights, true, true, rule);

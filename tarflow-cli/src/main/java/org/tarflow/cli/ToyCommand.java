@@ -25,7 +25,7 @@ final class ToyCommand implements Callable<Integer> {
     private static final double HI = 3.5;
     private static final int CELLS = 120;
 
-    @Option(names = "--target", defaultValue = "gaussians", description = "gaussians, checkerboard or moons. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--target", completionCandidates = Choices.ToyTarget.class, defaultValue = "gaussians", description = "gaussians, checkerboard or moons. Default: ${DEFAULT-VALUE}")
     String target;
 
     @Option(names = "--epochs", defaultValue = "6", description = "Passes over 32768 target points. Default: ${DEFAULT-VALUE}")
@@ -56,9 +56,9 @@ final class ToyCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         runtime.apply();
         ToyDensity t = ToyDensity.parse(target);
-        if (epochs <= 0 || epochs > 1000 || blocks <= 0 || blocks > 64 || batchSize <= 0 || batchSize > 32768) {
-            throw new IllegalArgumentException("--epochs must be in 1..1000, --blocks in 1..64, --batch-size in 1..32768");
-        }
+        Ranges.between("--epochs", epochs, 1, 1000);
+        Ranges.between("--blocks", blocks, 1, 64);
+        Ranges.between("--batch-size", batchSize, 1, 32768);
         Path dir = out != null ? out : Path.of("runs", "toy-" + t.name().toLowerCase(Locale.ROOT));
         if (Files.exists(dir.resolve(Trainer.CHECKPOINT)) && !overwrite) {
             throw new IllegalArgumentException(dir + " already holds a toy run: choose another --out or pass --overwrite");

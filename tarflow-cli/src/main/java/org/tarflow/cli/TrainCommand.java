@@ -43,7 +43,10 @@ import picocli.CommandLine.Option;
         description = {"Train TarFlow on Fashion-MNIST (or IDX, CIFAR-10 or image-folder data), sample from it and report test bits/dim.",
             "Writes to --out: checkpoint.safetensors (every epoch; resumable), model.safetensors (final weights),",
             "samples.png (10x10 grid, one class per row), samples-epoch-N.png, train-log.jsonl.",
-            "With --sequences FILE it trains on (N, T, D) sequences instead (no image front end) and writes samples.csv."})
+            "With --sequences FILE it trains on (N, T, D) sequences instead (no image front end) and writes samples.csv.",
+            "Options that would be ignored are refused: the image options (--data, --img-size, --patch-size, --sample-every)"
+                + " with --sequences, --sequences-test and --token-dim without it, --cfg and --guidance-rule on an"
+                + " unconditional model."})
 final class TrainCommand implements Callable<Integer> {
     static final String DEFAULT_DATA = "/usr/share/datasets/fashion-mnist";
 
@@ -59,7 +62,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--img-size", paramLabel = "N",
             description = "Resize every image's shorter side to N and center-crop it to NxN, as the reference's transform"
-                    + " (needed for image folders of mixed sizes). Default: the data's own size.")
+                    + " (needed for image folders of mixed sizes); recorded in the model file, so that evaluate and sweep"
+                    + " read the data the same way. Default: the data's own size.")
     Integer imgSize;
 
     @Option(names = "--out", description = "Output directory. Default: runs/fashion-mnist (or the checkpoint's directory with --resume)")
@@ -106,7 +110,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--warmup-epochs", defaultValue = "1",
             description = "Linear warm-up from 1e-6, in epochs (at most --epochs). Default: ${DEFAULT-VALUE}")
     double warmupEpochs;
-    @Option(names = "--noise", defaultValue = "gaussian",
+    @Option(names = "--noise", completionCandidates = Choices.Noise.class, defaultValue = "gaussian",
             description = "Input noise: uniform (dequantisation), gaussian (--noise-std) or none. Default: ${DEFAULT-VALUE}"
                     + " (none for --sequences)")
     String noise;
@@ -117,7 +121,7 @@ final class TrainCommand implements Callable<Integer> {
     double dropLabel;
     @Option(names = "--seed", defaultValue = "0", description = "Seed of every random draw. Default: ${DEFAULT-VALUE}")
     long seed;
-    @Option(names = "--dtype", defaultValue = "float32", description = "float32 or float64. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--dtype", completionCandidates = Choices.ComputeType.class, defaultValue = "float32", description = "float32 or float64. Default: ${DEFAULT-VALUE}")
     String dtype;
     @Option(names = "--train-images", description = "Use only the first N training images (quick experiments).")
     Integer trainImages;
@@ -126,7 +130,7 @@ final class TrainCommand implements Callable<Integer> {
     RuntimeOptions runtime = new RuntimeOptions();
     @Option(names = "--checkpoint-every", defaultValue = "0", description = "Also checkpoint every N steps (0: each epoch only).")
     long checkpointEvery;
-    @Option(names = "--on-nonfinite", defaultValue = "stop",
+    @Option(names = "--on-nonfinite", completionCandidates = Choices.OnNonFinite.class, defaultValue = "stop",
             description = "When a step's loss or a gradient is NaN/inf: stop (keeping the last checkpoint) or skip the "
                     + "step and count it in train-log.jsonl. Default: ${DEFAULT-VALUE}")
     String onNonFinite;
@@ -134,12 +138,17 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--sample-every", defaultValue = "1", description = "Write a sample grid every N epochs (0: never). Default: ${DEFAULT-VALUE}")
     int sampleEvery;
     @Option(names = "--eval-images", defaultValue = "1000",
-            description = "Test images scored after each epoch (0: none); the full test set is scored at the end. Default: ${DEFAULT-VALUE}")
+            description = "Test images scored after each epoch (0: none); the full test set is scored at the end (see"
+                    + " --final-eval-images). Default: ${DEFAULT-VALUE}")
     int evalImages;
+    @Option(names = "--final-eval-images", paramLabel = "N",
+            description = "Score only the first N test images (or sequences) at the end; 0 skips the final score. Default:"
+                    + " all of the test split (without one, up to 10000 training images).")
+    Integer finalEvalImages;
     @Option(names = "--cfg", defaultValue = "2",
             description = "Guidance weight for the sample grids of a conditional model (0: none). Default: ${DEFAULT-VALUE}")
     double cfg;
-    @Option(names = "--guidance-rule", defaultValue = "reference",
+    @Option(names = "--guidance-rule", completionCandidates = Choices.Rule.class, defaultValue = "reference",
             description = "Guidance rule of the sample grids: reference or starflow (see 'tarflow sample --help'). Default: ${DEFAULT-VALUE}")
     String guidanceRule;
 
@@ -152,8 +161,14 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintStream log = System.out;
         runtime.apply();
-        if (evalImages < 0 || sampleEvery < 0 || checkpointEvery < 0 || (trainImages != null && trainImages <= 0)) {
-            throw new IllegalArgumentException("--eval-images, --sample-every and --checkpoint-every must be >= 0, --train-images > 0");
+        Ranges.atLeast("--eval-images", evalImages, 0);
+        Ranges.atLeast("--sample-every", sampleEvery, 0);
+        Ranges.atLeast("--checkpoint-every", checkpointEvery, 0);
+        if (trainImages != null) {
+            Ranges.atLeast("--train-images", trainImages, 1);
+        }
+        if (finalEvalImages != null) {
+            Ranges.atLeast("--final-eval-images", finalEvalImages, 0);
         }
         // validates --cfg and --guidance-rule before any work
         SamplingOptions gridOptions = SamplingOptions.cfg(cfg).withRule(GuidanceRule.parse(guidanceRule));
@@ -163,7 +178,7 @@ final class TrainCommand implements Callable<Integer> {
         if (resume != null) {
             List<String> given = RUN_OPTIONS.stream().filter(o -> spec.commandLine().getParseResult().hasMatchedOption(o)).toList();
             if (!given.isEmpty()) {
-                throw new IllegalArgumentException("with --resume the settings come from the checkpoint; remove " + given);
+                throw Usage.error(spec, "with --resume the settings come from the checkpoint; remove " + given);
             }
             state = Checkpoint.load(resume, kernels);
             if (out == null) {
@@ -175,6 +190,7 @@ final class TrainCommand implements Callable<Integer> {
                 data = Path.of(state.dataDir());
             }
         }
+        refuseOptionsThatDoNotApply(state);
         if (out == null) {
             out = Path.of("runs", sequences != null ? "sequences" : "fashion-mnist");
         }
@@ -199,6 +215,9 @@ final class TrainCommand implements Callable<Integer> {
             dataFormat = splits.format();
         }
         if (state == null) {
+            if (train.numClasses() == 0) {
+                refuseGuidanceOptions(); // sequences without labels train an unconditional model
+            }
             state = fresh(kernels, train, dataSource, settings);
         } else if (state.model().config().conditional() && train.numClasses() != state.model().config().numClasses()) {
             throw new IllegalArgumentException(dataSource + " has " + train.numClasses() + " classes but the model in "
@@ -283,7 +302,7 @@ final class TrainCommand implements Callable<Integer> {
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
 
         Path weights = out.resolve("model.safetensors");
-        ModelFiles.save(model, weights, tc.noise().toString(), classNames);
+        ModelFiles.save(model, weights, tc.noise().toString(), classNames, state.dataImgSize());
         Path samples = out.resolve(images ? "samples.png" : "samples.csv");
         if (images) {
             writeGrid(model, samples, gridOptions, sigma, tc.seed());
@@ -292,22 +311,31 @@ final class TrainCommand implements Callable<Integer> {
             }
             // data without a test split (an image folder) are scored on training images, and said to be
             String split = test != null ? "test" : "training";
-            ImageDataset scored = test != null ? (ImageDataset) test : ((ImageDataset) train).head(10000);
-            ProgressBar evalBar = new ProgressBar(System.err, split + " bits/dim");
-            Likelihood.Result r = Likelihood.bitsPerDim(model, scored, 250, true, tc.seed(),
-                    done -> evalBar.update(done, scored.size(), ""));
-            evalBar.finish();
-            log.printf(Locale.ROOT, "%s bits/dim: %.4f ± %.4f (%d images, uniform dequantisation%s)%n", split, r.mean(),
-                    r.stdError(), r.count(), conditional ? ", given the label" : "");
+            ImageDataset scored = (ImageDataset) finalEvalSet(test != null ? test : train.head(10000));
+            if (scored == null) {
+                log.println(split + " bits/dim: not computed (--final-eval-images 0)");
+            } else {
+                ProgressBar evalBar = new ProgressBar(System.err, split + " bits/dim");
+                Likelihood.Result r = Likelihood.bitsPerDim(model, scored, 250, true, tc.seed(),
+                        done -> evalBar.update(done, scored.size(), ""));
+                evalBar.finish();
+                log.printf(Locale.ROOT, "%s bits/dim: %.4f ± %.4f (%d images, uniform dequantisation%s)%n", split, r.mean(),
+                        r.stdError(), r.count(), conditional ? ", given the label" : "");
+            }
         } else {
             int[] labels = conditional ? Samples.classRows(model.config().numClasses(), 100) : null;
             Tensor x = Samples.draw(model, labels == null ? 1000 : labels.length, labels,
                     conditional ? gridOptions : SamplingOptions.PLAIN, 0, 1.0, tc.seed());
             SequenceDataset.write(samples, x, labels);
-            Dataset scored = test != null ? test : train;
-            Likelihood.Result r = NegativeLogLikelihood.perDimension(model, scored, 250, true, null);
-            log.printf(Locale.ROOT, "%s NLL: %.4f ± %.4f nats/dim (%d sequences%s)%n", test != null ? "test" : "training",
-                    r.mean(), r.stdError(), r.count(), conditional ? ", given the label" : "");
+            Dataset scored = finalEvalSet(test != null ? test : train);
+            String split = test != null ? "test" : "training";
+            if (scored == null) {
+                log.println(split + " NLL: not computed (--final-eval-images 0)");
+            } else {
+                Likelihood.Result r = NegativeLogLikelihood.perDimension(model, scored, 250, true, null);
+                log.printf(Locale.ROOT, "%s NLL: %.4f ± %.4f nats/dim (%d sequences%s)%n", split, r.mean(), r.stdError(),
+                        r.count(), conditional ? ", given the label" : "");
+            }
         }
         log.printf(Locale.ROOT, "%swrote %s%s, %s%n", complete ? "" : "training took " + ProgressBar.duration(trainSeconds) + "; ",
                 complete ? "" : out.resolve(Trainer.CHECKPOINT) + ", ", weights, samples);
@@ -334,6 +362,36 @@ final class TrainCommand implements Callable<Integer> {
             throw new IOException("cannot write to the output directory " + out + ": " + Errors.describe(e), e);
         }
         Files.delete(probe);
+    }
+
+    /** {@return the first --final-eval-images items of {@code all} (all without the option), null for 0} */
+    private Dataset finalEvalSet(Dataset all) {
+        return finalEvalImages == null ? all : finalEvalImages == 0 ? null : all.head(finalEvalImages);
+    }
+
+    /**
+     * Refuses, before any output, options that would be ignored: the image options on sequence data, the sequence
+     * options on images, and the guidance of the sample grids on an unconditional model.
+     *
+     * @param state the checkpoint of {@code --resume}, else null
+     * @throws CommandLine.ParameterException naming the first such option
+     */
+    private void refuseOptionsThatDoNotApply(Checkpoint.State state) {
+        if (sequences != null) {
+            Usage.refuse(spec, "applies to image data, not to the sequences of " + (resume == null ? "--sequences"
+                    : "the checkpoint"), "--data", "--img-size", "--patch-size", "--sample-every");
+        } else {
+            Usage.refuse(spec, "applies to --sequences data only, not to images", "--sequences-test", "--token-dim");
+        }
+        if (unconditional || (state != null && !state.model().config().conditional())) {
+            refuseGuidanceOptions();
+        }
+    }
+
+    /** @throws CommandLine.ParameterException if {@code --cfg} or {@code --guidance-rule} is given */
+    private void refuseGuidanceOptions() {
+        Usage.refuse(spec, "guides the samples towards a class, and this model is unconditional (it has no classes)",
+                "--cfg", "--guidance-rule");
     }
 
     /**
@@ -368,9 +426,6 @@ final class TrainCommand implements Callable<Integer> {
             }
             mc = new ModelConfig(img.channels(), img.height(), patchSize, channels, blocks, layersPerBlock, !vp, classes);
         } else {
-            if (given.hasMatchedOption("--patch-size")) {
-                System.err.println("warning: --patch-size has no effect on sequence data (each token is a patch)");
-            }
             mc = ModelConfig.sequence(train.itemShape()[0], train.itemShape()[1], channels, blocks, layersPerBlock, !vp,
                     classes);
         }
@@ -379,7 +434,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         TarFlowModel model = new TarFlowModel(mc, tc.dtype(), kernels).init(seed);
         int used = trainImages == null ? train.size() : Math.min(trainImages, train.size());
-        return new Checkpoint.State(model, AdamW.reference(model.parameters()), tc, 0, dataSource.toString(), used);
+        return new Checkpoint.State(model, AdamW.reference(model.parameters()), tc, 0, dataSource.toString(), used,
+                train instanceof ImageDataset ? imgSize : null);
     }
 
     /**

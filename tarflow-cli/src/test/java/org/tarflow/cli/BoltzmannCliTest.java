@@ -153,8 +153,14 @@ class BoltzmannCliTest {
 
     @Test
     void badOptionsAreOneLineErrors() {
-        assertOneLineError(run("boltzmann", "--target", "argon", "--out", dir.resolve("x").toString()), "--target must be dw4, lj13 or a reference file");
-        assertOneLineError(run("boltzmann", "--target", "dw4", "--chains", "3", "--out", dir.resolve("x").toString()), "even --chains");
+        assertOneLineError(run("boltzmann", "--target", "argon", "--out", dir.resolve("x").toString()),
+                "--target must be dw4, lj13 or a reference file, got 'argon' (no such file)");
+        assertOneLineError(run("boltzmann", "--target", "dw4", "--chains", "3", "--out", dir.resolve("x").toString()),
+                "--chains must be even (half train, half evaluate), got 3");
+        assertOneLineError(run("boltzmann", "--target", "dw4", "--clip-quantile", "2", "--out", dir.resolve("x").toString()),
+                "--clip-quantile must be in (0, 1], got 2.0");
+        Cli.assertUsageError(run("boltzmann", "--target", "dw4", "--rotations", "mirror", "--out", dir.resolve("x").toString()),
+                "expected one of [orthogonal, proper, none] but was 'mirror'");
         Path small = dir.resolve("small");
         assertOneLineError(run("boltzmann", "--target", "dw4", "--chains", "4", "--per-chain", "100", "--out", small.toString()),
                 "--batch-size 256 must be between 1 and the 200 training configurations");

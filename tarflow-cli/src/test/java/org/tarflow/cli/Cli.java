@@ -43,6 +43,20 @@ final class Cli {
         assertTrue(err.contains("error: ") && err.contains(expected), err);
     }
 
+    /**
+     * Exit code {@link Main#USAGE} and exactly one line on stderr (besides the JVM's WARNING lines, the
+     * {@code backend: } line and a {@code note: } on how a .pth was read), the usage error containing {@code expected}
+     * with the pointer to the command's help.
+     */
+    static void assertUsageError(Run r, String expected) {
+        assertEquals(Main.USAGE, r.code(), r.out() + r.err());
+        String err = r.err().lines().filter(l -> !l.startsWith("WARNING") && !l.startsWith("backend: ")
+                        && !l.startsWith("note: "))
+                .reduce("", (a, b) -> a + b + "\n");
+        assertEquals(1, err.lines().count(), "one line: " + err);
+        assertTrue(err.contains(expected) && err.contains("--help')"), err);
+    }
+
     /** {@code head} followed by {@code common}: a command with shared options. */
     static String[] concat(String[] common, String... head) {
         String[] all = java.util.Arrays.copyOf(head, head.length + common.length);

@@ -3,15 +3,18 @@ package org.tarflow.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.tarflow.cli.Cli.assertOneLineError;
+import static org.tarflow.cli.Cli.assertUsageError;
 import static org.tarflow.cli.Cli.run;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tarflow.cli.Cli.Run;
 import org.tarflow.data.IdxFiles;
+import picocli.CommandLine;
 
 /** The commands end to end on a tiny dataset, and their handling of bad input. */
 class CliTest {
@@ -91,14 +94,12 @@ class CliTest {
 
     @Test
     void settingsThatChangeNothingWarn() throws IOException {
-        String model = "reference-data/torch/uncond_nvp_c1_p2.pth";
+        String model = "reference-data/torch/cond_nvp_c1_p4.pth";
         Run r = run("sample", model, "--out", dir.resolve("a.png").toString(), "--num", "2", "--attn-temp", "0.5",
                 "--denoise", "0", "--denoise-scale", "2");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("warning: --attn-temp has no effect without guidance")
                 && r.err().contains("warning: --denoise-scale has no effect"), r.err());
-        Run g = run("sample", model, "--out", dir.resolve("b.png").toString(), "--num", "2", "--cfg", "1");
-        assertTrue(g.err().contains("warning: guidance on an unconditional model with --attn-temp 1"), g.err());
         Path data = Files.createDirectories(dir.resolve("data"));
         IdxFiles.writeToyDataset(data, 8, 16, 3, 5);
         Run t = run("train", "--data", data.toString(), "--out", dir.resolve("run").toString(), "--patch-size", "4",
@@ -108,6 +109,178 @@ class CliTest {
         assertEquals(0, t.code(), t.err());
         assertTrue(t.err().contains("warning: --drop-label has no effect on an unconditional model")
                 && t.err().contains("warning: --noise-std has no effect with --noise uniform"), t.err());
+    }
+
+    /**
+     * Options that would be ignored are refused as usage errors, naming the option: guidance without classes (unless
+     * against another attention temperature), in sample, train and sweep, and the image options of train on sequences
+     * and the sequence options on images.
+     */
+    @Test
+    void optionsThatDoNotApplyAreRefused() throws IOException {
+        String uncond = "reference-data/torch/uncond_nvp_c1_p2.pth";
+        String png = dir.resolve("u.png").toString();
+        assertUsageError(run("sample", uncond, "--out", png, "--num", "2", "--cfg", "2"),
+                "--cfg 2 on this unconditional model (it has no classes) changes nothing unless");
+        assertUsageError(run("sample", uncond, "--out", png, "--num", "2", "--guide", "b"), "--guide on this unconditional");
+        assertUsageError(run("sample", uncond, "--out", png, "--num", "2", "--cfg", "2", "--attn-temp", "1", "--annealed"),
+                "--cfg 2 on this unconditional");
+        assertUsageError(run("sample", "reference-data/torch/cond_nvp_c1_p4.pth", "--out", png, "--num", "2", "--no-labels",
+                "--cfg", "1.5"), "--cfg 1.5 with --no-labels (no class to guide towards) changes nothing");
+        assertUsageError(run("sample", uncond, "--out", png, "--num", "2", "--class", "1"),
+                "the model is unconditional: remove --class");
+        assertUsageError(run("sample", "reference-data/torch/cond_nvp_c1_p4.pth", "--out", png, "--num", "2", "--no-labels",
+                "--class", "1"), "--class and --no-labels exclude each other");
+        assertTrue(!Files.exists(Path.of(png)), "a refused command writes nothing");
+        Run temp = run("sample", uncond, "--out", png, "--num", "2", "--cfg", "2", "--attn-temp", "0.5", "--annealed");
+        assertEquals(0, temp.code(), "guidance against another attention temperature applies: " + temp.err());
+        assertEquals(0, run("sample", uncond, "--out", dir.resolve("z.png").toString(), "--num", "2", "--cfg", "0").code(),
+                "--cfg 0 is no guidance");
+
+        Path data = Files.createDirectories(dir.resolve("data"));
+        IdxFiles.writeToyDataset(data, 8, 16, 3, 5);
+        Path never = dir.resolve("never");
+        String[] small = {"--out", never.toString(), "--channels", "64", "--blocks", "1", "--layers-per-block", "1",
+            "--epochs", "1"};
+        assertUsageError(run(Cli.concat(small, "train", "--data", data.toString(), "--unconditional", "--cfg", "3")),
+                "--cfg guides the samples towards a class, and this model is unconditional (it has no classes)");
+        assertUsageError(run(Cli.concat(small, "train", "--data", data.toString(), "--token-dim", "2")),
+                "--token-dim applies to --sequences data only");
+        Path csv = Files.writeString(dir.resolve("s.csv"), "1,2\n3,4\n");
+        assertUsageError(run(Cli.concat(small, "train", "--sequences", csv.toString(), "--data", data.toString())),
+                "--data applies to image data, not to the sequences of --sequences");
+        assertUsageError(run(Cli.concat(small, "train", "--sequences", csv.toString(), "--img-size", "8")),
+                "--img-size applies to image data");
+        assertUsageError(run(Cli.concat(small, "train", "--sequences", csv.toString(), "--cfg", "2")),
+                "--cfg guides the samples towards a class"); // sequences without labels: an unconditional model
+        assertTrue(!Files.exists(never.resolve("checkpoint.safetensors")), "a refused run trains nothing");
+
+        assertUsageError(run("sweep", uncond, "--data", data.toString(), "--out", dir.resolve("sw").toString(),
+                "--weights", "0,1"), "--weights sets the guidance of the sweep, and this model is unconditional");
+    }
+
+    /**
+     * Every word-valued option of every command refuses a mistyped value as a usage error that lists the values
+     * (one check for all of them, before the command runs: the model file named here does not exist), and takes each
+     * of its values; the options whose values come in any case take them in upper case too.
+     */
+    @Test
+    void mistypedWordValuesAreUsageErrorsListingTheValues() {
+        String missing = dir.resolve("missing.safetensors").toString();
+        CommandLine cl = new CommandLine(new Main());
+        int options = 0;
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            for (CommandLine.Model.OptionSpec o : sub.getCommandSpec().options()) {
+                if (!(o.completionCandidates() instanceof Choices c)) {
+                    continue;
+                }
+                options++;
+                List<String> values = new java.util.ArrayList<>();
+                c.forEach(values::add);
+                String name = sub.getCommandName();
+                boolean needsTarget = name.equals("boltzmann") && !o.longestName().equals("--target");
+                List<String> args = new java.util.ArrayList<>(List.of(name));
+                if (!sub.getCommandSpec().positionalParameters().isEmpty()) {
+                    args.add(missing);
+                    if (sub.getCommandSpec().positionalParameters().size() > 1) {
+                        args.add(dir.resolve("out.safetensors").toString());
+                    }
+                }
+                if (needsTarget) {
+                    args.addAll(List.of("--target", "dw4"));
+                }
+                args.addAll(List.of(o.longestName(), "x" + values.getFirst()));
+                Run r = run(args.toArray(String[]::new));
+                assertUsageError(r, "tarflow " + name + ": Invalid value for option '" + o.longestName() + "': expected one of "
+                        + values + " but was 'x" + values.getFirst() + "'");
+            }
+        }
+        assertTrue(options >= 18, "the commands' word-valued options: " + options);
+        assertTrue(!Files.exists(Path.of(missing)));
+        // a value of the list gets past the check: the command then fails on the missing file, not on the value
+        assertOneLineError(run("sample", missing, "--method", "gs-jacobi", "--guide", "b"), "no such file");
+        assertOneLineError(run("convert", missing, dir.resolve("o.safetensors").toString(), "--dtype", "bf16"), "no such file");
+        assertOneLineError(run("toy", "--target", "MOONS", "--epochs", "0"), "--epochs must be between 1 and 1000, got 0");
+    }
+
+    /**
+     * An existing output is refused before any sampling unless --overwrite: a grid, a tensor file, a folder of
+     * samples (which --overwrite replaces, old files gone); a folder with other files is never replaced; a
+     * hidden folder left by a killed run is named.
+     */
+    @Test
+    void existingOutputsAreRefusedUnlessOverwriteAndOnlySampleFoldersAreReplaced() throws IOException {
+        String model = "reference-data/torch/cond_nvp_c1_p4.pth";
+        for (String name : new String[] {"g.png", "s.npz", "s.safetensors"}) {
+            Path f = Files.writeString(dir.resolve(name), "old");
+            assertOneLineError(run("sample", model, "--num", "2", "--out", f.toString()), f + " exists; pass --overwrite to replace it");
+            assertEquals("old", Files.readString(f));
+            Run o = run("sample", model, "--num", "2", "--out", f.toString(), "--overwrite");
+            assertEquals(0, o.code(), o.err());
+            assertTrue(Files.size(f) > 3, name);
+        }
+        Path pngs = dir.resolve("pngs");
+        assertEquals(0, run("sample", model, "--num", "3", "--out", pngs + "/").code());
+        assertOneLineError(run("sample", model, "--num", "2", "--out", pngs + "/"),
+                "is not empty; the PNGs need a new or empty folder (an FID tool reads every image in it); --overwrite replaces"
+                        + " a folder of samples");
+        Run o = run("sample", model, "--num", "2", "--out", pngs + "/", "--overwrite");
+        assertEquals(0, o.code(), o.err());
+        try (var list = Files.list(pngs)) {
+            assertEquals(List.of("000000.png", "000001.png"), list.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        Files.writeString(pngs.resolve("README"), "mine");
+        assertOneLineError(run("sample", model, "--num", "2", "--out", pngs + "/", "--overwrite"),
+                "holds README, which is not a sample: only a folder of samples (000000.png, ...) is replaced");
+        Path killed = Files.createDirectory(dir.resolve(".fid." + org.tarflow.io.SampleFiles.PARTIAL + "-k1"));
+        Run note = run("sample", model, "--num", "2", "--out", dir.resolve("fid") + "/");
+        assertEquals(0, note.code(), note.err());
+        assertTrue(note.err().contains("note: " + killed + " is left by a 'tarflow sample --out " + dir.resolve("fid")
+                + "/' that was killed"), note.err());
+    }
+
+    /** --final-eval-images limits the final score to the first N test images, and 0 skips it, saying so. */
+    @Test
+    void theFinalScoreCanBeLimitedOrSkipped() throws IOException {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        IdxFiles.writeToyDataset(data, 8, 16, 3, 5); // 8 test images
+        Path out = dir.resolve("run");
+        Run t = run("train", "--data", data.toString(), "--out", out.toString(), "--patch-size", "4", "--channels", "64",
+                "--blocks", "1", "--layers-per-block", "1", "--epochs", "1", "--batch-size", "8", "--eval-images", "0",
+                "--sample-every", "0", "--final-eval-images", "3");
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.out().contains("test bits/dim: ") && t.out().contains(" (3 images, uniform dequantisation"), t.out());
+        Run all = run("train", "--resume", out.resolve("checkpoint.safetensors").toString());
+        assertTrue(all.out().contains(" (8 images, uniform dequantisation"), "all by default: " + all.out());
+        Run skipped = run("train", "--resume", out.resolve("checkpoint.safetensors").toString(), "--final-eval-images", "0");
+        assertEquals(0, skipped.code(), skipped.err());
+        assertTrue(skipped.out().contains("test bits/dim: not computed (--final-eval-images 0)")
+                && !skipped.err().contains("test bits/dim"), skipped.out() + skipped.err());
+        assertOneLineError(run("train", "--final-eval-images", "-1"), "--final-eval-images must be at least 0, got -1");
+    }
+
+    /** A value out of range is named alone, with its option, when the options checked with it are fine. */
+    @Test
+    void eachRangeErrorNamesTheOneOptionThatIsWrong() {
+        String missing = dir.resolve("missing.safetensors").toString();
+        String[][] cases = {
+            {"--nrow must be at least 1, got 0", "sample", missing, "--num", "5", "--nrow", "0"},
+            {"--num must be at least 1, got -2", "sample", missing, "--num", "-2", "--nrow", "4"},
+            {"--blocks must be between 1 and 64, got 65", "toy", "--epochs", "3", "--blocks", "65"},
+            {"--batch-size must be between 1 and 32768, got 0", "toy", "--batch-size", "0"},
+            {"--sample-every must be at least 0, got -1", "train", "--eval-images", "5", "--sample-every", "-1"},
+            {"--checkpoint-every must be at least 0, got -4", "train", "--checkpoint-every", "-4"},
+            {"--train-images must be at least 1, got 0", "train", "--train-images", "0"},
+            {"--bayes-limit must be at least 1, got 0", "evaluate", missing, "--limit", "3", "--bayes-limit", "0"},
+            {"--limit must be at least 1, got 0", "evaluate", missing, "--limit", "0"},
+            {"--classifier-epochs must be at least 1, got 0", "sweep", missing, "--classifier-images", "9",
+                "--classifier-epochs", "0"},
+        };
+        for (String[] c : cases) {
+            Run r = run(java.util.Arrays.copyOfRange(c, 1, c.length));
+            assertOneLineError(r, c[0]);
+            assertEquals(1, r.err().split(" must ", -1).length - 1, "one option named: " + r.err());
+        }
     }
 
     /** --method jacobi and gs-jacobi sample and print their iterations; their settings are checked. */
@@ -125,8 +298,8 @@ class CliTest {
         assertTrue(g.out().contains("mean iterations per block"), g.out());
         assertOneLineError(run("sample", model, "--in-channels", "1", "--patch-size", "2", "--out", dir.resolve("e.png").toString(), "--method", "gs-jacobi",
                 "--gs-segments", "1,2,3"), "per-block list [1, 2, 3] has 3 values for a model of 2 blocks");
-        assertOneLineError(run("sample", model, "--in-channels", "1", "--patch-size", "2", "--out", dir.resolve("e.png").toString(), "--method", "newton"),
-                "--method must be sequential, jacobi or gs-jacobi, got 'newton'");
+        assertUsageError(run("sample", model, "--in-channels", "1", "--patch-size", "2", "--out", dir.resolve("e.png").toString(), "--method", "newton"),
+                "Invalid value for option '--method': expected one of [sequential, jacobi, gs-jacobi] but was 'newton'");
         assertOneLineError(run("sample", model, "--in-channels", "1", "--patch-size", "2", "--out", dir.resolve("e.png").toString(), "--method", "jacobi",
                 "--jacobi-threshold", "-1"), "the Jacobi threshold must be a finite number >= 0");
     }
@@ -208,16 +381,16 @@ class CliTest {
     @Test
     void guidanceAndRedrawOptionsAreCheckedFirst() throws IOException {
         String missing = dir.resolve("missing.safetensors").toString();
-        assertOneLineError(run("sample", missing, "--guidance-rule", "cfg++"), "guidance rule must be reference or starflow");
-        assertOneLineError(run("sample", missing, "--guidance-rule", "starflow", "--guide", "b"),
+        assertUsageError(run("sample", missing, "--guidance-rule", "cfg++"), "expected one of [reference, starflow] but was 'cfg++'");
+        assertUsageError(run("sample", missing, "--guidance-rule", "starflow", "--guide", "b"),
                 "--guidance-rule starflow guides scale and shift together: use --guide ab");
-        assertOneLineError(run("sample", missing, "--no-redraw", "--max-draws", "3"), "--no-redraw and --max-draws exclude each other");
+        assertUsageError(run("sample", missing, "--no-redraw", "--max-draws", "3"), "--no-redraw and --max-draws exclude each other");
         assertOneLineError(run("sample", missing, "--max-draws", "0"), "--max-draws must be at least 1");
-        assertOneLineError(run("sweep", missing, "--guidance-rule", "cfg++", "--out", dir.resolve("s").toString()),
-                "guidance rule must be reference or starflow");
+        assertUsageError(run("sweep", missing, "--guidance-rule", "cfg++", "--out", dir.resolve("s").toString()),
+                "expected one of [reference, starflow] but was 'cfg++'");
         Path never = dir.resolve("never-trained");
-        assertOneLineError(run("train", "--guidance-rule", "cfg++", "--out", never.toString()),
-                "guidance rule must be reference or starflow");
+        assertUsageError(run("train", "--guidance-rule", "cfg++", "--out", never.toString()),
+                "expected one of [reference, starflow] but was 'cfg++'");
         assertTrue(!Files.exists(never), "a refused run creates no output directory");
         Path png = dir.resolve("starflow.png");
         Run ok = run("sample", "reference-data/torch/cond_nvp_c1_p4.pth", "--cfg", "3", "--annealed", "--guidance-rule", "starflow",
@@ -238,7 +411,7 @@ class CliTest {
         Run j = run("conformance", junk.toString());
         assertOneLineError(j, "manifest is not valid JSON");
         assertTrue(!j.err().contains("setStrictness") && !j.err().contains("github"), j.err());
-        assertOneLineError(run("sample", "reference-data/torch/uncond_nvp_c1_p2.pth", "--guide", "c"), "--guide must be a, b or ab");
+        assertUsageError(run("sample", "reference-data/torch/uncond_nvp_c1_p2.pth", "--guide", "c"), "expected one of [a, b, ab] but was 'c'");
         Path out = dir.resolve("never");
         assertOneLineError(run("train", "--epochs", "0", "--out", out.toString()), "epochs must be positive");
         assertTrue(!Files.exists(out), "a refused run creates no output directory");
@@ -261,15 +434,15 @@ class CliTest {
         IdxFiles.writeToyDataset(data, 8, 16, 3, 5);
         assertOneLineError(run("train", "--data", data.toString(), "--patch-size", "3"), "not divisible by patch_size");
         assertOneLineError(run("train", "--data", data.toString(), "--channels", "100"), "multiple of 64");
-        assertOneLineError(run("train", "--data", data.toString(), "--patch-size", "4", "--channels", "64",
-                "--noise", "salt"), "--noise must be uniform, gaussian or none");
-        assertOneLineError(run("train", "--resume", junk.toString(), "--lr", "1"), "settings come from the checkpoint");
+        assertUsageError(run("train", "--data", data.toString(), "--patch-size", "4", "--channels", "64",
+                "--noise", "salt"), "expected one of [gaussian, uniform, none] but was 'salt'");
+        assertUsageError(run("train", "--resume", junk.toString(), "--lr", "1"), "settings come from the checkpoint");
         assertOneLineError(run("sample", dir.toString()), "is a directory");
         assertOneLineError(run("train", "--data", data.toString(), "--cfg", "-3"), "guidance must be");
         assertOneLineError(run("sample", junk.toString(), "--out", "x.jpg"), "must name a .png grid, a folder (DIR/)");
         assertOneLineError(run("bench", "--threads", "0"), "--threads must be between 1 and");
         assertOneLineError(run("bench", "--warmup", "-1"), "--warmup must be a number of seconds >= 0");
-        assertOneLineError(run("bench", "--backend", "gpu"), "unknown backend 'gpu': the names are simd, scalar, opencl and auto");
+        assertUsageError(run("bench", "--backend", "gpu"), "expected one of [simd, scalar, opencl, auto] but was 'gpu'");
         Path blocked = Files.writeString(dir.resolve("file"), "x");
         assertOneLineError(run("train", "--data", data.toString(), "--out", blocked.resolve("sub").toString()), "Not a directory");
         Run usage = run("train", "--epochs");

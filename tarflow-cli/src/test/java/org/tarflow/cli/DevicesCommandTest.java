@@ -64,7 +64,7 @@ class DevicesCommandTest {
 
     @Test
     void withoutOpenClTheCommandsSayWhatToInstallAndDeviceNeedsTheOpenClBackend() {
-        assertOneLineError(run("bench", "--backend", "simd", "--device", "0"),
+        Cli.assertUsageError(run("bench", "--backend", "simd", "--device", "0"),
                 "--device selects an OpenCL device: it needs --backend opencl, got --backend simd");
         String skip = OpenClTests.skipReason();
         assumeTrue(skip != null && skip.contains(OpenCl.INSTALL_HINT),

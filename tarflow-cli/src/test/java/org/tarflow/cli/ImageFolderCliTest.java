@@ -23,6 +23,60 @@ class ImageFolderCliTest {
     @TempDir
     Path dir;
 
+    /**
+     * train --img-size is recorded in the model and the checkpoint, so evaluate reads IDX data resized as training
+     * did without being told again; a file without the record reads the data at their own size and the error says
+     * which --img-size mends it; a channel mismatch is not said to be mended by resizing.
+     */
+    @Test
+    void evaluateResizesTheDataAsTrainingDidAndSaysWhatMendsAMismatch() throws IOException {
+        Path data = Files.createDirectories(dir.resolve("idx"));
+        org.tarflow.data.IdxFiles.writeToyDataset(data, 16, 32, 3, 5);
+        Path out = dir.resolve("run");
+        Run t = run("train", "--data", data.toString(), "--img-size", "8", "--out", out.toString(), "--patch-size", "4",
+                "--channels", "64", "--blocks", "1", "--layers-per-block", "1", "--epochs", "1", "--batch-size", "8",
+                "--eval-images", "0", "--sample-every", "0");
+        assertEquals(0, t.code(), t.err());
+        for (String file : new String[] {"model.safetensors", "checkpoint.safetensors"}) {
+            Path m = out.resolve(file);
+            assertEquals("8", Safetensors.read(m).metadata().get(ModelFiles.DATA_IMG_SIZE), file);
+            Run e = run("evaluate", m.toString(), "--data", data.toString(), "--limit", "4");
+            assertEquals(0, e.code(), e.err());
+            assertTrue(e.out().contains("resizing and center-cropping the images to 8x8, as in training (data_img_size in ")
+                    && e.out().contains("t10k bits/dim:"), e.out());
+        }
+        var model = ModelFiles.load(out.resolve("model.safetensors"), org.tarflow.tensor.DType.F32,
+                org.tarflow.tensor.Backends.get("simd"));
+        Path old = dir.resolve("old.safetensors");
+        ModelFiles.save(model, old, "gaussian(0.05)"); // as files written before the record existed
+        Cli.assertOneLineError(run("evaluate", old.toString(), "--data", data.toString(), "--limit", "4"),
+                "the data are 1x16x16 images but the model expects 1x8x8 (--img-size 8 resizes and center-crops them to the"
+                        + " model's size)");
+        assertEquals(0, run("evaluate", old.toString(), "--data", data.toString(), "--limit", "4", "--img-size", "8").code());
+        Path rgb = dir.resolve("rgb");
+        ImageFiles.writeRgbFolder(rgb, new String[] {"a", "b", "c"}, 4, 8, 3);
+        Run c = run("evaluate", old.toString(), "--data", rgb.toString(), "--limit", "4");
+        Cli.assertOneLineError(c, "the data are 3x8x8 images but the model expects 1x8x8: data of another kind than the"
+                + " model's training data");
+        assertTrue(!c.err().contains("--img-size"), c.err());
+    }
+
+    /** A folder with train/ and val/ gives both splits, and the scores of val/ are labelled val, not t10k. */
+    @Test
+    void aValSplitIsLabelledVal() throws IOException {
+        Path data = dir.resolve("split");
+        ImageFiles.writeRgbFolder(data.resolve("train"), new String[] {"a", "b"}, 8, 8, 3);
+        ImageFiles.writeRgbFolder(data.resolve("val"), new String[] {"a", "b"}, 2, 8, 4);
+        Path out = dir.resolve("run");
+        Run t = run("train", "--data", data.toString(), "--out", out.toString(), "--patch-size", "4", "--channels", "64",
+                "--blocks", "1", "--layers-per-block", "1", "--epochs", "1", "--batch-size", "8", "--eval-images", "0",
+                "--sample-every", "0");
+        assertEquals(0, t.code(), t.err());
+        Run e = run("evaluate", out.resolve("model.safetensors").toString(), "--data", data.toString());
+        assertEquals(0, e.code(), e.err());
+        assertTrue(e.out().contains("val bits/dim:") && e.out().contains("(4 images") && !e.out().contains("t10k"), e.out());
+    }
+
     @Test
     void trainsOnAGeneratedRgbImageFolderAndSamplesFromIt() throws IOException {
         Path data = dir.resolve("shapes");

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tarflow.data.IdxFiles;
+import org.tarflow.io.SampleFiles;
 import org.tarflow.io.Safetensors;
 import org.tarflow.io.StoredTensor;
 import org.tarflow.tensor.Backends;
@@ -92,6 +93,29 @@ class KillAndResumeTest {
         for (String key : a.keySet()) {
             assertArrayEquals(a.get(key).floats().toDoubleArray(), b.get(key).floats().toDoubleArray(), 0.0, key);
         }
+    }
+
+    /**
+     * {@code sample --out DIR/} stopped (SIGTERM, as Ctrl-C's shutdown) while it writes the PNGs into its hidden
+     * folder removes that folder, and leaves no DIR either.
+     */
+    @Test
+    void aStoppedSampleIntoAFolderLeavesNoHiddenFolder() throws Exception {
+        Path out = dir.resolve("pngs");
+        Process p = start(dir.resolve("sample-log"), "sample", "reference-data/torch/uncond_nvp_c1_p2.pth", "--num", "40000",
+                "--out", out + "/");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        boolean seen = false;
+        while (p.isAlive() && System.nanoTime() < deadline && !seen) {
+            seen = !SampleFiles.leftovers(out).isEmpty();
+            Thread.sleep(2);
+        }
+        p.destroy();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertTrue(seen, "the hidden folder was never seen: " + Files.readString(dir.resolve("sample-log")));
+        assertTrue(p.exitValue() != 0, "stopped before it finished: " + Files.readString(dir.resolve("sample-log")));
+        assertEquals(List.of(), SampleFiles.leftovers(out));
+        assertTrue(!Files.exists(out));
     }
 
     private static String[] concat(String... head) {

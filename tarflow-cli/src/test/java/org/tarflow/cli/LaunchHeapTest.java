@@ -51,7 +51,7 @@ class LaunchHeapTest {
                 "evaluate keeps its 2 GB allowance");
         // a file stored in half precision is widened when read: its parameters cost as much as an F32 file's
         Path half = dir.resolve("half.safetensors");
-        ModelFiles.save(m, half, null, "BF16", List.of());
+        ModelFiles.save(m, half, null, "BF16", List.of(), null);
         assertEquals(heap(1024, 4 * elements), LaunchHeap.options(List.of("sample", half.toString()), 2, 64 * GIB));
     }
 

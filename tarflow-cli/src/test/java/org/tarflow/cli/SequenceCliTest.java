@@ -55,9 +55,11 @@ class SequenceCliTest {
         assertOneLineError(run("sample", out.resolve("model.safetensors").toString(), "--out", dir.resolve("x.png").toString()),
                 "a sequence model's samples go to a .csv or .safetensors file");
 
-        Run r = run("train", "--resume", out.resolve("checkpoint.safetensors").toString(), "--sequences-test", data.toString());
+        Run r = run("train", "--resume", out.resolve("checkpoint.safetensors").toString(), "--sequences-test", data.toString(),
+                "--final-eval-images", "0");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("already complete") && r.out().contains("from " + data), r.out());
+        assertTrue(r.out().contains("test NLL: not computed (--final-eval-images 0)"), r.out());
     }
 
     @Test
@@ -67,9 +69,12 @@ class SequenceCliTest {
         org.tarflow.tensor.Tensor x = org.tarflow.tensor.Tensor.wrap(v, 512, 2, 1);
         SequenceDataset.write(data, x, null);
         Run t = run("train", "--sequences", data.toString(), "--out", dir.resolve("m").toString(), "--channels", "64",
-                "--blocks", "2", "--layers-per-block", "1", "--epochs", "1", "--batch-size", "64", "--patch-size", "2");
+                "--blocks", "2", "--layers-per-block", "1", "--epochs", "1", "--batch-size", "64");
         assertEquals(0, t.code(), t.err());
         assertTrue(t.out().contains("unconditional") && t.out().contains("training NLL:"), t.out());
-        assertTrue(t.err().contains("warning: --patch-size has no effect on sequence data"), t.err());
+        Cli.assertUsageError(run("train", "--sequences", data.toString(), "--out", dir.resolve("p").toString(),
+                "--patch-size", "2"), "--patch-size applies to image data, not to the sequences of --sequences");
+        Cli.assertUsageError(run("train", "--resume", dir.resolve("m/checkpoint.safetensors").toString(), "--data",
+                dir.toString()), "--data applies to image data, not to the sequences of the checkpoint");
     }
 }

@@ -20,9 +20,12 @@ public final class ImageData {
      *
      * @param train  the training images
      * @param test   the test images; null when the data have no test split
-     * @param format what the folder was read as: {@code idx}, {@code cifar10} or {@code image-folder}
+     * @param format   what the folder was read as: {@code idx}, {@code cifar10} or {@code image-folder}
+     * @param testName what the test split is called where it came from, for messages: {@code t10k} (IDX files),
+     *                 {@code test} (CIFAR-10's {@code test_batch}), or the sub-folder's name, {@code val} or
+     *                 {@code test}; null when there is no test split
      */
-    public record Splits(ImageDataset train, ImageDataset test, String format) {
+    public record Splits(ImageDataset train, ImageDataset test, String format, String testName) {
     }
 
     /**
@@ -44,12 +47,12 @@ public final class ImageData {
             java.util.List<String> names = dir.equals(FashionMnist.DEBIAN_DIR) ? FashionMnist.CLASSES
                     : ImageDataset.numbered(k);
             return new Splits(resized(withNames(ImageDataset.readMnistSplit(dir, "train", k), names), imgSize),
-                    resized(withNames(ImageDataset.readMnistSplit(dir, "t10k", k), names), imgSize), "idx");
+                    resized(withNames(ImageDataset.readMnistSplit(dir, "t10k", k), names), imgSize), "idx", "t10k");
         }
         Path cifar = Cifar10.locate(dir);
         if (cifar != null) {
             return new Splits(resized(Cifar10.read(cifar, true), imgSize), resized(Cifar10.read(cifar, false), imgSize),
-                    "cifar10");
+                    "cifar10", "test");
         }
         if (!ImageFolder.looksLike(dir)) {
             throw new ImageDataException(dir, "holds no image data: expected MNIST-format IDX files "
@@ -69,9 +72,9 @@ public final class ImageData {
                 throw new ImageDataException(test, "holds " + describe(te) + " images but " + train + " holds "
                         + describe(tr) + " ones");
             }
-            return new Splits(tr, te, "image-folder");
+            return new Splits(tr, te, "image-folder", test.getFileName().toString());
         }
-        return new Splits(ImageFolder.read(dir, imgSize), null, "image-folder");
+        return new Splits(ImageFolder.read(dir, imgSize), null, "image-folder", null);
     }
 
     private static String describe(ImageDataset d) {

@@ -43,6 +43,13 @@ public final class ModelFiles {
     public static final String CLASS_NAMES = "class_names";
 
     /**
+     * Metadata key holding the side N to which training resized and center-cropped its images
+     * ({@code train --img-size N}, {@code data.ResizeCrop}), a decimal integer; absent when it used the data's own
+     * size (and in files written before the key existed), so that the same data can be read the same way again.
+     */
+    public static final String DATA_IMG_SIZE = "data_img_size";
+
+    /**
      * Writes the model's state_dict in its own dtype, with its configuration and (if not null) the
      * training noise, atomically.
      *
@@ -52,26 +59,27 @@ public final class ModelFiles {
      * @throws IOException if the file cannot be written
      */
     public static void save(TarFlowModel model, Path file, String trainingNoise) throws IOException {
-        save(model, file, trainingNoise, List.of());
+        save(model, file, trainingNoise, List.of(), null);
     }
 
     /**
-     * As {@link #save(TarFlowModel, Path, String)}, with the names of the classes.
+     * As {@link #save(TarFlowModel, Path, String)}, with the names of the classes and the resizing of the data.
      *
      * @param model         the model to save
      * @param file          the safetensors file to create or replace
      * @param trainingNoise the {@link #TRAINING_NOISE} metadata; null if unknown
      * @param classNames    the {@link #CLASS_NAMES}, one per class of the model in label order; empty for none
+     * @param dataImgSize   the {@link #DATA_IMG_SIZE}; null when the data were used at their own size
      * @throws IllegalArgumentException when there are names but not one per class
      * @throws IOException if the file cannot be written
      */
-    public static void save(TarFlowModel model, Path file, String trainingNoise, List<String> classNames)
-            throws IOException {
-        save(model, file, trainingNoise, model.dtype() == DType.F64 ? "F64" : "F32", classNames);
+    public static void save(TarFlowModel model, Path file, String trainingNoise, List<String> classNames,
+                            Integer dataImgSize) throws IOException {
+        save(model, file, trainingNoise, model.dtype() == DType.F64 ? "F64" : "F32", classNames, dataImgSize);
     }
 
     /**
-     * As {@link #save(TarFlowModel, Path, String, List)}, with every tensor stored as {@code fileDType}
+     * As {@link #save(TarFlowModel, Path, String, List, Integer)}, with every tensor stored as {@code fileDType}
      * ("F64", "F32", "F16" or "BF16"; narrower types are rounded to nearest-even).
      *
      * @param model         the model to save
@@ -79,12 +87,13 @@ public final class ModelFiles {
      * @param trainingNoise the {@link #TRAINING_NOISE} metadata; null if unknown
      * @param fileDType     the dtype every tensor is stored as
      * @param classNames    the {@link #CLASS_NAMES}; empty for none
+     * @param dataImgSize   the {@link #DATA_IMG_SIZE}; null for none
      * @throws IllegalArgumentException for a {@code fileDType} other than the four float types, or names that
      *                                  are not one per class
      * @throws IOException if the file cannot be written
      */
     public static void save(TarFlowModel model, Path file, String trainingNoise, String fileDType,
-                            List<String> classNames) throws IOException {
+                            List<String> classNames, Integer dataImgSize) throws IOException {
         if (!classNames.isEmpty() && classNames.size() != model.config().numClasses()) {
             throw new IllegalArgumentException(classNames.size() + " class names for a model of "
                     + model.config().numClasses() + " classes");
@@ -100,7 +109,33 @@ public final class ModelFiles {
             classNames.forEach(a::add);
             meta.put(CLASS_NAMES, a.toString());
         }
+        if (dataImgSize != null) {
+            meta.put(DATA_IMG_SIZE, Integer.toString(dataImgSize));
+        }
         Safetensors.write(file, tensors, meta);
+    }
+
+    /**
+     * {@return the {@link #DATA_IMG_SIZE} of a file's metadata; null when it has none}
+     *
+     * @param file     the file, for the message
+     * @param metadata its metadata
+     * @throws TensorFileException when the entry is not a positive decimal integer
+     */
+    public static Integer dataImgSize(Path file, Map<String, String> metadata) throws TensorFileException {
+        String v = metadata.get(DATA_IMG_SIZE);
+        if (v == null) {
+            return null;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new TensorFileException(file, DATA_IMG_SIZE + " must be a positive integer, got '" + v + "'");
     }
 
     /**

@@ -14,8 +14,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -99,19 +101,22 @@ public final class SampleFiles {
 
     /**
      * Writes the images (and labels) as {@code kind}. A tensor file is written atomically
-     * ({@link AtomicFiles}). A PNG folder is written into a temporary folder beside {@code out} and renamed
-     * to {@code out} when complete, so that a tool never sees half of it; {@code out} must not exist or be
-     * an empty folder.
+     * ({@link AtomicFiles}), replacing any file of that name. A PNG folder is written into a hidden folder beside
+     * {@code out} ({@link #PARTIAL} in its name) and renamed to {@code out} when complete, so that a tool never
+     * sees half of it; {@code out} must be new, an empty folder, or, with {@code replace}, a folder of samples
+     * ({@link #checkFolder}), which the new one then replaces. The hidden folder is removed when the write fails
+     * or the JVM is shut down meanwhile (Ctrl-C); only a killed JVM leaves it, and {@link #leftovers} finds it.
      *
-     * @param out    the folder or file
-     * @param kind   what to write (see {@link #kindOf})
-     * @param x      (N, C, H, W) images in [-1, 1], C = 1 or 3
-     * @param labels (N) labels, or null; a PNG folder does not keep them
+     * @param out     the folder or file
+     * @param kind    what to write (see {@link #kindOf})
+     * @param x       (N, C, H, W) images in [-1, 1], C = 1 or 3
+     * @param labels  (N) labels, or null; a PNG folder does not keep them
+     * @param replace whether a PNG folder may replace a folder of samples
      * @throws IllegalArgumentException for images of another shape, labels of another length, or a PNG
-     *                                  folder that already holds files
+     *                                  folder that {@link #checkFolder} refuses
      * @throws IOException              when the files cannot be written
      */
-    public static void write(Path out, Kind kind, Tensor x, int[] labels) throws IOException {
+    public static void write(Path out, Kind kind, Tensor x, int[] labels, boolean replace) throws IOException {
         checkImages(x);
         if (labels != null && labels.length != x.dim(0)) {
             throw new IllegalArgumentException(labels.length + " labels for " + x.dim(0) + " images");
@@ -119,7 +124,7 @@ public final class SampleFiles {
         int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
         byte[] bytes = toBytesHwc(x);
         switch (kind) {
-            case PNG_FOLDER -> writePngFolder(out, bytes, n, h, w, c);
+            case PNG_FOLDER -> writePngFolder(out, bytes, n, h, w, c, replace);
             case SAFETENSORS -> {
                 Map<String, StoredTensor> tensors = new LinkedHashMap<>();
                 long[] values = new long[bytes.length]; // StoredTensor holds integers as long
@@ -164,21 +169,77 @@ public final class SampleFiles {
         }
     }
 
-    private static void writePngFolder(Path out, byte[] bytes, int n, int h, int w, int c) throws IOException {
-        Path abs = out.toAbsolutePath();
-        if (Files.exists(abs)) {
-            if (!Files.isDirectory(abs)) {
-                throw new IllegalArgumentException(out + " is a file; a folder of PNGs needs a new or empty folder");
-            }
-            try (var files = Files.list(abs)) {
-                if (files.findAny().isPresent()) {
+    /** The mark in the name of the hidden folders a PNG folder is written in, and an old one moved to. */
+    public static final String PARTIAL = "tarflow-partial";
+
+    /** The names {@link #write} gives the PNGs of a folder: six or more digits. */
+    private static final Pattern SAMPLE_PNG = Pattern.compile("\\d{6,}\\.png");
+
+    /**
+     * Checks that a folder of PNGs may be written to {@code out}: it is new, an empty folder, or, with
+     * {@code replace}, a folder that holds nothing but samples as {@link #write} names them (so that replacing it
+     * deletes no other file).
+     *
+     * @param out     the folder
+     * @param replace whether a folder of samples may be replaced
+     * @throws IllegalArgumentException if {@code out} is a file, a folder that is not empty (without
+     *                                  {@code replace}), or a folder with other files or folders in it
+     * @throws IOException              if the folder cannot be listed
+     */
+    public static void checkFolder(Path out, boolean replace) throws IOException {
+        if (!Files.exists(out)) {
+            return;
+        }
+        if (!Files.isDirectory(out)) {
+            throw new IllegalArgumentException(out + " is a file; a folder of PNGs needs a new or empty folder");
+        }
+        try (var files = Files.list(out)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                if (!replace) {
                     throw new IllegalArgumentException(out + " is not empty; the PNGs need a new or empty folder "
                             + "(an FID tool reads every image in it)");
                 }
+                if (!SAMPLE_PNG.matcher(p.getFileName().toString()).matches() || !Files.isRegularFile(p)) {
+                    throw new IllegalArgumentException(out + " holds " + p.getFileName() + ", which is not a sample: only a"
+                            + " folder of samples (000000.png, ...) is replaced");
+                }
             }
         }
+    }
+
+    /**
+     * {@return the hidden folders beside {@code out} that a {@link #write} of a PNG folder to {@code out} leaves
+     * when its JVM is killed (SIGKILL) before it finishes: the unfinished new folder, or the old one it replaced}
+     *
+     * @param out the folder of PNGs
+     * @throws IOException if the parent folder cannot be listed
+     */
+    public static List<Path> leftovers(Path out) throws IOException {
+        Path abs = out.toAbsolutePath();
+        if (abs.getParent() == null || !Files.isDirectory(abs.getParent())) {
+            return List.of();
+        }
+        String prefix = "." + abs.getFileName() + "." + PARTIAL + "-";
+        try (var files = Files.list(abs.getParent())) {
+            return files.filter(p -> p.getFileName().toString().startsWith(prefix) && Files.isDirectory(p)).sorted().toList();
+        }
+    }
+
+    private static void writePngFolder(Path out, byte[] bytes, int n, int h, int w, int c, boolean replace)
+            throws IOException {
+        Path abs = out.toAbsolutePath();
+        checkFolder(abs, replace);
         Files.createDirectories(abs.getParent());
         Path tmp = newHiddenFolder(abs);
+        Path old = null;
+        // a JVM that shuts down (Ctrl-C, SIGTERM) runs this, not the finally below; the writing goes on meanwhile
+        // and may add a file between the listing and the folder's deletion, so the deletion is tried again
+        Thread cleanUp = new Thread(() -> {
+            for (int attempt = 0; attempt < 100 && Files.exists(tmp); attempt++) {
+                deleteQuietly(tmp);
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(cleanUp);
         try {
             int digits = Math.max(6, Integer.toString(n - 1).length());
             int per = h * w * c;
@@ -195,23 +256,50 @@ public final class SampleFiles {
                     throw new IOException("no PNG writer available");
                 }
             }
-            Files.deleteIfExists(abs); // an empty folder, checked above
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs);
+            checkFolder(abs, replace); // again: the samples took time, and another process may have written meanwhile
+            if (Files.exists(abs)) {
+                // an empty folder is deleted; a folder of samples is moved aside, and deleted once the new one is in place
+                old = newHiddenFolder(abs);
+                Files.delete(old);
+                move(abs, old);
             }
+            move(tmp, abs);
         } catch (FileAlreadyExistsException e) {
             throw new IOException("cannot write " + out + ": another process created it meanwhile", e);
         } finally {
-            if (Files.exists(tmp)) {
-                try (var files = Files.list(tmp)) {
+            deleteQuietly(tmp);
+            if (old != null) {
+                deleteQuietly(old);
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanUp);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down, and the hook is running or has run
+            }
+        }
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to);
+        }
+    }
+
+    /** Deletes a folder of files (no subfolders: the folders here hold samples only) if it exists. */
+    private static void deleteQuietly(Path folder) {
+        try {
+            if (Files.exists(folder)) {
+                try (var files = Files.list(folder)) {
                     for (Path p : files.toList()) {
                         Files.deleteIfExists(p);
                     }
                 }
-                Files.deleteIfExists(tmp);
+                Files.deleteIfExists(folder);
             }
+        } catch (IOException e) {
+            // best effort: leftovers() finds what stays
         }
     }
 
@@ -231,14 +319,15 @@ public final class SampleFiles {
     }
 
     /**
-     * A new empty folder beside {@code target}, named after it with a leading dot and a random suffix, made
+     * A new empty folder beside {@code target}, named {@code .<name>.}{@value #PARTIAL}{@code -<random>}, made
      * with the default permissions (the umask's), unlike {@link Files#createTempDirectory}'s owner-only 0700:
      * the folder becomes the samples' folder, which other users' FID tools must be able to read.
      */
     private static Path newHiddenFolder(Path target) throws IOException {
         java.util.SplittableRandom rng = new java.util.SplittableRandom();
         while (true) {
-            Path p = target.resolveSibling("." + target.getFileName() + "." + Long.toUnsignedString(rng.nextLong(), 36));
+            Path p = target.resolveSibling("." + target.getFileName() + "." + PARTIAL + "-"
+                    + Long.toUnsignedString(rng.nextLong(), 36));
             try {
                 return Files.createDirectory(p);
             } catch (FileAlreadyExistsException e) {

@@ -39,16 +39,32 @@ public final class Checkpoint {
      * @param step         optimiser steps taken in the run so far
      * @param dataDir      where the training data came from (informational; may be null)
      * @param trainSetSize number of training images the run uses, which fixes its schedule (0 if unknown)
+     * @param dataImgSize  the side the images were resized and center-cropped to ({@link ModelFiles#DATA_IMG_SIZE}),
+     *                     null for the data's own size (and for sequences)
      */
     public record State(TarFlowModel model, AdamW optimizer, TrainConfig config, long step, String dataDir,
-                        int trainSetSize) {
+                        int trainSetSize, Integer dataImgSize) {
+        /**
+         * A state of data used at their own size.
+         *
+         * @param model        the model
+         * @param optimizer    AdamW over its parameters
+         * @param config       the training settings
+         * @param step         steps taken so far
+         * @param dataDir      where the data came from, or null
+         * @param trainSetSize training images the run uses (0 if unknown)
+         */
+        public State(TarFlowModel model, AdamW optimizer, TrainConfig config, long step, String dataDir, int trainSetSize) {
+            this(model, optimizer, config, step, dataDir, trainSetSize, null);
+        }
+
         /**
          * {@return the same state (sharing the model and optimiser) at another step, for saving during training}
          *
          * @param newStep the step count to record
          */
         public State at(long newStep) {
-            return new State(model, optimizer, config, newStep, dataDir, trainSetSize);
+            return new State(model, optimizer, config, newStep, dataDir, trainSetSize, dataImgSize);
         }
     }
 
@@ -70,6 +86,9 @@ public final class Checkpoint {
             meta.put(DATA_DIR, s.dataDir());
         }
         meta.put(TRAIN_SET_SIZE, Integer.toString(s.trainSetSize()));
+        if (s.dataImgSize() != null) {
+            meta.put(ModelFiles.DATA_IMG_SIZE, Integer.toString(s.dataImgSize()));
+        }
         meta.put(STEP, Long.toString(s.step()));
         meta.put(OPTIMIZER_STEP, Long.toString(s.optimizer().stepCount()));
         Safetensors.write(file, tensors, meta);
@@ -118,7 +137,8 @@ public final class Checkpoint {
         restore(file, c, "exp_avg.", opt.expAvg());
         restore(file, c, "exp_avg_sq.", opt.expAvgSq());
         opt.setStepCount(optStep);
-        return new State(model, opt, cfg, step, c.metadata().get(DATA_DIR), setSize);
+        return new State(model, opt, cfg, step, c.metadata().get(DATA_DIR), setSize,
+                ModelFiles.dataImgSize(file, c.metadata()));
     }
 
     private static void restore(Path file, Safetensors.Contents c, String kind, Map<String, Tensor> into)

@@ -75,7 +75,7 @@ class ModelFilesTest {
     @Test
     void classNamesRoundTripAndMalformedOnesAreRefused() throws IOException {
         Path f = dir.resolve("named.safetensors");
-        ModelFiles.save(model(), f, null, List.of("cat", "dog", "wild \"one\""));
+        ModelFiles.save(model(), f, null, List.of("cat", "dog", "wild \"one\""), null);
         Map<String, String> meta = Safetensors.read(f).metadata();
         assertEquals(List.of("cat", "dog", "wild \"one\""), ModelFiles.classNames(f, meta, 3));
         assertEquals(List.of(), ModelFiles.classNames(f, Map.of(), 3));
@@ -84,7 +84,21 @@ class ModelFilesTest {
                     () -> ModelFiles.classNames(f, Map.of(ModelFiles.CLASS_NAMES, bad), 3), bad);
             assertEquals(true, e.getMessage().contains("class_names must be a JSON array of 3 strings"), e.getMessage());
         }
-        assertThrows(IllegalArgumentException.class, () -> ModelFiles.save(model(), f, null, List.of("one")));
+        assertThrows(IllegalArgumentException.class, () -> ModelFiles.save(model(), f, null, List.of("one"), null));
+    }
+
+    @Test
+    void theDataImageSizeRoundTripsIsAbsentWhenNotGivenAndMustBePositive() throws IOException {
+        Path f = dir.resolve("resized.safetensors");
+        ModelFiles.save(model(), f, null, List.of(), 48);
+        assertEquals(48, ModelFiles.dataImgSize(f, Safetensors.read(f).metadata()));
+        ModelFiles.save(model(), f, null);
+        assertEquals(null, ModelFiles.dataImgSize(f, Safetensors.read(f).metadata()));
+        for (String bad : List.of("0", "-3", "4.5", "")) {
+            TensorFileException e = assertThrows(TensorFileException.class,
+                    () -> ModelFiles.dataImgSize(f, Map.of(ModelFiles.DATA_IMG_SIZE, bad)), bad);
+            assertEquals(true, e.getMessage().contains("data_img_size must be a positive integer"), e.getMessage());
+        }
     }
 
     @Test

@@ -34,11 +34,11 @@ class SampleFilesProperties {
         Path dir = Files.createTempDirectory("tarflow-samples");
         try {
             Path pngs = dir.resolve("pngs");
-            SampleFiles.write(pngs, SampleFiles.Kind.PNG_FOLDER, x, null);
+            SampleFiles.write(pngs, SampleFiles.Kind.PNG_FOLDER, x, null, false);
             Path npz = dir.resolve("s.npz");
-            SampleFiles.write(npz, SampleFiles.Kind.NPZ, x, null);
+            SampleFiles.write(npz, SampleFiles.Kind.NPZ, x, null, false);
             Path st = dir.resolve("s.safetensors");
-            SampleFiles.write(st, SampleFiles.Kind.SAFETENSORS, x, null);
+            SampleFiles.write(st, SampleFiles.Kind.SAFETENSORS, x, null, false);
             byte[] npy;
             try (ZipFile z = new ZipFile(npz.toFile())) {
                 npy = z.getInputStream(z.getEntry("arr_0.npy")).readAllBytes();

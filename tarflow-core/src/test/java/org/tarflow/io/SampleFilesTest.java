@@ -59,7 +59,7 @@ class SampleFilesTest {
     @Test
     void aPngFolderHoldsOneRgbPngPerSampleAndNothingElse() throws IOException {
         Path out = dir.resolve("pngs");
-        SampleFiles.write(out, SampleFiles.Kind.PNG_FOLDER, rgb(), new int[] {0, 1});
+        SampleFiles.write(out, SampleFiles.Kind.PNG_FOLDER, rgb(), new int[] {0, 1}, false);
         try (var files = Files.list(out)) {
             assertEquals(List.of("000000.png", "000001.png"), files.map(p -> p.getFileName().toString()).sorted().toList());
         }
@@ -78,19 +78,46 @@ class SampleFilesTest {
             }
         }
         IllegalArgumentException full = assertThrows(IllegalArgumentException.class,
-                () -> SampleFiles.write(out, SampleFiles.Kind.PNG_FOLDER, rgb(), null));
+                () -> SampleFiles.write(out, SampleFiles.Kind.PNG_FOLDER, rgb(), null, false));
         assertTrue(full.getMessage().contains("is not empty"), full.getMessage());
         Path empty = Files.createDirectories(dir.resolve("empty"));
-        SampleFiles.write(empty, SampleFiles.Kind.PNG_FOLDER, rgb(), null);
+        SampleFiles.write(empty, SampleFiles.Kind.PNG_FOLDER, rgb(), null, false);
         try (var files = Files.list(empty)) {
             assertEquals(2, files.count());
         }
     }
 
+    /**
+     * With replace, a folder of samples is replaced by the new samples (fewer here, so that no old file may stay);
+     * a folder with anything else in it is refused and kept, and no hidden folder is left either way.
+     */
+    @Test
+    void aFolderOfSamplesIsReplacedOnlyWhenAskedAndOnlyIfItHoldsNothingElse() throws IOException {
+        Path out = dir.resolve("pngs");
+        SampleFiles.write(out, SampleFiles.Kind.PNG_FOLDER, Tensor.zeros(DType.F64, 3, 1, 2, 2), null, false);
+        SampleFiles.write(out, SampleFiles.Kind.PNG_FOLDER, rgb(), null, true);
+        try (var files = Files.list(out)) {
+            assertEquals(List.of("000000.png", "000001.png"), files.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        assertEquals(3, ImageIO.read(out.resolve("000001.png").toFile()).getWidth(), "the new samples, 3 wide");
+        Files.writeString(out.resolve("notes.txt"), "mine");
+        IllegalArgumentException foreign = assertThrows(IllegalArgumentException.class,
+                () -> SampleFiles.write(out, SampleFiles.Kind.PNG_FOLDER, rgb(), null, true));
+        assertTrue(foreign.getMessage().contains("holds notes.txt, which is not a sample"), foreign.getMessage());
+        assertTrue(Files.exists(out.resolve("notes.txt")) && Files.exists(out.resolve("000001.png")));
+        try (var files = Files.list(dir)) {
+            assertEquals(1, files.count(), "no hidden folder left");
+        }
+        assertEquals(List.of(), SampleFiles.leftovers(out));
+        Path killed = Files.createDirectory(dir.resolve(".pngs." + SampleFiles.PARTIAL + "-abc"));
+        Files.createDirectory(dir.resolve(".other." + SampleFiles.PARTIAL + "-abc"));
+        assertEquals(List.of(killed), SampleFiles.leftovers(out));
+    }
+
     @Test
     void aPngFolderHasTheUmasksPermissionsLikeAnyNewFolderNotOwnerOnly() throws IOException {
         Path out = dir.resolve("shared");
-        SampleFiles.write(out, SampleFiles.Kind.PNG_FOLDER, rgb(), new int[] {0, 1});
+        SampleFiles.write(out, SampleFiles.Kind.PNG_FOLDER, rgb(), new int[] {0, 1}, false);
         Path plain = Files.createDirectory(dir.resolve("plain"));
         if (Files.getFileStore(dir).supportsFileAttributeView("posix")) {
             assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(out));
@@ -100,7 +127,7 @@ class SampleFilesTest {
     @Test
     void npzHoldsUint8NhwcAsArr0AndLabelsAsArr1() throws IOException {
         Path f = dir.resolve("s.npz");
-        SampleFiles.write(f, SampleFiles.Kind.NPZ, rgb(), new int[] {2, 0});
+        SampleFiles.write(f, SampleFiles.Kind.NPZ, rgb(), new int[] {2, 0}, false);
         byte[] b = SampleFiles.toBytesHwc(rgb());
         try (ZipFile zip = new ZipFile(f.toFile())) {
             ZipEntry images = zip.getEntry("arr_0.npy");
@@ -134,7 +161,7 @@ class SampleFilesTest {
     @Test
     void safetensorsHoldsU8NhwcAsX() throws IOException {
         Path f = dir.resolve("s.safetensors");
-        SampleFiles.write(f, SampleFiles.Kind.SAFETENSORS, rgb(), null);
+        SampleFiles.write(f, SampleFiles.Kind.SAFETENSORS, rgb(), null, false);
         Safetensors.Contents c = Safetensors.read(f);
         StoredTensor x = c.tensors().get("x");
         assertEquals("U8", x.fileDType());
@@ -145,6 +172,6 @@ class SampleFilesTest {
         }
         assertEquals(List.of("x"), List.copyOf(c.tensors().keySet()));
         assertThrows(IllegalArgumentException.class,
-                () -> SampleFiles.write(f, SampleFiles.Kind.SAFETENSORS, rgb(), new int[] {1}));
+                () -> SampleFiles.write(f, SampleFiles.Kind.SAFETENSORS, rgb(), new int[] {1}, false));
     }
 }
