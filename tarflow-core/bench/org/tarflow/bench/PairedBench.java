@@ -16,8 +16,9 @@ import java.util.SplittableRandom;
  *
  * <p>The operations are those of a batch-1 decoding step at the AFHQ-256 shape (issue 14), with their
  * inputs rotating through 256 MB so that they come from memory as in a decoding step: {@code gemm-MxNxK}
- * (C = A·B, B of K x N float32; GB/s = 4·N·K bytes / time) and {@code attend-LEN} (12 heads of 64 against
- * LEN positions of a 1024-position KV cache; GB/s = 2·12·LEN·64·4 bytes / time).
+ * (C = A·B, B of K x N float32; GB/s = 4·N·K bytes / time) and {@code attend} (12 heads of 64 against a
+ * 1024-position KV cache, successive calls over 1, 2, ..., 1024 positions as the steps of an image are, as
+ * in DecodeAttentionBench; GB/s = 2·12·512.5·64·4 bytes / time).
  *
  * <p>Usage: {@code java --add-modules=jdk.incubator.vector -cp tarflow-core/target/test-classes
  * org.tarflow.bench.PairedBench OP DIR_A DIR_B} (the class path needs none of tarflow-core's own classes), with
@@ -80,12 +81,12 @@ public final class PairedBench {
     /**
      * Runs the comparison.
      *
-     * @param args the operation ({@code gemm-MxNxK} or {@code attend-LEN}) and the two classes folders
+     * @param args the operation ({@code gemm-MxNxK} or {@code attend}) and the two classes folders
      * @throws Exception when a build cannot be loaded or a call fails
      */
     public static void main(String[] args) throws Exception {
         if (args.length != 3) {
-            throw new IllegalArgumentException("usage: PairedBench gemm-MxNxK|attend-LEN DIR_A DIR_B");
+            throw new IllegalArgumentException("usage: PairedBench gemm-MxNxK|attend DIR_A DIR_B");
         }
         String op = args[0];
         int threads = Integer.getInteger("threads", 2);
@@ -104,8 +105,7 @@ public final class PairedBench {
                         double.class, b.tensor, b.tensor, double.class, b.tensor);
                 calls[v] = i -> g.invoke(b.kernels, 1, false, false, m, n, k, 1.0, a, ws[i % ws.length], 0.0, c);
                 bytes = 4L * n * k;
-            } else if (op.startsWith("attend-")) {
-                int len = Integer.parseInt(op.substring(7));
+            } else if (op.equals("attend")) {
                 int heads = 12, d = 64, cap = 1024;
                 Object q = b.random(rng, heads, d), out = b.random(rng, heads, d);
                 int count = (int) ((256L << 20) / (8L * heads * d * cap));
@@ -113,10 +113,10 @@ public final class PairedBench {
                 Object[] vs = b.copies(b.random(rng, heads, cap, d), count);
                 Method g = b.kernel("attendCached", b.tensor, b.tensor, b.tensor, int.class, double[].class, b.tensor);
                 double[] scales = {1.0 / Math.sqrt(d)};
-                calls[v] = i -> g.invoke(b.kernels, q, ks[i % count], vs[i % count], len, scales, out);
-                bytes = 2L * heads * len * d * 4;
+                calls[v] = i -> g.invoke(b.kernels, q, ks[i % count], vs[i % count], 1 + i % cap, scales, out);
+                bytes = (long) (2 * heads * 512.5 * d * 4);
             } else {
-                throw new IllegalArgumentException("unknown operation " + op + ": gemm-MxNxK or attend-LEN");
+                throw new IllegalArgumentException("unknown operation " + op + ": gemm-MxNxK or attend");
             }
         }
         int burst = Integer.getInteger("burst", 100);

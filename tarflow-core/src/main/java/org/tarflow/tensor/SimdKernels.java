@@ -551,15 +551,13 @@ public final class SimdKernels implements Kernels {
     }
 
     /**
-     * w[j] = exp(scale·q·k_j - max) for j &lt; length (0 beyond, up to the next multiple of L); returns
-     * their sum. k is transposed: k_j[e] = kt[kb + e·cap + j]. The logits accumulate in w itself, one row
-     * of K^T (four per pass) at a time: each row is one contiguous run of the cache, read once, where a
-     * vector of logits at a time would walk down all d rows at once, d strided streams that the
-     * prefetchers do not follow. Each logit is still the FMA chain over e in order from zero.
+     * w[j] = q·k_j for j &lt; n (a multiple of L; positions past the capacity count as zero keys), k_j[e] =
+     * kt[kb + e·cap + j]. The logits accumulate in w itself, one row of K^T (four per pass) at a time: each
+     * row is one contiguous run of the cache, read once, where a vector of logits at a time would walk down
+     * all d rows at once, d strided streams that the prefetchers do not follow. Each logit is the FMA chain
+     * over e in order from zero.
      */
-    private static float cachedLogitsToWeights(float[] qs, int qb, float[] kt, int kb, int cap, int d, int length,
-                                               float scale, float[] w) {
-        int n = roundUp(length);
+    private static void cachedLogits(float[] qs, int qb, float[] kt, int kb, int cap, int d, int n, float[] w) {
         // the last vector may reach past the cache's capacity when that is not a multiple of L
         int full = Math.min(n, cap / L * L);
         java.util.Arrays.fill(w, 0, n, 0f);
@@ -599,6 +597,19 @@ public final class SimdKernels implements Kernels {
                         .fma(x, FloatVector.fromArray(S, w, full)).intoArray(w, full);
             }
         }
+    }
+
+    /**
+     * w[j] = exp(scale·q·k_j - max) for j &lt; length (0 beyond, up to the next multiple of L); returns
+     * their sum. k is transposed: k_j[e] = kt[kb + e·cap + j]. Two methods, the dot products
+     * ({@link #cachedLogits}) and then this softmax: in one, the inlined Vector API code outgrew C2's node
+     * budget and the loops ran on the Vector API's Java fallback, many times slower (a JFR profile of a
+     * sampling run: FloatVector.ldOp, VectorSupport.ternaryOp).
+     */
+    private static float cachedLogitsToWeights(float[] qs, int qb, float[] kt, int kb, int cap, int d, int length,
+                                               float scale, float[] w) {
+        int n = roundUp(length);
+        cachedLogits(qs, qb, kt, kb, cap, d, n, w);
         FloatVector maxv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < n; j += L) {
             FloatVector acc = FloatVector.fromArray(S, w, j).mul(scale);
