@@ -71,23 +71,16 @@ public class GemmBench {
         n = Integer.parseInt(dims[1]);
         kk = Integer.parseInt(dims[2]);
         SplittableRandom rng = new SplittableRandom(1);
-        a = random(rng, m * kk);
+        a = BenchTensors.random(rng, m * kk);
         long bytes = 4L * kk * n;
         bs = new Tensor[m <= 2 ? (int) Math.max(1, (256L << 20) / bytes) : 1];
-        bs[0] = random(rng, kk * n);
+        bs[0] = BenchTensors.random(rng, kk * n);
         for (int i = 1; i < bs.length; i++) {
             bs[i] = bs[0].copy();
         }
         c = Tensor.zeros(DType.F32, m * n);
     }
 
-    private static Tensor random(SplittableRandom rng, int size) {
-        Tensor t = Tensor.zeros(DType.F32, size);
-        for (int i = 0; i < size; i++) {
-            t.set(i, rng.nextGaussian());
-        }
-        return t;
-    }
 
     @Benchmark
     public Tensor gemm() {

@@ -65,31 +65,24 @@ public class KernelBench {
     public void setup() {
         Parallel.setThreads(1);
         SplittableRandom rng = new SplittableRandom(1);
-        hidden = random(rng, ROWS, HIDDEN);
+        hidden = BenchTensors.random(rng, ROWS, HIDDEN);
         hiddenOut = Tensor.zeros(DType.F32, ROWS, HIDDEN);
-        hiddenGrad = random(rng, ROWS, HIDDEN);
-        x = random(rng, ROWS, C);
+        hiddenGrad = BenchTensors.random(rng, ROWS, HIDDEN);
+        x = BenchTensors.random(rng, ROWS, C);
         xOut = Tensor.zeros(DType.F32, ROWS, C);
-        weight = random(rng, C);
-        bias = random(rng, C);
+        weight = BenchTensors.random(rng, C);
+        bias = BenchTensors.random(rng, C);
         mean = Tensor.zeros(DType.F32, ROWS);
         rstd = Tensor.zeros(DType.F32, ROWS);
-        scores = random(rng, IMAGES * HEADS, T, T);
+        scores = BenchTensors.random(rng, IMAGES * HEADS, T, T);
         probs = Tensor.zeros(DType.F32, IMAGES * HEADS, T, T);
         int r = IMAGES * HEADS;
-        q = random(rng, r, D);
-        keys = random(rng, r, D, CAPACITY);
-        values = random(rng, r, CAPACITY, D);
+        q = BenchTensors.random(rng, r, D);
+        keys = BenchTensors.random(rng, r, D, CAPACITY);
+        values = BenchTensors.random(rng, r, CAPACITY, D);
         attended = Tensor.zeros(DType.F32, r, D);
     }
 
-    private static Tensor random(SplittableRandom rng, int... shape) {
-        Tensor t = Tensor.zeros(DType.F32, shape);
-        for (int i = 0; i < t.size(); i++) {
-            t.set(i, rng.nextGaussian());
-        }
-        return t;
-    }
 
     /** GELU of the MLP pre-activation (1000 x 512). */
     @Benchmark

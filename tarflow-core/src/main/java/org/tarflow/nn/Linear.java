@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.random.RandomGenerator;
 import org.tarflow.tensor.DType;
 import org.tarflow.tensor.Kernels;
+import org.tarflow.tensor.Parallel;
 import org.tarflow.tensor.Tensor;
 import org.tarflow.tensor.Workspace;
 
@@ -15,6 +16,11 @@ import org.tarflow.tensor.Workspace;
  * live in the {@link Workspace} the caller passes, gradients in the caller's {@link Gradients}.
  */
 public final class Linear {
+    /** Rows of W^T that {@link #cacheTransposedWeight} fills at once: 16 floats are one cache line. */
+    private static final int TILE = 16;
+    /** Below this many elements the transpose stays on the calling thread. */
+    private static final long PARALLEL_TRANSPOSE = 1L << 16;
+
     private final Kernels k;
     private final int in;
     private final int out;
@@ -117,11 +123,30 @@ public final class Linear {
     public void cacheTransposedWeight() {
         Tensor w = weight.value();
         Tensor t = k.allocate(w.dtype(), in, out);
-        for (int o = 0; o < out; o++) {
-            for (int i = 0; i < in; i++) {
-                t.set(i * out + o, w.get(o * in + i));
+        Object src = w.array();
+        Object dst = t.array();
+        // Rows [i0, i1) of W^T at a time, filled along o: each row of W gives one contiguous run of TILE
+        // elements (a cache line or two) and the TILE rows of W^T are written front to back. Element by
+        // element through Tensor.get/set, W^T was written down its columns, one cache miss per element
+        // (2% of a batch-1 sampling run's samples in a JFR profile, on one thread).
+        Parallel.forRange((in + TILE - 1) / TILE, (long) in * out >= PARALLEL_TRANSPOSE, (lo, hi) -> {
+            for (int i0 = lo * TILE; i0 < Math.min(in, hi * TILE); i0 += TILE) {
+                int i1 = Math.min(in, i0 + TILE);
+                if (src instanceof float[] from && dst instanceof float[] to) {
+                    for (int o = 0; o < out; o++) {
+                        for (int i = i0; i < i1; i++) {
+                            to[i * out + o] = from[o * in + i];
+                        }
+                    }
+                } else if (src instanceof double[] from && dst instanceof double[] to) {
+                    for (int o = 0; o < out; o++) {
+                        for (int i = i0; i < i1; i++) {
+                            to[i * out + o] = from[o * in + i];
+                        }
+                    }
+                }
             }
-        }
+        });
         weightT = t;
     }
 

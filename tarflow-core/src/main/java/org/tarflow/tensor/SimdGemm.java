@@ -87,9 +87,13 @@ final class SimdGemm {
             int columnPanels = (n + nr - 1) / nr;
             for (int p = 0; p < batch; p++) {
                 int item = p;
-                if (panels < Parallel.threads()) {
-                    // Too few rows to give every thread a panel (batch-1 decoding: one or two rows times every
-                    // weight), so the threads split the output columns instead: each reads its own part of B,
+                if (f32 && !tB && m <= FEW_ROWS && k > 0) {
+                    // batch-1 decoding: the threads split the k blocks and columns of B (fewRowsF32)
+                    fewRowsF32(tA, m, n, k, (float) alpha, a.f32(), p * m * k, b.f32(), p * k * n, (float) beta,
+                            c.f32(), p * m * n, 0, m, 0, n, parallel);
+                } else if (panels < Parallel.threads()) {
+                    // Too few rows to give every thread a panel (a few rows, or one or two times a transposed
+                    // B), so the threads split the output columns instead: each reads its own part of B,
                     // which is what bounds such a product. Every element is still computed by one micro-kernel
                     // call over the same k-blocks, so the split changes no bit.
                     Parallel.forRange(columnPanels, parallel, (lo, hi) -> rows(f32, item, 0, m, lo * nr,
@@ -172,7 +176,7 @@ final class SimdGemm {
             return;
         }
         if (!tB && i1 - i0 <= FEW_ROWS) {
-            fewRowsF32(tA, m, n, k, alpha, a, ao, b, bo, beta, c, co, i0, i1, j0, j1);
+            fewRowsF32(tA, m, n, k, alpha, a, ao, b, bo, beta, c, co, i0, i1, j0, j1, false);
             return;
         }
         float[][] buf = F_BUF.get();
@@ -228,84 +232,114 @@ final class SimdGemm {
 
     /**
      * Rows [i0, i1) x columns [j0, j1) of C for one or two rows and a row-major B: a batch-1 decoding step,
-     * which reads every weight once and is bound by that read. Each row of B is read once, as one contiguous
-     * run of the thread's columns, and applied to every row of C at once; the micro-kernel's NR-wide column
-     * panels instead walk down k rows at a time, hundreds of strided streams that the prefetchers do not
-     * follow. The arithmetic is the micro-kernel's: per element, an FMA chain over each KC block of k in
-     * order from zero, the blocks combined as {@link #storeRow} does, so the bits are those of the tiled path.
+     * which reads every weight once and is bound by that read. Each row of B is read once and applied to
+     * every row of C at once; the micro-kernel's NR-wide column panels instead walk down k rows at a time,
+     * hundreds of strided streams that the prefetchers do not follow.
+     *
+     * <p>The arithmetic is the micro-kernel's: per element, an FMA chain over each KC block of k in order
+     * from zero, the blocks combined as {@link #storeRow} does, so the bits are those of the tiled path. The
+     * chains of all blocks are computed first, into a scratch row per block, and combined in block order at
+     * the end. That lets the threads split the work (with {@code parallel}) as the sequence of (block, column
+     * vector) units in order, block by block: each thread reads whole consecutive rows of B, one contiguous
+     * run of memory, except at the ends of its range, where a split of the columns reads part of each row. The
+     * split changes no bit, since each chain is computed whole by one thread and the combination is serial.
      */
     private static void fewRowsF32(boolean tA, int m, int n, int k, float alpha, float[] a, int ao, float[] b,
-                                   int bo, float beta, float[] c, int co, int i0, int i1, int j0, int j1) {
+                                   int bo, float beta, float[] c, int co, int i0, int i1, int j0, int j1,
+                                   boolean parallel) {
         int rows = i1 - i0;
         int w = j1 - j0;
-        int full = w / FL * FL;
+        int blocks = (k + KC - 1) / KC;
+        int units = (w + FL - 1) / FL;
+        int stride = rows * w;
         float[][] holder = FEW_ACC.get();
-        if (holder[0].length < rows * w) {
-            holder[0] = new float[rows * w];
+        if (holder[0].length < blocks * stride) {
+            holder[0] = new float[blocks * stride];
         }
         float[] acc = holder[0];
-        for (int kk = 0; kk < k; kk += KC) {
-            int kEnd = Math.min(k, kk + KC);
-            java.util.Arrays.fill(acc, 0, rows * w, 0f);
-            int p = kk;
-            // four rows of B per pass over the columns: the accumulators are loaded and stored once for four
-            // FMAs (applied in k order, so the chain is the same), and four rows stream at once
-            for (; p + 4 <= kEnd; p += 4) {
-                int bi = bo + p * n + j0;
-                for (int r = 0; r < rows; r++) {
-                    int i = i0 + r;
-                    float a0 = tA ? a[ao + p * m + i] : a[ao + i * k + p];
-                    float a1 = tA ? a[ao + (p + 1) * m + i] : a[ao + i * k + p + 1];
-                    float a2 = tA ? a[ao + (p + 2) * m + i] : a[ao + i * k + p + 2];
-                    float a3 = tA ? a[ao + (p + 3) * m + i] : a[ao + i * k + p + 3];
-                    FloatVector x0 = FloatVector.broadcast(FS, a0);
-                    FloatVector x1 = FloatVector.broadcast(FS, a1);
-                    FloatVector x2 = FloatVector.broadcast(FS, a2);
-                    FloatVector x3 = FloatVector.broadcast(FS, a3);
-                    int ai = r * w;
-                    for (int j = 0; j < full; j += FL) {
-                        FloatVector v = FloatVector.fromArray(FS, acc, ai + j);
-                        v = x0.fma(FloatVector.fromArray(FS, b, bi + j), v);
-                        v = x1.fma(FloatVector.fromArray(FS, b, bi + n + j), v);
-                        v = x2.fma(FloatVector.fromArray(FS, b, bi + 2 * n + j), v);
-                        v = x3.fma(FloatVector.fromArray(FS, b, bi + 3 * n + j), v);
-                        v.intoArray(acc, ai + j);
-                    }
-                    for (int j = full; j < w; j++) {
-                        float v = acc[ai + j];
-                        v = Math.fma(a0, b[bi + j], v);
-                        v = Math.fma(a1, b[bi + n + j], v);
-                        v = Math.fma(a2, b[bi + 2 * n + j], v);
-                        acc[ai + j] = Math.fma(a3, b[bi + 3 * n + j], v);
-                    }
-                }
+        Parallel.forRange(blocks * units, parallel, (lo, hi) -> {
+            for (int blk = lo / units; blk * units < hi; blk++) {
+                int from = j0 + Math.max(lo - blk * units, 0) * FL;
+                int to = Math.min(j1, j0 + Math.min(hi - blk * units, units) * FL);
+                fewRowsBlockF32(tA, m, n, k, a, ao, b, bo, i0, rows, blk * KC, Math.min(k, blk * KC + KC), from, to,
+                        acc, blk * stride + from - j0, w);
             }
-            for (; p < kEnd; p++) {
-                int bi = bo + p * n + j0;
-                for (int r = 0; r < rows; r++) {
-                    int i = i0 + r;
-                    float av = tA ? a[ao + p * m + i] : a[ao + i * k + p];
-                    FloatVector x = FloatVector.broadcast(FS, av);
-                    int ai = r * w;
-                    for (int j = 0; j < full; j += FL) {
-                        x.fma(FloatVector.fromArray(FS, b, bi + j), FloatVector.fromArray(FS, acc, ai + j))
-                                .intoArray(acc, ai + j);
-                    }
-                    for (int j = full; j < w; j++) {
-                        acc[ai + j] = Math.fma(av, b[bi + j], acc[ai + j]);
-                    }
-                }
-            }
-            boolean first = kk == 0;
+        });
+        int full = w / FL * FL;
+        for (int blk = 0; blk < blocks; blk++) {
+            boolean first = blk == 0;
             for (int r = 0; r < rows; r++) {
                 int ci = co + (i0 + r) * n + j0;
-                int ai = r * w;
+                int ai = blk * stride + r * w;
                 for (int j = 0; j < full; j += FL) {
                     storeRow(FloatVector.fromArray(FS, acc, ai + j), c, ci + j, alpha, beta, first);
                 }
                 for (int j = full; j < w; j++) {
                     float v = alpha * acc[ai + j];
                     c[ci + j] = first ? (beta == 0 ? v : v + beta * c[ci + j]) : c[ci + j] + v;
+                }
+            }
+        }
+    }
+
+    /**
+     * One KC block [p0, p1) of k, columns [from, to) of {@link #fewRowsF32}: acc[ao + r·ldAcc + j - from] =
+     * sum over p of op(A)[i0 + r, p]·B[p, j], as an FMA chain in p order from zero, for r &lt; rows. Four rows
+     * of B per pass over the columns: the accumulators are loaded and stored once for four FMAs (applied in p
+     * order, so the chain is the same), and four rows stream at once.
+     */
+    private static void fewRowsBlockF32(boolean tA, int m, int n, int k, float[] a, int ao, float[] b, int bo, int i0,
+                                        int rows, int p0, int p1, int from, int to, float[] acc, int accOff,
+                                        int ldAcc) {
+        int w = to - from;
+        int full = w / FL * FL;
+        for (int r = 0; r < rows; r++) {
+            java.util.Arrays.fill(acc, accOff + r * ldAcc, accOff + r * ldAcc + w, 0f);
+        }
+        int p = p0;
+        for (; p + 4 <= p1; p += 4) {
+            int bi = bo + p * n + from;
+            for (int r = 0; r < rows; r++) {
+                int i = i0 + r;
+                float a0 = tA ? a[ao + p * m + i] : a[ao + i * k + p];
+                float a1 = tA ? a[ao + (p + 1) * m + i] : a[ao + i * k + p + 1];
+                float a2 = tA ? a[ao + (p + 2) * m + i] : a[ao + i * k + p + 2];
+                float a3 = tA ? a[ao + (p + 3) * m + i] : a[ao + i * k + p + 3];
+                FloatVector x0 = FloatVector.broadcast(FS, a0);
+                FloatVector x1 = FloatVector.broadcast(FS, a1);
+                FloatVector x2 = FloatVector.broadcast(FS, a2);
+                FloatVector x3 = FloatVector.broadcast(FS, a3);
+                int ai = accOff + r * ldAcc;
+                for (int j = 0; j < full; j += FL) {
+                    FloatVector v = FloatVector.fromArray(FS, acc, ai + j);
+                    v = x0.fma(FloatVector.fromArray(FS, b, bi + j), v);
+                    v = x1.fma(FloatVector.fromArray(FS, b, bi + n + j), v);
+                    v = x2.fma(FloatVector.fromArray(FS, b, bi + 2 * n + j), v);
+                    v = x3.fma(FloatVector.fromArray(FS, b, bi + 3 * n + j), v);
+                    v.intoArray(acc, ai + j);
+                }
+                for (int j = full; j < w; j++) {
+                    float v = acc[ai + j];
+                    v = Math.fma(a0, b[bi + j], v);
+                    v = Math.fma(a1, b[bi + n + j], v);
+                    v = Math.fma(a2, b[bi + 2 * n + j], v);
+                    acc[ai + j] = Math.fma(a3, b[bi + 3 * n + j], v);
+                }
+            }
+        }
+        for (; p < p1; p++) {
+            int bi = bo + p * n + from;
+            for (int r = 0; r < rows; r++) {
+                int i = i0 + r;
+                float av = tA ? a[ao + p * m + i] : a[ao + i * k + p];
+                FloatVector x = FloatVector.broadcast(FS, av);
+                int ai = accOff + r * ldAcc;
+                for (int j = 0; j < full; j += FL) {
+                    x.fma(FloatVector.fromArray(FS, b, bi + j), FloatVector.fromArray(FS, acc, ai + j))
+                            .intoArray(acc, ai + j);
+                }
+                for (int j = full; j < w; j++) {
+                    acc[ai + j] = Math.fma(av, b[bi + j], acc[ai + j]);
                 }
             }
         }

@@ -524,8 +524,10 @@ public final class SimdKernels implements Kernels {
     }
 
     /**
-     * Per row: one vector of logits (16 at 512 bits) at a time from the transposed keys (broadcast q[e], FMA a row of K^T; no lane
-     * reductions), the softmax with {@link VMath#exp}, then the values weighted in d-wide register blocks.
+     * Per row (one head of one sequence; the rows are split across the threads): the logits from the transposed
+     * keys, a row of K^T at a time (broadcast q[e], FMA the row into the logits; no lane reductions), the softmax
+     * with {@link VMath#exp}, then the values weighted in register blocks of the output. Both caches are read
+     * front to back in contiguous runs: at batch 1 they come from memory (issue 14).
      */
     @Override
     public void attendCached(Tensor q, Tensor kCache, Tensor vCache, int length, double[] scales, Tensor out) {
@@ -549,26 +551,68 @@ public final class SimdKernels implements Kernels {
     }
 
     /**
+     * w[j] = q·k_j for j &lt; n (a multiple of L; positions past the capacity count as zero keys), k_j[e] =
+     * kt[kb + e·cap + j]. The logits accumulate in w itself, one row of K^T (four per pass) at a time: each
+     * row is one contiguous run of the cache, read once, where a vector of logits at a time would walk down
+     * all d rows at once, d strided streams that the prefetchers do not follow. Each logit is the FMA chain
+     * over e in order from zero.
+     */
+    private static void cachedLogits(float[] qs, int qb, float[] kt, int kb, int cap, int d, int n, float[] w) {
+        // the last vector may reach past the cache's capacity when that is not a multiple of L
+        int full = Math.min(n, cap / L * L);
+        java.util.Arrays.fill(w, 0, n, 0f);
+        int e = 0;
+        for (; e + 4 <= d; e += 4) {
+            FloatVector x0 = FloatVector.broadcast(S, qs[qb + e]);
+            FloatVector x1 = FloatVector.broadcast(S, qs[qb + e + 1]);
+            FloatVector x2 = FloatVector.broadcast(S, qs[qb + e + 2]);
+            FloatVector x3 = FloatVector.broadcast(S, qs[qb + e + 3]);
+            int k0 = kb + e * cap;
+            for (int j = 0; j < full; j += L) {
+                FloatVector acc = FloatVector.fromArray(S, w, j);
+                acc = FloatVector.fromArray(S, kt, k0 + j).fma(x0, acc);
+                acc = FloatVector.fromArray(S, kt, k0 + cap + j).fma(x1, acc);
+                acc = FloatVector.fromArray(S, kt, k0 + 2 * cap + j).fma(x2, acc);
+                acc = FloatVector.fromArray(S, kt, k0 + 3 * cap + j).fma(x3, acc);
+                acc.intoArray(w, j);
+            }
+            if (full < n) {
+                VectorMask<Float> inCache = S.indexInRange(full, cap);
+                FloatVector acc = FloatVector.fromArray(S, w, full);
+                acc = FloatVector.fromArray(S, kt, k0 + full, inCache).fma(x0, acc);
+                acc = FloatVector.fromArray(S, kt, k0 + cap + full, inCache).fma(x1, acc);
+                acc = FloatVector.fromArray(S, kt, k0 + 2 * cap + full, inCache).fma(x2, acc);
+                acc = FloatVector.fromArray(S, kt, k0 + 3 * cap + full, inCache).fma(x3, acc);
+                acc.intoArray(w, full);
+            }
+        }
+        for (; e < d; e++) {
+            FloatVector x = FloatVector.broadcast(S, qs[qb + e]);
+            int k0 = kb + e * cap;
+            for (int j = 0; j < full; j += L) {
+                FloatVector.fromArray(S, kt, k0 + j).fma(x, FloatVector.fromArray(S, w, j)).intoArray(w, j);
+            }
+            if (full < n) {
+                FloatVector.fromArray(S, kt, k0 + full, S.indexInRange(full, cap))
+                        .fma(x, FloatVector.fromArray(S, w, full)).intoArray(w, full);
+            }
+        }
+    }
+
+    /**
      * w[j] = exp(scale·q·k_j - max) for j &lt; length (0 beyond, up to the next multiple of L); returns
-     * their sum. k is transposed: k_j[e] = kt[kb + e·cap + j].
+     * their sum. k is transposed: k_j[e] = kt[kb + e·cap + j]. Two methods, the dot products
+     * ({@link #cachedLogits}) and then this softmax: in one, the inlined Vector API code outgrew C2's node
+     * budget and the loops ran on the Vector API's Java fallback, many times slower (a JFR profile of a
+     * sampling run: FloatVector.ldOp, VectorSupport.ternaryOp).
      */
     private static float cachedLogitsToWeights(float[] qs, int qb, float[] kt, int kb, int cap, int d, int length,
                                                float scale, float[] w) {
+        int n = roundUp(length);
+        cachedLogits(qs, qb, kt, kb, cap, d, n, w);
         FloatVector maxv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        for (int j = 0; j < length; j += L) {
-            FloatVector acc = FloatVector.zero(S);
-            if (j + L <= cap) {
-                for (int e = 0; e < d; e++) {
-                    acc = FloatVector.fromArray(S, kt, kb + e * cap + j).fma(FloatVector.broadcast(S, qs[qb + e]), acc);
-                }
-            } else {
-                VectorMask<Float> inCache = S.indexInRange(j, cap);
-                for (int e = 0; e < d; e++) {
-                    acc = FloatVector.fromArray(S, kt, kb + e * cap + j, inCache)
-                            .fma(FloatVector.broadcast(S, qs[qb + e]), acc);
-                }
-            }
-            acc = acc.mul(scale);
+        for (int j = 0; j < n; j += L) {
+            FloatVector acc = FloatVector.fromArray(S, w, j).mul(scale);
             if (j + L > length) {
                 acc = acc.blend(Float.NEGATIVE_INFINITY, S.indexInRange(j, length).not());
             }
@@ -580,7 +624,7 @@ public final class SimdKernels implements Kernels {
             max = Math.max(max, maxv.lane(x));
         }
         FloatVector zv = FloatVector.zero(S);
-        for (int j = 0; j < length; j += L) {
+        for (int j = 0; j < n; j += L) {
             FloatVector p = VMath.exp(FloatVector.fromArray(S, w, j).sub(max));
             p.intoArray(w, j);
             zv = zv.add(p);
@@ -588,10 +632,29 @@ public final class SimdKernels implements Kernels {
         return VMath.sum(zv);
     }
 
-    /** o[ob..ob+d) = sum_{j &lt; length} w[j]·v_j / z, with v_j[e] = vs[vb + j·d + e]. */
+    /**
+     * o[ob..ob+d) = sum_{j &lt; length} w[j]·v_j / z, with v_j[e] = vs[vb + j·d + e]. Up to four vectors of
+     * the output stay in registers while the rows v_j stream past in order (all of a row of d = 64 at 512
+     * bits: the cache is read once, front to back); each element is the FMA chain over j in order.
+     */
     private static void weightValues(float[] w, float z, float[] vs, int vb, int d, int length, float[] o, int ob) {
+        int bound = S.loopBound(d);
         int e = 0;
-        for (; e < S.loopBound(d); e += L) {
+        for (; e + 4 * L <= bound; e += 4 * L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            for (int j = 0, v = vb + e; j < length; j++, v += d) {
+                FloatVector x = FloatVector.broadcast(S, w[j]);
+                a0 = FloatVector.fromArray(S, vs, v).fma(x, a0);
+                a1 = FloatVector.fromArray(S, vs, v + L).fma(x, a1);
+                a2 = FloatVector.fromArray(S, vs, v + 2 * L).fma(x, a2);
+                a3 = FloatVector.fromArray(S, vs, v + 3 * L).fma(x, a3);
+            }
+            a0.div(z).intoArray(o, ob + e);
+            a1.div(z).intoArray(o, ob + e + L);
+            a2.div(z).intoArray(o, ob + e + 2 * L);
+            a3.div(z).intoArray(o, ob + e + 3 * L);
+        }
+        for (; e < bound; e += L) {
             FloatVector acc = FloatVector.zero(S);
             for (int j = 0; j < length; j++) {
                 acc = FloatVector.fromArray(S, vs, vb + j * d + e).fma(FloatVector.broadcast(S, w[j]), acc);

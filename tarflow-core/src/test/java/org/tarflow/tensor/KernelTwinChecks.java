@@ -170,8 +170,8 @@ abstract class KernelTwinChecks {
     @Property(tries = 60)
     void attendCachedMatchesScalar(@ForAll long seed, @ForAll @IntRange(min = 1, max = 3) int groups,
                                    @ForAll @IntRange(min = 1, max = 4) int groupRows,
-                                   @ForAll @IntRange(min = 1, max = 40) int cap,
-                                   @ForAll @IntRange(min = 1, max = 70) int d) {
+                                   @ForAll @IntRange(min = 1, max = 80) int cap,
+                                   @ForAll @IntRange(min = 1, max = 140) int d) {
         for (DType dt : dtypes()) {
         SplittableRandom rng = new SplittableRandom(seed);
         int rows = groups * groupRows;

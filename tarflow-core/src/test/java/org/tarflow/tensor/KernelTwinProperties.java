@@ -46,14 +46,16 @@ class KernelTwinProperties extends KernelTwinChecks {
 
     /**
      * Products with fewer row panels than threads (batch-1 decoding: a row or two times a weight) split their
-     * output columns across the threads: the result matches the scalar twin and has the same bits on 1, 2 and 3
-     * threads. Sizes reach past NC = 512 columns and KC = 256, with odd column counts (SIMD and panel tails).
+     * work across the threads: the result matches the scalar twin and has the same bits on 1, 2 and 3
+     * threads, and the first one or two rows computed alone (the streaming path, its k blocks and columns split
+     * across the threads) have the bits they have in the whole product (the tiled path when m &gt; 2). Sizes
+     * reach past NC = 512 columns and KC = 256 (up to five blocks), with odd column counts (SIMD and panel tails).
      */
     @Property(tries = 12)
     void fewRowProductsSplitColumnsWithoutChangingABit(@ForAll long seed, @ForAll boolean f32, @ForAll boolean ta,
                                                        @ForAll boolean tb, @ForAll @IntRange(min = 1, max = 13) int m,
                                                        @ForAll @IntRange(min = 700, max = 1300) int n,
-                                                       @ForAll @IntRange(min = 400, max = 700) int k) throws Exception {
+                                                       @ForAll @IntRange(min = 400, max = 1100) int k) throws Exception {
         DType dt = f32 ? DType.F32 : DType.F64;
         SplittableRandom rng = new SplittableRandom(seed);
         Tensor a = randn(dt, rng, ta ? k : m, ta ? m : k);
@@ -64,19 +66,40 @@ class KernelTwinProperties extends KernelTwinChecks {
         SCALAR.gemm(1, ta, tb, m, n, k, 1.25, a, b, beta, expected);
         Tensor scale = abs(c0);
         SCALAR.gemm(1, ta, tb, m, n, k, 1.25, abs(a), abs(b), beta, scale);
+        int few = 1 + rng.nextInt(Math.min(m, 2));
+        Tensor aFew = Tensor.zeros(dt, ta ? k : few, ta ? few : k);
+        for (int i = 0; i < few; i++) {
+            for (int q = 0; q < k; q++) {
+                aFew.set(ta ? q * few + i : i * k + q, a.get(ta ? q * m + i : i * k + q));
+            }
+        }
         java.util.List<Tensor> results = new java.util.ArrayList<>();
+        java.util.List<Tensor> fewResults = new java.util.ArrayList<>();
         TestTensors.forEachThreadCount(new int[] {1, 2, 3}, threads -> {
             Tensor c = c0.copy();
             SIMD.gemm(1, ta, tb, m, n, k, 1.25, a, b, beta, c);
             results.add(c);
+            Tensor cFew = Tensor.zeros(dt, few, n);
+            for (int i = 0; i < few * n; i++) {
+                cFew.set(i, c0.get(i));
+            }
+            SIMD.gemm(1, ta, tb, few, n, k, 1.25, aFew, b, beta, cFew);
+            fewResults.add(cFew);
         });
         String what = "gemm " + dt + " ta=" + ta + " tb=" + tb + " 1x" + m + "x" + n + "x" + k;
         assertWithinScale(expected, results.get(0), scale, tol(dt) * Math.sqrt(k), what);
-        for (int t = 1; t < results.size(); t++) {
+        for (int t = 0; t < results.size(); t++) {
             for (int i = 0; i < m * n; i++) {
                 if (Double.doubleToLongBits(results.get(0).get(i)) != Double.doubleToLongBits(results.get(t).get(i))) {
                     throw new AssertionError(what + ": element " + i + " differs between 1 and " + (t + 1)
                             + " threads: " + results.get(0).get(i) + " vs " + results.get(t).get(i));
+                }
+            }
+            for (int i = 0; i < few * n; i++) {
+                if (Double.doubleToLongBits(results.get(0).get(i)) != Double.doubleToLongBits(fewResults.get(t).get(i))) {
+                    throw new AssertionError(what + ": element " + i + " of the first " + few + " rows alone on "
+                            + (t + 1) + " threads differs from the whole product on 1: " + fewResults.get(t).get(i)
+                            + " vs " + results.get(0).get(i));
                 }
             }
         }
