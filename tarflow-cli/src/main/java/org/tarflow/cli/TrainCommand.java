@@ -103,18 +103,18 @@ final class TrainCommand implements Callable<Integer> {
     // training
     @Option(names = "--epochs", defaultValue = "2", description = "Training epochs. Default: ${DEFAULT-VALUE}")
     int epochs;
-    @Option(names = "--batch-size", defaultValue = "128", description = "Images per step. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--batch-size", defaultValue = "64", description = "Images per step. Default: ${DEFAULT-VALUE}")
     int batchSize;
-    @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate (cosine schedule, AdamW). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--lr", defaultValue = "3e-3", description = "Peak learning rate (cosine schedule, AdamW). Default: ${DEFAULT-VALUE}")
     double lr;
-    @Option(names = "--warmup-epochs", defaultValue = "1",
+    @Option(names = "--warmup-epochs", defaultValue = "0.2",
             description = "Linear warm-up from 1e-6, in epochs (at most --epochs). Default: ${DEFAULT-VALUE}")
     double warmupEpochs;
     @Option(names = "--noise", completionCandidates = Choices.Noise.class, defaultValue = "gaussian",
             description = "Input noise: uniform (dequantisation), gaussian (--noise-std) or none. Default: ${DEFAULT-VALUE}"
                     + " (none for --sequences)")
     String noise;
-    @Option(names = "--noise-std", defaultValue = "0.05", description = "Std of gaussian noise on [-1, 1] data. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--noise-std", defaultValue = "0.15", description = "Std of gaussian noise on [-1, 1] data. Default: ${DEFAULT-VALUE}")
     double noiseStd;
     @Option(names = "--drop-label", defaultValue = "0.1",
             description = "Probability of training a sample without its label (enables guidance). Default: ${DEFAULT-VALUE}")
@@ -145,7 +145,7 @@ final class TrainCommand implements Callable<Integer> {
             description = "Score only the first N test images (or sequences) at the end; 0 skips the final score. Default:"
                     + " all of the test split (without one, up to 10000 training images).")
     Integer finalEvalImages;
-    @Option(names = "--cfg", defaultValue = "2",
+    @Option(names = "--cfg", defaultValue = "1",
             description = "Guidance weight for the sample grids of a conditional model (0: none). Default: ${DEFAULT-VALUE}")
     double cfg;
     @Option(names = "--guidance-rule", completionCandidates = Choices.Rule.class, defaultValue = "reference",
