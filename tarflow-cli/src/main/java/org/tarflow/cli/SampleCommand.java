@@ -140,6 +140,10 @@ final class SampleCommand implements Callable<Integer> {
         int classes = m.config().numClasses();
         int[] labels = null;
         if (m.config().conditional() && !noLabels) {
+            if (label != null) {
+                // the model reads a negative label as "no label" (the mean embedding): --no-labels says that instead
+                Ranges.between("--class", label, 0, classes - 1);
+            }
             labels = new int[num];
             for (int i = 0; i < num; i++) {
                 labels[i] = label != null ? label : (i / nrow) % classes;
@@ -182,6 +186,10 @@ final class SampleCommand implements Callable<Integer> {
      */
     private void checkTarget(Path target, boolean folder) throws IOException {
         if (!folder) {
+            if (Files.isDirectory(target)) { // refused before sampling: --overwrite replaces files, never a folder
+                throw new IllegalArgumentException("--out " + out + " is a folder, not a file: name a file, or write"
+                        + " one PNG per sample into a folder with --out DIR/");
+            }
             if (Files.exists(target) && !overwrite) {
                 throw new IllegalArgumentException(out + " exists; pass --overwrite to replace it");
             }

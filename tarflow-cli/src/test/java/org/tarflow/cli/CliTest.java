@@ -219,6 +219,14 @@ class CliTest {
             assertEquals(0, o.code(), o.err());
             assertTrue(Files.size(f) > 3, name);
         }
+        for (String name : new String[] {"adir.png", "dd.npz", "dd.safetensors"}) { // a folder is never a file to replace
+            Path folder = Files.createDirectories(dir.resolve(name));
+            assertOneLineError(run("sample", model, "--num", "2", "--out", folder.toString(), "--overwrite"),
+                    "--out " + folder + " is a folder, not a file");
+            try (var list = Files.list(folder)) {
+                assertEquals(0, list.count(), name + " stays empty");
+            }
+        }
         Path pngs = dir.resolve("pngs");
         assertEquals(0, run("sample", model, "--num", "3", "--out", pngs + "/").code());
         assertOneLineError(run("sample", model, "--num", "2", "--out", pngs + "/"),
@@ -275,12 +283,18 @@ class CliTest {
             {"--limit must be at least 1, got 0", "evaluate", missing, "--limit", "0"},
             {"--classifier-epochs must be at least 1, got 0", "sweep", missing, "--classifier-images", "9",
                 "--classifier-epochs", "0"},
+            // a 3-class model; -1 would be read as "no label" and 3 has no class name
+            {"--class must be between 0 and 2, got -1", "sample", "reference-data/torch/cond_nvp_c1_p4.pth", "--out",
+                dir.resolve("c.png").toString(), "--num", "2", "--class", "-1", "--cfg", "2", "--in-channels", "1", "--patch-size", "4"},
+            {"--class must be between 0 and 2, got 3", "sample", "reference-data/torch/cond_nvp_c1_p4.pth", "--out",
+                dir.resolve("c.png").toString(), "--num", "2", "--class", "3", "--in-channels", "1", "--patch-size", "4"},
         };
         for (String[] c : cases) {
             Run r = run(java.util.Arrays.copyOfRange(c, 1, c.length));
             assertOneLineError(r, c[0]);
             assertEquals(1, r.err().split(" must ", -1).length - 1, "one option named: " + r.err());
         }
+        assertTrue(!Files.exists(dir.resolve("c.png")), "a refused --class writes nothing");
     }
 
     /** --method jacobi and gs-jacobi sample and print their iterations; their settings are checked. */

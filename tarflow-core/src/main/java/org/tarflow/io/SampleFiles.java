@@ -53,20 +53,24 @@ public final class SampleFiles {
 
     /**
      * {@return the kind of sample file {@code out} names, or null for none of them} A name ending in the
-     * path separator, or an existing directory, is a PNG folder; {@code .npz} and {@code .safetensors}
-     * (any case) are tensor files.
+     * path separator is a PNG folder; otherwise {@code .npz} and {@code .safetensors} (any case) are tensor
+     * files, even where a folder has that name (the caller refuses it), and any other existing directory is a
+     * PNG folder.
      *
      * @param out the output as the user wrote it (a trailing separator is significant)
      */
     public static Kind kindOf(String out) {
         String lower = out.toLowerCase(Locale.ROOT);
-        if (out.endsWith("/") || out.endsWith(java.io.File.separator) || Files.isDirectory(Path.of(out))) {
+        if (out.endsWith("/") || out.endsWith(java.io.File.separator)) {
             return Kind.PNG_FOLDER;
         }
         if (lower.endsWith(".npz")) {
             return Kind.NPZ;
         }
-        return lower.endsWith(".safetensors") ? Kind.SAFETENSORS : null;
+        if (lower.endsWith(".safetensors")) {
+            return Kind.SAFETENSORS;
+        }
+        return Files.isDirectory(Path.of(out)) ? Kind.PNG_FOLDER : null;
     }
 
     /**

@@ -54,6 +54,8 @@ class SampleFilesTest {
         assertEquals(SampleFiles.Kind.NPZ, SampleFiles.kindOf("a/B.NPZ"));
         assertEquals(SampleFiles.Kind.SAFETENSORS, SampleFiles.kindOf("s.safetensors"));
         assertNull(SampleFiles.kindOf("s.jpg"));
+        Path folderNamedNpz = Files.createDirectories(dir.resolve("dd.npz"));
+        assertEquals(SampleFiles.Kind.NPZ, SampleFiles.kindOf(folderNamedNpz.toString()), "the name decides, not the folder");
     }
 
     @Test
