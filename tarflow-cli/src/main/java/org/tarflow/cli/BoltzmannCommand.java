@@ -235,8 +235,9 @@ final class BoltzmannCommand implements Callable<Integer> {
                     + " configurations of " + np + " particles in " + d + "-D, each centred on its centre of mass");
             System.out.println("next: compute their energies, in that order and in the unit of " + file.getFileName()
                     + "'s energies (with the same --kt), then run");
-            System.out.println("  tarflow boltzmann --target " + target + " --reweight " + dir.resolve(SAMPLES)
-                    + " --energies ENERGIES.npy|.csv");
+            boolean csv = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv");
+            System.out.println("  tarflow boltzmann --target " + target + (csv ? " --token-dim " + tokenDim : "")
+                    + " --reweight " + dir.resolve(SAMPLES) + " --energies ENERGIES.npy|.csv");
             return 0;
         }
         double[] en = BoltzmannGenerator.energies(e, draws.x());

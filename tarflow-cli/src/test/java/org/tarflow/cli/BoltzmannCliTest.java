@@ -151,6 +151,25 @@ class BoltzmannCliTest {
                 "--batch-size 256 must be between 1 and the 1 training configurations");
     }
 
+    /** The command printed for step 2 can be pasted as it is: a CSV reference needs its --token-dim again. */
+    @Test
+    void theNextStepOfACsvReferenceRepeatsItsTokenDim() throws IOException {
+        Path ref = dir.resolve("pairs.csv");
+        StringBuilder rows = new StringBuilder("x0,y0,x1,y1,energy\n");
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(5);
+        for (int i = 0; i < 16; i++) {
+            rows.append(String.format(java.util.Locale.ROOT, "%.4f,%.4f,%.4f,%.4f,%.4f%n", rng.nextGaussian(),
+                    rng.nextGaussian(), rng.nextGaussian(), rng.nextGaussian(), rng.nextDouble()));
+        }
+        Files.writeString(ref, rows);
+        Path out = dir.resolve("pairs");
+        Run r = run("boltzmann", "--target", ref.toString(), "--token-dim", "2", "--epochs", "1", "--blocks", "1",
+                "--batch-size", "4", "--samples", "4", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("tarflow boltzmann --target " + ref + " --token-dim 2 --reweight "
+                + out.resolve("samples.safetensors")), r.out());
+    }
+
     @Test
     void badOptionsAreOneLineErrors() {
         assertOneLineError(run("boltzmann", "--target", "argon", "--out", dir.resolve("x").toString()),
