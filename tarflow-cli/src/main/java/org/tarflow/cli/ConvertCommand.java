@@ -54,7 +54,7 @@ final class ConvertCommand implements Callable<Integer> {
         ModelFiles.save(loaded.model(), out, loaded.metadata().get(ModelFiles.TRAINING_NOISE), fileDType,
                 ModelFiles.classNames(in, loaded.metadata(), loaded.model().config().numClasses()),
                 ModelFiles.dataImgSize(in, loaded.metadata()));
-        System.out.println("wrote " + out + " (" + fileDType + ", " + loaded.model().config() + ")");
+        System.out.println("wrote " + out + " (" + fileDType + ", " + TrainCommand.describe(loaded.model().config()) + ")");
         return 0;
     }
 }

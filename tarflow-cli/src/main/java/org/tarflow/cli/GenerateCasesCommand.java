@@ -42,7 +42,7 @@ final class GenerateCasesCommand implements Callable<Integer> {
                 + "'tarflow generate-cases --seed " + seed + "'";
         for (CaseGenerator.Spec s : specs) {
             Path written = CaseGenerator.write(s, out, source);
-            System.out.println("wrote " + written + " (" + s.config() + ", batch " + s.batch() + ")");
+            System.out.println("wrote " + written + " (" + TrainCommand.describe(s.config()) + ", batch " + s.batch() + ")");
         }
         return 0;
     }

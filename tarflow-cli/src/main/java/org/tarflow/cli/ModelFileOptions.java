@@ -31,7 +31,7 @@ final class ModelFileOptions {
         ModelFiles.Loaded loaded = ModelFiles.loadWithMetadata(file, dtype, k,
                 new ConfigInference.Hints(inChannels, patchSize, imgSize));
         if (loaded.assumption() != null) {
-            System.err.println("note: " + file + " records no configuration; inferred " + loaded.model().config()
+            System.err.println("note: " + file + " records no configuration; inferred " + TrainCommand.describe(loaded.model().config())
                     + " (" + loaded.assumption() + ")");
         }
         return loaded;

@@ -450,6 +450,7 @@ final class TrainCommand implements Callable<Integer> {
         ImageGrid.write(file, x, 10);
     }
 
+    /** {@return the model's shape in one line, as train, convert, generate-cases and the note on an inferred configuration print it} */
     static String describe(ModelConfig c) {
         if (!c.isImage()) {
             return String.format(Locale.ROOT, "sequences of T=%d tokens x D=%d, width %d, %d blocks x %d layers, %s, %s",
