@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -50,6 +51,8 @@ final class BoltzmannCommand implements Callable<Integer> {
     private static final int BINS = 60;
     private static final double TRIM = 0.99;
     private static final String SAMPLES = "samples.safetensors";
+    /** What a run writes once its energies are known; an --overwrite run removes them first. */
+    private static final List<String> FIGURE_FILES = List.of("metrics.json", "energies.png", "distances.png");
 
     @Option(names = "--target", required = true, description = "dw4, lj13, or a reference FILE: a sequence dataset (.safetensors"
             + " with x (N, T, D) and energy (N), or .csv of T*D values and an 'energy' column per line) of configurations"
@@ -171,6 +174,10 @@ final class BoltzmannCommand implements Callable<Integer> {
         if ((Files.exists(dir.resolve("metrics.json")) || Files.exists(dir.resolve(Trainer.CHECKPOINT))
                 || Files.exists(dir.resolve(SAMPLES))) && !overwrite) {
             throw new IllegalArgumentException(dir + " already holds a run: choose another --out or pass --overwrite");
+        }
+        // the old run's figures would otherwise sit beside the new samples (a FILE target writes none until step 2)
+        for (String old : FIGURE_FILES) {
+            Files.deleteIfExists(dir.resolve(old));
         }
         long t0 = System.nanoTime();
         Path file;

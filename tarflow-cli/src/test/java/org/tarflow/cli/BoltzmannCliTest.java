@@ -127,6 +127,14 @@ class BoltzmannCliTest {
         assertOneLineError(run("boltzmann", "--target", "dw4", "--reweight", samples.toString(), "--energies", eFile.toString()),
                 "--reweight is for --target FILE");
         assertOneLineError(run("boltzmann", "--target", ref.toString(), "--reweight", samples.toString()), "go together");
+
+        // step 1 again over the finished run: the old figures go, they belong to samples that are being replaced
+        Run redo = run(Cli.concat(common, "boltzmann", "--target", ref.toString(), "--out", first.toString(), "--overwrite"));
+        assertEquals(0, redo.code(), redo.err());
+        for (String old : new String[] {"metrics.json", "energies.png", "distances.png"}) {
+            assertFalse(Files.exists(first.resolve(old)), old + " of the replaced run");
+        }
+        assertTrue(Files.exists(samples), "the new samples");
     }
 
     @Test
