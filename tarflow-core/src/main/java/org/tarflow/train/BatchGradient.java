@@ -128,7 +128,6 @@ public final class BatchGradient {
         return new ForwardResult(outputs.getLast(), List.copyOf(outputs), logdets, x.shape());
     }
 
-    /** A group's gradient object, at zero: a kept one, or a new one while fewer exist than groups in flight. */
     /** {@return the bytes the workspaces have allocated so far (a steady loop stops adding)} */
     long workspaceBytes() {
         long n = 0;
@@ -138,6 +137,7 @@ public final class BatchGradient {
         return n;
     }
 
+    /** A group's gradient object, at zero: a kept one, or a new one while fewer exist than groups in flight. */
     private Gradients takeGradients() {
         Gradients g;
         synchronized (idleGradients) {
