@@ -214,6 +214,7 @@ final class SampleCommand implements Callable<Integer> {
             throw Usage.error(spec, "--guidance-rule starflow guides scale and shift together: use --guide ab"
                     + " (the default), got --guide " + guide);
         }
+        Ranges.positive("--attn-temp", attnTemp);
         return new SamplingOptions(cfg, guide, attnTemp, annealed, rule);
     }
 

@@ -400,11 +400,19 @@ final class TrainCommand implements Callable<Integer> {
      */
     private TrainConfig trainConfig(boolean sequenceData) {
         DType dt = RuntimeOptions.dtype(dtype);
+        // TrainConfig checks these too; here each message names the option the user typed
+        Ranges.atLeast("--epochs", epochs, 1);
+        Ranges.atLeast("--lr", lr, TrainConfig.MIN_LR);
+        Ranges.between("--warmup-epochs", warmupEpochs, 0, epochs);
+        Ranges.between("--drop-label", dropLabel, 0, 1);
         var given = spec.commandLine().getParseResult();
         String noiseType = sequenceData && !given.hasMatchedOption("--noise") ? "none" : noise;
         NoiseAugmentation aug = switch (noiseType) {
             case "uniform" -> NoiseAugmentation.uniform();
-            case "gaussian" -> NoiseAugmentation.gaussian(noiseStd);
+            case "gaussian" -> {
+                Ranges.positive("--noise-std", noiseStd);
+                yield NoiseAugmentation.gaussian(noiseStd);
+            }
             case "none" -> NoiseAugmentation.none();
             default -> throw new IllegalArgumentException("--noise must be uniform, gaussian or none, got " + noise);
         };

@@ -279,6 +279,11 @@ class CliTest {
             {"--sample-every must be at least 0, got -1", "train", "--eval-images", "5", "--sample-every", "-1"},
             {"--checkpoint-every must be at least 0, got -4", "train", "--checkpoint-every", "-4"},
             {"--train-images must be at least 1, got 0", "train", "--train-images", "0"},
+            {"--lr must be a finite number >= 1.0E-6, got -1.0", "train", "--lr", "-1"},
+            {"--warmup-epochs must be between 0.0 and 2.0, got 3.0", "train", "--warmup-epochs", "3"},
+            {"--drop-label must be between 0.0 and 1.0, got 2.0", "train", "--drop-label", "2"},
+            {"--noise-std must be a finite number > 0, got -0.1", "train", "--noise-std", "-0.1"},
+            {"--attn-temp must be a finite number > 0, got 0.0", "sample", missing, "--attn-temp", "0"},
             {"--bayes-limit must be at least 1, got 0", "evaluate", missing, "--limit", "3", "--bayes-limit", "0"},
             {"--limit must be at least 1, got 0", "evaluate", missing, "--limit", "0"},
             {"--classifier-epochs must be at least 1, got 0", "sweep", missing, "--classifier-images", "9",
@@ -427,7 +432,7 @@ class CliTest {
         assertTrue(!j.err().contains("setStrictness") && !j.err().contains("github"), j.err());
         assertUsageError(run("sample", "reference-data/torch/uncond_nvp_c1_p2.pth", "--guide", "c"), "expected one of [a, b, ab] but was 'c'");
         Path out = dir.resolve("never");
-        assertOneLineError(run("train", "--epochs", "0", "--out", out.toString()), "epochs must be positive");
+        assertOneLineError(run("train", "--epochs", "0", "--out", out.toString()), "--epochs must be at least 1, got 0");
         assertTrue(!Files.exists(out), "a refused run creates no output directory");
         Path toy = dir.resolve("toy");
         Run first = run("toy", "--target", "gaussians", "--epochs", "1", "--blocks", "1", "--batch-size", "4096", "--out",
