@@ -128,6 +128,9 @@ final class BoltzmannCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace a run already in the output directory.")
     boolean overwrite;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--seed", defaultValue = "0", description = "Seed of MALA, initialisation, augmentation and samples"
             + " (with --reweight, the bootstrap's seed is the samples'). Default: ${DEFAULT-VALUE}")
     long seed;
@@ -155,14 +158,14 @@ final class BoltzmannCommand implements Callable<Integer> {
                     + "' (no such file)");
         }
         if ((reweight != null) != (energies != null)) {
-            throw new IllegalArgumentException("--reweight SAMPLES and --energies E go together");
+            throw Usage.error(spec, "--reweight SAMPLES and --energies E go together");
         }
         if (!(clipQuantile > 0 && clipQuantile <= 1)) {
             throw new IllegalArgumentException("--clip-quantile must be in (0, 1], got " + clipQuantile);
         }
         if (reweight != null) {
             if (e != null) {
-                throw new IllegalArgumentException("--reweight is for --target FILE: " + target + "'s energies are computed here");
+                throw Usage.error(spec, "--reweight is for --target FILE: " + target + "'s energies are computed here");
             }
             return reweight();
         }

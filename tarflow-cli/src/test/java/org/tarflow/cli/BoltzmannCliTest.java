@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.tarflow.cli.Cli.assertOneLineError;
+import static org.tarflow.cli.Cli.assertUsageError;
 import static org.tarflow.cli.Cli.run;
 
 import com.google.gson.JsonObject;
@@ -124,9 +125,9 @@ class BoltzmannCliTest {
         ParticleFiles.writeReference(other, new SequenceDataset(new double[2 * 6], null, 3, 2, 0), new double[2]);
         assertOneLineError(run("boltzmann", "--target", other.toString(), "--reweight", samples.toString(), "--energies",
                 eFile.toString(), "--overwrite"), "holds samples of 4 particles in 2-D");
-        assertOneLineError(run("boltzmann", "--target", "dw4", "--reweight", samples.toString(), "--energies", eFile.toString()),
+        assertUsageError(run("boltzmann", "--target", "dw4", "--reweight", samples.toString(), "--energies", eFile.toString()),
                 "--reweight is for --target FILE");
-        assertOneLineError(run("boltzmann", "--target", ref.toString(), "--reweight", samples.toString()), "go together");
+        assertUsageError(run("boltzmann", "--target", ref.toString(), "--reweight", samples.toString()), "go together");
 
         // step 1 again over the finished run: the old figures go, they belong to samples that are being replaced
         Run redo = run(Cli.concat(common, "boltzmann", "--target", ref.toString(), "--out", first.toString(), "--overwrite"));
