@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.SplittableRandom;
+import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.DoubleRange;
@@ -32,6 +33,15 @@ class GuidanceRuleTest {
     private static double[] formula(double mc, double sc, double mu, double su, double w) {
         double s = Math.pow(Math.min(sc / su, 1.0), 2);
         return new double[] {((1 + w) * mc - w * s * mu) / (1 + w - w * s), sc / Math.sqrt(1 + w - w * s)};
+    }
+
+    private static boolean allFinite(Tensor t) {
+        for (int i = 0; i < t.size(); i++) {
+            if (!Double.isFinite(t.get(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static double logNormal(double x, double mu, double sigma) {
@@ -161,6 +171,11 @@ class GuidanceRuleTest {
         Tensor latent = TestTensors.randn(DType.F64, rng, b, t, d);
         int[] y = {rng.nextInt(3), rng.nextInt(3)};
         Tensor x = block.reverse(latent, y, opts, null, new WorkspacePool(Backends.get("simd")));
+        // At weights near 10 on these perturbed random weights a sample can overflow (seed -291: 35 of 96
+        // values infinite, the largest finite one 1.6e34), and then the forward pass that recovers σ and μ
+        // is NaN everywhere: such a draw says nothing of the rule, so it is discarded (jqwik counts it in
+        // "checks" vs "tries" and fails the property if most draws are discarded).
+        Assume.that(allFinite(x));
         Workspace ws = new Workspace(Backends.get("simd"));
         TarFlowBlock.Activations cond = block.forward(x, y, ws);
         TarFlowBlock.Activations uncond = block.forward(x, new int[] {-1, -1}, ws);
