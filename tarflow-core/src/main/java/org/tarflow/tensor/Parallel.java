@@ -1,13 +1,10 @@
 package org.tarflow.tensor;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * A fixed pool of worker threads for the kernels, sized to the machine.
@@ -20,6 +17,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>The thread count defaults to {@link Runtime#availableProcessors()} and can be set with the
  * system property {@code tarflow.threads} or {@link #setThreads(int)}.
+ *
+ * <p>Handing a range to a worker and waiting for it must cost far less than the range itself: a
+ * sampling step's products take 10-30 µs each, and waking a parked thread through an executor's queue
+ * (a futex, an inter-processor interrupt in a VM) took about as long, so that two threads ran such a
+ * product slower than one. So a worker that has finished spins for {@link #SPIN_NANOS} on its job slot
+ * before it parks, and the caller spins as long before it parks while waiting for the workers (OpenMP's
+ * wait policy does the same). One caller at a time hands out ranges; a second one waits for the lock.
  */
 public final class Parallel {
 
@@ -35,9 +39,19 @@ public final class Parallel {
         void run(int lo, int hi);
     }
 
+    /**
+     * How long a thread that waits for work (a worker) or for the workers (the caller) spins before it
+     * parks: longer than the gaps between a decoding step's loops, short enough that an idle pool costs
+     * nothing measurable.
+     */
+    static final long SPIN_NANOS = 200_000;
+
     private static final ThreadLocal<Boolean> IN_WORKER = ThreadLocal.withInitial(() -> false);
     private static volatile int threads = initialThreads();
-    private static ExecutorService pool;
+    /** The threads − 1 workers, started on the first parallel loop; guarded by the class lock. */
+    private static Worker[] workers;
+    /** Held by the thread that hands out ranges, for the whole loop. */
+    private static final ReentrantLock DISPATCH = new ReentrantLock();
 
     private Parallel() {
     }
@@ -63,30 +77,36 @@ public final class Parallel {
      * @param n the thread count, including the calling thread
      * @throws IllegalArgumentException if {@code n < 1}
      */
-    public static synchronized void setThreads(int n) {
+    public static void setThreads(int n) {
         if (n < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + n);
         }
-        if (n != threads && pool != null) {
-            pool.shutdown();
-            pool = null;
+        DISPATCH.lock(); // not while a loop runs: its workers must stay
+        try {
+            synchronized (Parallel.class) {
+                if (n != threads && workers != null) {
+                    for (Worker w : workers) {
+                        w.retire();
+                    }
+                    workers = null;
+                }
+                threads = n;
+            }
+        } finally {
+            DISPATCH.unlock();
         }
-        threads = n;
     }
 
-    private static synchronized ExecutorService pool() {
-        if (pool == null) {
-            AtomicInteger id = new AtomicInteger();
-            pool = Executors.newFixedThreadPool(Math.max(1, threads - 1), r -> {
-                Thread t = new Thread(() -> {
-                    IN_WORKER.set(true);
-                    r.run();
-                }, "tarflow-worker-" + id.getAndIncrement());
-                t.setDaemon(true);
-                return t;
-            });
+    private static synchronized Worker[] workers() {
+        if (workers == null) {
+            Worker[] w = new Worker[Math.max(1, threads - 1)];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = new Worker("tarflow-worker-" + i);
+                w[i].start();
+            }
+            workers = w;
         }
-        return pool;
+        return workers;
     }
 
     /**
@@ -111,39 +131,150 @@ public final class Parallel {
             }
             return;
         }
-        ExecutorService ex = pool();
-        List<Future<?>> futures = new ArrayList<>(parts - 1);
-        for (int p = 1; p < parts; p++) {
-            int lo = (int) ((long) n * p / parts);
-            int hi = (int) ((long) n * (p + 1) / parts);
-            futures.add(ex.submit(() -> body.run(lo, hi)));
-        }
-        Throwable failure = null;
-        // the calling thread is a worker too while it runs its range, so that nested loops stay serial
-        IN_WORKER.set(true);
+        DISPATCH.lock();
         try {
-            body.run(0, (int) ((long) n / parts));
-        } catch (RuntimeException | Error e) {
-            failure = e;
-        } finally {
-            IN_WORKER.set(false);
-        }
-        for (Future<?> f : futures) {
+            parts = Math.min(threads, n); // threads cannot change while DISPATCH is held
+            if (parts <= 1) {
+                body.run(0, n);
+                return;
+            }
+            Worker[] ws = workers();
+            Thread caller = Thread.currentThread();
+            for (int p = 1; p < parts; p++) {
+                ws[p - 1].post(body, (int) ((long) n * p / parts), (int) ((long) n * (p + 1) / parts), caller);
+            }
+            Throwable failure = null;
+            // the calling thread is a worker too while it runs its range, so that nested loops stay serial
+            IN_WORKER.set(true);
             try {
-                f.get();
-            } catch (ExecutionException e) {
-                failure = failure == null ? e.getCause() : failure;
-            } catch (InterruptedException e) {
+                body.run(0, (int) ((long) n / parts));
+            } catch (RuntimeException | Error e) {
+                failure = e;
+            } finally {
+                IN_WORKER.set(false);
+            }
+            // every range is waited for, even after an interrupt: none may still write when this returns
+            boolean interrupted = false;
+            for (int p = 1; p < parts; p++) {
+                Worker w = ws[p - 1];
+                interrupted |= await(w::done, w.callerParked);
+                Throwable f = w.takeFailure();
+                failure = failure == null ? f : failure;
+            }
+            if (interrupted) {
                 Thread.currentThread().interrupt();
-                failure = failure == null ? e : failure;
+                failure = failure == null ? new InterruptedException("interrupted while waiting") : failure;
+            }
+            if (failure instanceof RuntimeException re) {
+                throw re;
+            } else if (failure instanceof Error er) {
+                throw er;
+            } else if (failure != null) {
+                throw new IllegalStateException(failure instanceof InterruptedException
+                        ? "parallel loop interrupted" : "parallel loop failed", failure);
+            }
+        } finally {
+            DISPATCH.unlock();
+        }
+    }
+
+    /**
+     * Waits until {@code ready} holds: spins for {@link #SPIN_NANOS}, then parks with {@code parked} set, so
+     * that whoever makes it hold unparks this thread (it sets its condition, then reads the flag; this thread
+     * sets the flag, then reads the condition: with both volatile, one of the two sees the other's write).
+     *
+     * @return whether the thread was interrupted meanwhile (the flag is cleared so that parking works)
+     */
+    private static boolean await(BooleanSupplier ready, AtomicBoolean parked) {
+        long start = System.nanoTime();
+        while (!ready.getAsBoolean()) {
+            if (System.nanoTime() - start < SPIN_NANOS) {
+                Thread.onSpinWait();
+                continue;
+            }
+            parked.set(true);
+            if (!ready.getAsBoolean()) {
+                LockSupport.park();
+            }
+            parked.set(false);
+        }
+        return Thread.interrupted();
+    }
+
+    /**
+     * A pool thread with one job slot: the caller writes the job, then publishes it by raising
+     * {@code posted}; the worker runs it and raises {@code finished}. The volatile counters order the plain
+     * fields (written before the raise, read after it).
+     */
+    private static final class Worker extends Thread {
+        private volatile long posted;
+        private volatile long finished;
+        private volatile boolean stopping;
+        /** Set while the worker is parked (or about to park) waiting for a job. */
+        private final AtomicBoolean parked = new AtomicBoolean();
+        /** Set while the caller is parked waiting for this worker's job. */
+        final AtomicBoolean callerParked = new AtomicBoolean();
+        private RangeBody body;
+        private int lo;
+        private int hi;
+        private Thread caller;
+        private Throwable failure;
+
+        Worker(String name) {
+            super(name);
+            setDaemon(true);
+        }
+
+        void post(RangeBody b, int from, int to, Thread by) {
+            body = b;
+            lo = from;
+            hi = to;
+            caller = by;
+            posted = posted + 1; // only the DISPATCH holder posts
+            if (parked.get()) {
+                LockSupport.unpark(this);
             }
         }
-        if (failure instanceof RuntimeException re) {
-            throw re;
-        } else if (failure instanceof Error er) {
-            throw er;
-        } else if (failure != null) {
-            throw new IllegalStateException("parallel loop interrupted", failure);
+
+        boolean done() {
+            return finished == posted;
+        }
+
+        Throwable takeFailure() {
+            Throwable f = failure;
+            failure = null;
+            return f;
+        }
+
+        void retire() {
+            stopping = true;
+            LockSupport.unpark(this);
+        }
+
+        @Override
+        public void run() {
+            IN_WORKER.set(true);
+            long taken = 0;
+            while (true) {
+                long next = taken + 1;
+                await(() -> posted >= next || stopping, parked);
+                if (posted < next) {
+                    return; // stopping, with no job left
+                }
+                taken = next;
+                try {
+                    body.run(lo, hi);
+                } catch (Throwable e) { // whatever it is, the caller must hear of it and this thread must live on
+                    failure = e;
+                }
+                Thread by = caller;
+                body = null;
+                caller = null;
+                finished = taken;
+                if (callerParked.get()) {
+                    LockSupport.unpark(by);
+                }
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package org.tarflow.tensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.tarflow.TestTensors.forEachThreadCount;
 
@@ -91,6 +92,103 @@ class ParallelTest {
             })));
             // after the failure no new task starts: at most the one running on the other thread finishes
             assertTrue(started.get() < 1000, started.get() + " tasks started");
+        });
+    }
+
+    /**
+     * The hand-off between the caller and the spinning or parked workers loses no wake-up: many loops, each
+     * after a pause drawn around the spin time (so that the workers are sometimes spinning, sometimes parking,
+     * sometimes parked), all complete with every index covered once. A lost wake-up hangs the loop, and with
+     * it (the hung caller holds the dispatch lock) every later parallel loop in this JVM: so the loops run on a
+     * thread of their own, the test fails when that thread has not finished after a minute, and then it does
+     * not try to restore the thread count (which would wait for the lock).
+     */
+    @Test
+    void loopsAfterPausesOfEveryLengthComplete() throws Exception {
+        int previous = Parallel.threads();
+        for (int threads : new int[] {2, 3}) {
+            Parallel.setThreads(threads);
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread loops = new Thread(() -> {
+                try {
+                    java.util.SplittableRandom rng = new java.util.SplittableRandom(threads);
+                    for (int loop = 0; loop < 400; loop++) {
+                        int n = 1 + rng.nextInt(9);
+                        AtomicIntegerArray seen = new AtomicIntegerArray(n);
+                        Parallel.forRange(n, true, (lo, hi) -> {
+                            for (int i = lo; i < hi; i++) {
+                                seen.incrementAndGet(i);
+                            }
+                        });
+                        for (int i = 0; i < n; i++) {
+                            assertEquals(1, seen.get(i), "loop " + loop + ", index " + i + " of " + n);
+                        }
+                        java.util.concurrent.locks.LockSupport.parkNanos((long) (rng.nextDouble() * 2.5 * Parallel.SPIN_NANOS));
+                    }
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+            });
+            loops.setDaemon(true);
+            loops.start();
+            loops.join(60_000);
+            assertTrue(!loops.isAlive(), "400 parallel loops on " + threads + " threads did not finish in a minute: a lost wake-up");
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+        }
+        Parallel.setThreads(previous);
+    }
+
+    /**
+     * Two application threads may run parallel loops at once (one hands out ranges while the other waits for
+     * it); a range that throws reaches its own caller only, and the pool keeps working afterwards.
+     */
+    @Test
+    void concurrentCallersEachGetTheirOwnResultsAndFailures() throws Exception {
+        forEachThreadCount(new int[] {2}, threads -> assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+            java.util.concurrent.atomic.AtomicReference<Throwable> other = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread t = new Thread(() -> {
+                try {
+                    for (int loop = 0; loop < 300; loop++) {
+                        long[] sum = new long[2];
+                        Parallel.forRange(2, true, (lo, hi) -> sum[lo] = lo + 10);
+                        assertEquals(21, sum[0] + sum[1]);
+                    }
+                } catch (Throwable e) {
+                    other.set(e);
+                }
+            });
+            t.start();
+            for (int loop = 0; loop < 300; loop++) {
+                IllegalArgumentException boom = new IllegalArgumentException("range 1");
+                assertSame(boom, assertThrows(IllegalArgumentException.class, () -> Parallel.forRange(2, true, (lo, hi) -> {
+                    if (lo == 1) {
+                        throw boom; // on the worker
+                    }
+                })));
+            }
+            t.join();
+            assertEquals(null, other.get());
+        }));
+    }
+
+    /** A new thread count retires the old workers: their threads end instead of spinning or parking forever. */
+    @Test
+    void changingTheThreadCountRetiresTheOldWorkers() throws Exception {
+        forEachThreadCount(new int[] {3, 2}, threads -> {
+            Parallel.forRange(threads, true, (lo, hi) -> { });
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            long alive;
+            do {
+                alive = Thread.getAllStackTraces().keySet().stream()
+                        .filter(th -> th.getName().startsWith("tarflow-worker-") && th.isAlive()).count();
+                if (alive == threads - 1) {
+                    break;
+                }
+                Thread.sleep(10);
+            } while (System.nanoTime() < deadline);
+            assertEquals(threads - 1, alive, "worker threads alive with " + threads + " threads");
         });
     }
 }
