@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Throughput of the ORIGINAL PyTorch TarFlow on this machine, on the workloads of `./tarflow bench`.
 
-    /usr/bin/python3 tools/torch_bench.py --reference DIR [--config mnist|cifar] [--threads N] [--reps R]
+    python3 tools/torch_bench.py --reference DIR [--config mnist|cifar] [--threads N] [--reps R] [--omp-passive]
 
 Prints one JSON line with the keys of BenchCommand (config, threads, train_img_s, sample_img_s,
 sample_cfg_img_s, nll_img_s, peak_rss_mb) plus torch_version, so that the Java and PyTorch figures can be
@@ -17,8 +17,11 @@ a bare system is the unoptimised netlib reference BLAS (about 15x slower on thes
 "blas" key names the library actually loaded. To measure with OpenBLAS without changing the system:
     apt-get download libopenblas0-pthread && dpkg-deb -x libopenblas0-pthread_*.deb /tmp/ob
     LD_LIBRARY_PATH=/tmp/ob/usr/lib/x86_64-linux-gnu/openblas-pthread /usr/bin/python3 tools/torch_bench.py ...
-Unless already set, OMP_NUM_THREADS and OPENBLAS_NUM_THREADS are set to --threads and OMP_WAIT_POLICY to
-PASSIVE before torch is imported (see main).
+Unless already set, OMP_NUM_THREADS and OPENBLAS_NUM_THREADS are set to --threads before torch is imported,
+and nothing else: PyTorch's own defaults, as its users run it (the peer of docs/PERFORMANCE.md). With
+--omp-passive, OMP_WAIT_POLICY is also set to PASSIVE (unless already set): Debian's torch 1.13 with OpenBLAS
+needs it (spinning OpenMP workers steal the cores from OpenBLAS's threads), while on PyTorch 2.x with MKL it
+halves the sampling speed.
 
 Workloads, as in tarflow-cli/src/main/java/org/tarflow/cli/BenchCommand.java (float32, parameters seeded with 0):
   mnist: Model(1, 28, patch 4, channels 128, 4 blocks x 4 layers, 10 classes); batches train 256,
@@ -74,16 +77,20 @@ def main():
     ap.add_argument("--config", default="mnist", choices=sorted(CONFIGS), help="model shape (default mnist)")
     ap.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
     ap.add_argument("--reps", type=int, default=3, help="timed repetitions per phase (default 3)")
+    ap.add_argument("--omp-passive", action="store_true",
+                    help="set OMP_WAIT_POLICY=PASSIVE (for torch 1.13 with OpenBLAS; off: PyTorch's defaults)")
     args = ap.parse_args()
     if args.reps < 1:
         ap.error("--reps must be at least 1")
 
     # OpenBLAS sizes its own thread pool from the environment, not from torch.set_num_threads. Idle OpenMP
     # workers that spin (libgomp's default) steal the cores from OpenBLAS's threads: with 2 threads on 2
-    # cores that made the mnist bench 2-8x slower than PASSIVE. Each can be overridden from the environment.
+    # cores that made torch 1.13's mnist bench 2-8x slower than PASSIVE (--omp-passive). Each can be
+    # overridden from the environment.
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
     os.environ.setdefault("OPENBLAS_NUM_THREADS", str(args.threads))
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if args.omp_passive:
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import torch
     sys.path.insert(0, args.reference)
     import transformer_flow as tf
@@ -128,6 +135,7 @@ def main():
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     out["torch_version"] = torch.__version__
     out["blas"] = blas_library()
+    out["omp_wait_policy"] = os.environ.get("OMP_WAIT_POLICY", "(unset)")
     print(json.dumps(out))
 
 
