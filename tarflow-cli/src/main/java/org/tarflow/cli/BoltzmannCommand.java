@@ -163,6 +163,7 @@ final class BoltzmannCommand implements Callable<Integer> {
         if (!(clipQuantile > 0 && clipQuantile <= 1)) {
             throw new IllegalArgumentException("--clip-quantile must be in (0, 1], got " + clipQuantile);
         }
+        Ranges.positive("--kt", kt); // the library's own check would say "kT", after the reference is read
         if (reweight != null) {
             if (e != null) {
                 throw Usage.error(spec, "--reweight is for --target FILE: " + target + "'s energies are computed here");

@@ -187,6 +187,8 @@ class BoltzmannCliTest {
                 "--chains must be even (half train, half evaluate), got 3");
         assertOneLineError(run("boltzmann", "--target", "dw4", "--clip-quantile", "2", "--out", dir.resolve("x").toString()),
                 "--clip-quantile must be in (0, 1], got 2.0");
+        assertOneLineError(run("boltzmann", "--target", "dw4", "--kt", "0", "--out", dir.resolve("x").toString()),
+                "--kt must be a finite number > 0, got 0.0");
         Cli.assertUsageError(run("boltzmann", "--target", "dw4", "--rotations", "mirror", "--out", dir.resolve("x").toString()),
                 "expected one of [orthogonal, proper, none] but was 'mirror'");
         Path small = dir.resolve("small");
