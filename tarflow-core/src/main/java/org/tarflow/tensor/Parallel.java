@@ -4,7 +4,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BooleanSupplier;
 
 /**
  * A fixed pool of worker threads for the kernels, sized to the machine.
@@ -23,7 +22,9 @@ import java.util.function.BooleanSupplier;
  * (a futex, an inter-processor interrupt in a VM) took about as long, so that two threads ran such a
  * product slower than one. So a worker that has finished spins for {@link #SPIN_NANOS} on its job slot
  * before it parks, and the caller spins as long before it parks while waiting for the workers (OpenMP's
- * wait policy does the same). One caller at a time hands out ranges; a second one waits for the lock.
+ * wait policy does the same). One caller at a time holds the workers: a loop started meanwhile on
+ * another thread runs serially on that thread (with the same results, which do not depend on the thread
+ * count), so no caller waits for another and none can deadlock on the pool.
  */
 public final class Parallel {
 
@@ -71,15 +72,20 @@ public final class Parallel {
     }
 
     /**
-     * Sets the number of threads used by parallel loops (the command line's {@code --threads}). A
-     * different count replaces the worker pool on the next parallel loop.
+     * Sets the number of threads used by parallel loops (the command line's {@code --threads}). It waits
+     * for a loop that another thread is running, then retires the old workers at once; new ones start with
+     * the next parallel loop.
      *
      * @param n the thread count, including the calling thread
      * @throws IllegalArgumentException if {@code n < 1}
+     * @throws IllegalStateException if called from inside a parallel loop's range (its workers must stay)
      */
     public static void setThreads(int n) {
         if (n < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + n);
+        }
+        if (IN_WORKER.get()) {
+            throw new IllegalStateException("setThreads called from inside a parallel loop");
         }
         DISPATCH.lock(); // not while a loop runs: its workers must stay
         try {
@@ -100,9 +106,17 @@ public final class Parallel {
     private static synchronized Worker[] workers() {
         if (workers == null) {
             Worker[] w = new Worker[Math.max(1, threads - 1)];
-            for (int i = 0; i < w.length; i++) {
-                w[i] = new Worker("tarflow-worker-" + i);
-                w[i].start();
+            int started = 0;
+            try {
+                for (; started < w.length; started++) {
+                    w[started] = new Worker("tarflow-worker-" + started);
+                    w[started].start();
+                }
+            } catch (RuntimeException | Error e) { // e.g. no memory for a thread: end the ones already started
+                for (int i = 0; i < started; i++) {
+                    w[i].retire();
+                }
+                throw e;
             }
             workers = w;
         }
@@ -131,7 +145,10 @@ public final class Parallel {
             }
             return;
         }
-        DISPATCH.lock();
+        if (!DISPATCH.tryLock()) {
+            body.run(0, n); // another thread's loop holds the workers
+            return;
+        }
         try {
             parts = Math.min(threads, n); // threads cannot change while DISPATCH is held
             if (parts <= 1) {
@@ -140,26 +157,31 @@ public final class Parallel {
             }
             Worker[] ws = workers();
             Thread caller = Thread.currentThread();
-            for (int p = 1; p < parts; p++) {
-                ws[p - 1].post(body, (int) ((long) n * p / parts), (int) ((long) n * (p + 1) / parts), caller);
-            }
+            int posted = 0;
             Throwable failure = null;
-            // the calling thread is a worker too while it runs its range, so that nested loops stay serial
-            IN_WORKER.set(true);
+            boolean interrupted = false;
             try {
-                body.run(0, (int) ((long) n / parts));
-            } catch (RuntimeException | Error e) {
+                for (int p = 1; p < parts; p++) {
+                    ws[p - 1].post(body, (int) ((long) n * p / parts), (int) ((long) n * (p + 1) / parts), caller);
+                    posted++;
+                }
+                // the calling thread is a worker too while it runs its range, so that nested loops stay serial
+                IN_WORKER.set(true);
+                try {
+                    body.run(0, (int) ((long) n / parts));
+                } finally {
+                    IN_WORKER.set(false);
+                }
+            } catch (Throwable e) {
                 failure = e;
             } finally {
-                IN_WORKER.set(false);
-            }
-            // every range is waited for, even after an interrupt: none may still write when this returns
-            boolean interrupted = false;
-            for (int p = 1; p < parts; p++) {
-                Worker w = ws[p - 1];
-                interrupted |= await(w::done, w.callerParked);
-                Throwable f = w.takeFailure();
-                failure = failure == null ? f : failure;
+                // every posted range is waited for, whatever happened here: none may still run (or write its
+                // outputs, or its slot) when this returns
+                for (int p = 0; p < posted; p++) {
+                    interrupted |= awaitDone(ws[p]);
+                    Throwable f = ws[p].takeFailure();
+                    failure = failure == null ? f : failure;
+                }
             }
             if (interrupted) {
                 Thread.currentThread().interrupt();
@@ -179,26 +201,30 @@ public final class Parallel {
     }
 
     /**
-     * Waits until {@code ready} holds: spins for {@link #SPIN_NANOS}, then parks with {@code parked} set, so
-     * that whoever makes it hold unparks this thread (it sets its condition, then reads the flag; this thread
-     * sets the flag, then reads the condition: with both volatile, one of the two sees the other's write).
+     * The caller's wait for worker {@code w}'s job: spins for {@link #SPIN_NANOS}, then parks with
+     * {@code w.callerParked} set, so that the worker unparks it (the worker raises {@code finished}, then reads
+     * the flag; this thread sets the flag, then reads {@code finished}: with both volatile, one of the two
+     * sees the other's write). Allocates nothing, so that it cannot fail part-way.
      *
-     * @return whether the thread was interrupted meanwhile (the flag is cleared so that parking works)
+     * @return whether the thread was interrupted (the flag is cleared as it goes, else parking would
+     *         return at once and the wait would spin)
      */
-    private static boolean await(BooleanSupplier ready, AtomicBoolean parked) {
+    private static boolean awaitDone(Worker w) {
+        boolean interrupted = false;
         long start = System.nanoTime();
-        while (!ready.getAsBoolean()) {
+        while (!w.done()) {
             if (System.nanoTime() - start < SPIN_NANOS) {
                 Thread.onSpinWait();
                 continue;
             }
-            parked.set(true);
-            if (!ready.getAsBoolean()) {
+            w.callerParked.set(true);
+            if (!w.done()) {
                 LockSupport.park();
             }
-            parked.set(false);
+            w.callerParked.set(false);
+            interrupted |= Thread.interrupted();
         }
-        return Thread.interrupted();
+        return interrupted;
     }
 
     /**
@@ -257,7 +283,21 @@ public final class Parallel {
             long taken = 0;
             while (true) {
                 long next = taken + 1;
-                await(() -> posted >= next || stopping, parked);
+                // the caller's protocol mirrored (awaitDone), written out so that nothing here allocates:
+                // this loop must not fail, or every later parallel loop would wait for this thread
+                long start = System.nanoTime();
+                while (posted < next && !stopping) {
+                    if (System.nanoTime() - start < SPIN_NANOS) {
+                        Thread.onSpinWait();
+                        continue;
+                    }
+                    parked.set(true);
+                    if (posted < next && !stopping) {
+                        LockSupport.park();
+                    }
+                    parked.set(false);
+                    Thread.interrupted(); // a flag a range left set would make park return at once
+                }
                 if (posted < next) {
                     return; // stopping, with no job left
                 }

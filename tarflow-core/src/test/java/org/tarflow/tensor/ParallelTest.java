@@ -141,8 +141,8 @@ class ParallelTest {
     }
 
     /**
-     * Two application threads may run parallel loops at once (one hands out ranges while the other waits for
-     * it); a range that throws reaches its own caller only, and the pool keeps working afterwards.
+     * Two application threads may run parallel loops at once (one holds the workers, the other runs its loop
+     * serially meanwhile); a range that throws reaches its own caller only, and the pool keeps working.
      */
     @Test
     void concurrentCallersEachGetTheirOwnResultsAndFailures() throws Exception {
@@ -152,7 +152,11 @@ class ParallelTest {
                 try {
                     for (int loop = 0; loop < 300; loop++) {
                         long[] sum = new long[2];
-                        Parallel.forRange(2, true, (lo, hi) -> sum[lo] = lo + 10);
+                        Parallel.forRange(2, true, (lo, hi) -> {
+                            for (int i = lo; i < hi; i++) {
+                                sum[i] = i + 10;
+                            }
+                        });
                         assertEquals(21, sum[0] + sum[1]);
                     }
                 } catch (Throwable e) {
@@ -163,8 +167,8 @@ class ParallelTest {
             for (int loop = 0; loop < 300; loop++) {
                 IllegalArgumentException boom = new IllegalArgumentException("range 1");
                 assertSame(boom, assertThrows(IllegalArgumentException.class, () -> Parallel.forRange(2, true, (lo, hi) -> {
-                    if (lo == 1) {
-                        throw boom; // on the worker
+                    if (lo <= 1 && 1 < hi) {
+                        throw boom; // on the worker, or here when the other caller holds the workers
                     }
                 })));
             }
@@ -189,6 +193,114 @@ class ParallelTest {
                 Thread.sleep(10);
             } while (System.nanoTime() < deadline);
             assertEquals(threads - 1, alive, "worker threads alive with " + threads + " threads");
+        });
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> void sneakyThrow(Throwable e) throws E {
+        throw (E) e;
+    }
+
+    /**
+     * Whatever leaves the caller's own range (here a checked exception that the body's type does not declare)
+     * is rethrown only after the workers' ranges have finished, so the next loop finds its workers idle: every
+     * index of it runs once and no failure of the first loop leaks into it.
+     */
+    @Test
+    void aCheckedExceptionFromTheCallersRangeLeavesNoJobInFlight() throws Exception {
+        forEachThreadCount(new int[] {2}, threads -> {
+            java.io.IOException io = new java.io.IOException("caller's range");
+            IllegalStateException wrapped = assertThrows(IllegalStateException.class, () -> Parallel.forRange(2, true, (lo, hi) -> {
+                if (lo == 0) {
+                    sneakyThrow(io);
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000_000); // the worker is still busy when it is thrown
+                throw new IllegalArgumentException("worker's range, reported with the first loop only");
+            }));
+            assertSame(io, wrapped.getCause());
+            AtomicIntegerArray seen = new AtomicIntegerArray(2);
+            Parallel.forRange(2, true, (lo, hi) -> {
+                for (int i = lo; i < hi; i++) {
+                    seen.incrementAndGet(i);
+                }
+            });
+            assertEquals(1, seen.get(0));
+            assertEquals(1, seen.get(1));
+        });
+    }
+
+    /**
+     * Runs {@code body} on a thread of its own with two threads set, and fails if it has not finished after
+     * 30 s: a deadlock there holds the dispatch lock, so the thread count is then left as it is (restoring it
+     * would wait for that lock too) rather than hanging the test.
+     */
+    private static void onTwoThreadsWithin30s(Runnable body, String what) throws InterruptedException {
+        int previous = Parallel.threads();
+        Parallel.setThreads(2);
+        Thread t = new Thread(body);
+        t.setDaemon(true);
+        t.start();
+        t.join(30_000);
+        assertTrue(!t.isAlive(), what + " deadlocked");
+        Parallel.setThreads(previous);
+    }
+
+    /** Changing the thread count from inside a range is refused (its workers must stay), on either thread. */
+    @Test
+    void setThreadsInsideALoopIsRefused() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        onTwoThreadsWithin30s(() -> Parallel.forRange(2, true, (lo, hi) -> {
+            try {
+                Parallel.setThreads(3);
+            } catch (IllegalStateException e) {
+                refused.incrementAndGet();
+            }
+        }), "setThreads inside a range");
+        assertEquals(2, refused.get());
+    }
+
+    /**
+     * A range that waits for another thread which runs a parallel loop itself does not deadlock: that loop runs
+     * serially on its thread while this one holds the workers.
+     */
+    @Test
+    void aLoopOnAnotherThreadStartedFromARangeCompletes() throws Exception {
+        AtomicIntegerArray seen = new AtomicIntegerArray(4);
+        onTwoThreadsWithin30s(() -> Parallel.forRange(2, true, (lo, hi) -> {
+            if (lo == 0) {
+                Thread other = new Thread(() -> Parallel.forRange(4, true, (a, b) -> {
+                    for (int i = a; i < b; i++) {
+                        seen.incrementAndGet(i);
+                    }
+                }));
+                other.start();
+                try {
+                    other.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }), "a loop on another thread started from a range");
+        for (int i = 0; i < 4; i++) {
+            assertEquals(1, seen.get(i), "index " + i);
+        }
+    }
+
+    /** A caller interrupted while it waits still waits for every range, then says so and keeps the flag set. */
+    @Test
+    void anInterruptedCallerWaitsThenReportsTheInterrupt() throws Exception {
+        forEachThreadCount(new int[] {2}, threads -> {
+            AtomicIntegerArray done = new AtomicIntegerArray(2);
+            Thread.currentThread().interrupt();
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Parallel.forRange(2, true, (lo, hi) -> {
+                if (lo == 1) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+                }
+                done.set(lo, 1);
+            }));
+            assertTrue(Thread.interrupted(), "the interrupt flag is set again (and cleared here)");
+            assertEquals("parallel loop interrupted", e.getMessage());
+            assertEquals(1, done.get(1), "the worker's range had finished when the loop returned");
         });
     }
 }
