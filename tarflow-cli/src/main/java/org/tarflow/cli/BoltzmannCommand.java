@@ -191,6 +191,10 @@ final class BoltzmannCommand implements Callable<Integer> {
             if (chains % 2 != 0) {
                 throw new IllegalArgumentException("--chains must be even (half train, half evaluate), got " + chains);
             }
+            // MALA's own check names no option and comes after the output folder is made and the run announced
+            Ranges.atLeast("--per-chain", perChain, 2);
+            Ranges.atLeast("--burn-in", burnIn, 0);
+            Ranges.atLeast("--thin", thin, 1);
             // checked before MALA runs and writes its reference: the trainer would refuse it only after that
             checkBatch((long) chains / 2 * perChain, "--chains / 2 x --per-chain");
             Files.createDirectories(dir);

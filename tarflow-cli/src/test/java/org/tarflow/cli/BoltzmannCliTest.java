@@ -189,6 +189,15 @@ class BoltzmannCliTest {
                 "--clip-quantile must be in (0, 1], got 2.0");
         assertOneLineError(run("boltzmann", "--target", "dw4", "--kt", "0", "--out", dir.resolve("x").toString()),
                 "--kt must be a finite number > 0, got 0.0");
+        // MALA's counts: each named, before the output folder exists (--per-chain 0 used to blame --batch-size)
+        Path mala = dir.resolve("mala");
+        assertOneLineError(run("boltzmann", "--target", "dw4", "--per-chain", "0", "--out", mala.toString()),
+                "--per-chain must be at least 2, got 0");
+        assertOneLineError(run("boltzmann", "--target", "dw4", "--burn-in", "-1", "--out", mala.toString()),
+                "--burn-in must be at least 0, got -1");
+        assertOneLineError(run("boltzmann", "--target", "dw4", "--thin", "0", "--out", mala.toString()),
+                "--thin must be at least 1, got 0");
+        assertFalse(Files.exists(mala), "refused before the output folder was made");
         Cli.assertUsageError(run("boltzmann", "--target", "dw4", "--rotations", "mirror", "--out", dir.resolve("x").toString()),
                 "expected one of [orthogonal, proper, none] but was 'mirror'");
         Path small = dir.resolve("small");
