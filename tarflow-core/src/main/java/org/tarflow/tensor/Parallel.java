@@ -217,11 +217,11 @@ public final class Parallel {
                 Thread.onSpinWait();
                 continue;
             }
-            w.callerParked.set(true);
+            w.callerParked = true;
             if (!w.done()) {
                 LockSupport.park();
             }
-            w.callerParked.set(false);
+            w.callerParked = false;
             interrupted |= Thread.interrupted();
         }
         return interrupted;
@@ -237,9 +237,9 @@ public final class Parallel {
         private volatile long finished;
         private volatile boolean stopping;
         /** Set while the worker is parked (or about to park) waiting for a job. */
-        private final AtomicBoolean parked = new AtomicBoolean();
+        private volatile boolean parked;
         /** Set while the caller is parked waiting for this worker's job. */
-        final AtomicBoolean callerParked = new AtomicBoolean();
+        volatile boolean callerParked;
         private RangeBody body;
         private int lo;
         private int hi;
@@ -257,7 +257,7 @@ public final class Parallel {
             hi = to;
             caller = by;
             posted = posted + 1; // only the DISPATCH holder posts
-            if (parked.get()) {
+            if (parked) {
                 LockSupport.unpark(this);
             }
         }
@@ -291,11 +291,11 @@ public final class Parallel {
                         Thread.onSpinWait();
                         continue;
                     }
-                    parked.set(true);
+                    parked = true;
                     if (posted < next && !stopping) {
                         LockSupport.park();
                     }
-                    parked.set(false);
+                    parked = false;
                     Thread.interrupted(); // a flag a range left set would make park return at once
                 }
                 if (posted < next) {
@@ -311,7 +311,7 @@ public final class Parallel {
                 body = null;
                 caller = null;
                 finished = taken;
-                if (callerParked.get()) {
+                if (callerParked) {
                     LockSupport.unpark(by);
                 }
             }
