@@ -3,7 +3,6 @@ package org.tarflow.tensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.tarflow.TestTensors.forEachThreadCount;
 
@@ -98,46 +97,29 @@ class ParallelTest {
     /**
      * The hand-off between the caller and the spinning or parked workers loses no wake-up: many loops, each
      * after a pause drawn around the spin time (so that the workers are sometimes spinning, sometimes parking,
-     * sometimes parked), all complete with every index covered once. A lost wake-up hangs the loop, and with
-     * it (the hung caller holds the dispatch lock) every later parallel loop in this JVM: so the loops run on a
-     * thread of their own, the test fails when that thread has not finished after a minute, and then it does
-     * not try to restore the thread count (which would wait for the lock).
+     * sometimes parked), all complete with every index covered once. A lost wake-up hangs the loop, which
+     * {@link #onThreadsWithin} turns into a failure.
      */
     @Test
-    void loopsAfterPausesOfEveryLengthComplete() throws Exception {
-        int previous = Parallel.threads();
+    void loopsAfterPausesOfEveryLengthComplete() throws Throwable {
         for (int threads : new int[] {2, 3}) {
-            Parallel.setThreads(threads);
-            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
-            Thread loops = new Thread(() -> {
-                try {
-                    java.util.SplittableRandom rng = new java.util.SplittableRandom(threads);
-                    for (int loop = 0; loop < 400; loop++) {
-                        int n = 1 + rng.nextInt(9);
-                        AtomicIntegerArray seen = new AtomicIntegerArray(n);
-                        Parallel.forRange(n, true, (lo, hi) -> {
-                            for (int i = lo; i < hi; i++) {
-                                seen.incrementAndGet(i);
-                            }
-                        });
-                        for (int i = 0; i < n; i++) {
-                            assertEquals(1, seen.get(i), "loop " + loop + ", index " + i + " of " + n);
+            onThreadsWithin(threads, 60, () -> {
+                java.util.SplittableRandom rng = new java.util.SplittableRandom(threads);
+                for (int loop = 0; loop < 400; loop++) {
+                    int n = 1 + rng.nextInt(9);
+                    AtomicIntegerArray seen = new AtomicIntegerArray(n);
+                    Parallel.forRange(n, true, (lo, hi) -> {
+                        for (int i = lo; i < hi; i++) {
+                            seen.incrementAndGet(i);
                         }
-                        java.util.concurrent.locks.LockSupport.parkNanos((long) (rng.nextDouble() * 2.5 * Parallel.SPIN_NANOS));
+                    });
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(1, seen.get(i), "loop " + loop + ", index " + i + " of " + n);
                     }
-                } catch (Throwable e) {
-                    failure.set(e);
+                    java.util.concurrent.locks.LockSupport.parkNanos((long) (rng.nextDouble() * 2.5 * Parallel.SPIN_NANOS));
                 }
-            });
-            loops.setDaemon(true);
-            loops.start();
-            loops.join(60_000);
-            assertTrue(!loops.isAlive(), "400 parallel loops on " + threads + " threads did not finish in a minute: a lost wake-up");
-            if (failure.get() != null) {
-                throw new AssertionError(failure.get());
-            }
+            }, "400 parallel loops on " + threads + " threads (a lost wake-up?)");
         }
-        Parallel.setThreads(previous);
     }
 
     /**
@@ -145,8 +127,8 @@ class ParallelTest {
      * serially meanwhile); a range that throws reaches its own caller only, and the pool keeps working.
      */
     @Test
-    void concurrentCallersEachGetTheirOwnResultsAndFailures() throws Exception {
-        forEachThreadCount(new int[] {2}, threads -> assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+    void concurrentCallersEachGetTheirOwnResultsAndFailures() throws Throwable {
+        onThreadsWithin(2, 60, () -> {
             java.util.concurrent.atomic.AtomicReference<Throwable> other = new java.util.concurrent.atomic.AtomicReference<>();
             Thread t = new Thread(() -> {
                 try {
@@ -174,7 +156,16 @@ class ParallelTest {
             }
             t.join();
             assertEquals(null, other.get());
-        }));
+            // alone again, this caller holds the workers for sure (above, the other caller may have held them
+            // for every loop): range 1, the worker's, still reaches it
+            IllegalArgumentException onWorker = new IllegalArgumentException("range 1, on the worker");
+            assertSame(onWorker, assertThrows(IllegalArgumentException.class, () -> Parallel.forRange(2, true, (lo, hi) -> {
+                if (lo == 1) {
+                    assertEquals("tarflow-worker-0", Thread.currentThread().getName());
+                    throw onWorker;
+                }
+            })));
+        }, "two concurrent callers");
     }
 
     /** A new thread count retires the old workers: their threads end instead of spinning or parking forever. */
@@ -229,27 +220,44 @@ class ParallelTest {
         });
     }
 
+    /** A test step that may throw anything (an assertion, an interruption). */
+    @FunctionalInterface
+    private interface Step {
+        void run() throws Throwable;
+    }
+
     /**
-     * Runs {@code body} on a thread of its own with two threads set, and fails if it has not finished after
-     * 30 s: a deadlock there holds the dispatch lock, so the thread count is then left as it is (restoring it
-     * would wait for that lock too) rather than hanging the test.
+     * Runs {@code body} on a thread of its own with {@link Parallel} set to {@code threads}, rethrows what it
+     * threw, and fails if it has not finished after {@code seconds}. A hang in a parallel loop holds the
+     * dispatch lock, and so would every later loop and {@code setThreads} in this JVM: after one the thread
+     * count is left as it is (restoring it would wait for that lock) and the test fails instead of hanging.
      */
-    private static void onTwoThreadsWithin30s(Runnable body, String what) throws InterruptedException {
+    private static void onThreadsWithin(int threads, int seconds, Step body, String what) throws Throwable {
         int previous = Parallel.threads();
-        Parallel.setThreads(2);
-        Thread t = new Thread(body);
+        Parallel.setThreads(threads);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                body.run();
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
         t.setDaemon(true);
         t.start();
-        t.join(30_000);
-        assertTrue(!t.isAlive(), what + " deadlocked");
+        t.join(seconds * 1000L);
+        assertTrue(!t.isAlive(), what + " did not finish in " + seconds + " s: a deadlock");
         Parallel.setThreads(previous);
+        if (failure.get() != null) {
+            throw failure.get();
+        }
     }
 
     /** Changing the thread count from inside a range is refused (its workers must stay), on either thread. */
     @Test
-    void setThreadsInsideALoopIsRefused() throws Exception {
+    void setThreadsInsideALoopIsRefused() throws Throwable {
         java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
-        onTwoThreadsWithin30s(() -> Parallel.forRange(2, true, (lo, hi) -> {
+        onThreadsWithin(2, 30, () -> Parallel.forRange(2, true, (lo, hi) -> {
             try {
                 Parallel.setThreads(3);
             } catch (IllegalStateException e) {
@@ -264,9 +272,9 @@ class ParallelTest {
      * serially on its thread while this one holds the workers.
      */
     @Test
-    void aLoopOnAnotherThreadStartedFromARangeCompletes() throws Exception {
+    void aLoopOnAnotherThreadStartedFromARangeCompletes() throws Throwable {
         AtomicIntegerArray seen = new AtomicIntegerArray(4);
-        onTwoThreadsWithin30s(() -> Parallel.forRange(2, true, (lo, hi) -> {
+        onThreadsWithin(2, 30, () -> Parallel.forRange(2, true, (lo, hi) -> {
             if (lo == 0) {
                 Thread other = new Thread(() -> Parallel.forRange(4, true, (a, b) -> {
                     for (int i = a; i < b; i++) {
