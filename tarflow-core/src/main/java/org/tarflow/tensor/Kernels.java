@@ -24,7 +24,7 @@ public interface Kernels {
      * {@return a new tensor of zeros whose data lives where this backend computes} Every activation, KV cache
      * and parameter the model allocates comes from here (through {@link Workspace} for activations), so a
      * backend whose memory is not the Java heap (a GPU's) can hand out its own storage. The heap backends
-     * return {@link Tensor#zeros}.
+     * return {@link Tensor#zeros}; {@link OpenClKernels} a tensor with a device copy ({@link DeviceCopy}).
      *
      * @param dtype element type
      * @param shape dimensions
@@ -238,4 +238,124 @@ public interface Kernels {
      *         {@code 1..capacity}, or R is not a multiple of {@code scales.length}
      */
     void attendCached(Tensor q, Tensor kCache, Tensor vCache, int length, double[] scales, Tensor out);
+
+    /**
+     * Strided copy, {@code dst[dstOffset + Σ_j i_j·dstStrides[j]] = src[srcOffset + Σ_j i_j·srcStrides[j]]} for
+     * every multi-index {@code i} of {@code shape}: what PyTorch's {@code copy_} does between two strided views,
+     * here on flat arrays. The model moves data between layouts with it (attention heads split and merged, the
+     * KV cache appended to, the sequence flipped and shifted, rows gathered and repeated), so that on a device
+     * those moves stay on the device. Elements of {@code dst} outside the indexed ones are left as they are.
+     * Strides may be zero (a repeat, in {@code src}) or negative (a flip).
+     *
+     * @param src        the source
+     * @param srcOffset  flat index of {@code src} at index zero
+     * @param srcStrides per dimension, the flat step in {@code src}
+     * @param dst        the destination, the dtype of {@code src}, another array
+     * @param dstOffset  flat index of {@code dst} at index zero
+     * @param dstStrides per dimension, the flat step in {@code dst}; no two indices may reach the same element
+     *                   (not checked: the element written last would win)
+     * @param shape      the extents, rank 1 to 4
+     * @throws IllegalArgumentException if the ranks differ or are outside 1..4, an extent is negative, an indexed
+     *         element lies outside its tensor, the dtypes differ, or {@code src} and {@code dst} share an array
+     */
+    void copyStrided(Tensor src, int srcOffset, int[] srcStrides, Tensor dst, int dstOffset, int[] dstStrides,
+                     int[] shape);
+
+    /**
+     * Per row, {@code out[r] = (Σ_j x[r, j]) / divisor}: the sum over the row's elements in order, in double,
+     * divided and then rounded to the dtype. The flow's log-det per dimension is {@code sumRows(a, -(T·D))}
+     * (the reference's {@code -a.mean(dim=[1, 2])}).
+     *
+     * @param x       (R, ...) the rows, {@code x.size() / R} elements each
+     * @param divisor what each sum is divided by
+     * @param out     (R) receives the results
+     * @throws IllegalArgumentException if {@code x.size()} is not a multiple of R or the dtypes differ
+     */
+    void sumRows(Tensor x, double divisor, Tensor out);
+
+    /**
+     * The gradient with respect to a flow block's network output, {@code dO}, from the gradients of its affine map
+     * {@code z = (x − b)·exp(−a)} whose (a, b) for patch t are row t − 1 of the output (TarFlow's shift): for
+     * t ≥ 1, with {@code i = (n, t, j)} and {@code o = (n, t − 1, j)},
+     * <pre>
+     * dO[o] = −dz[i]·z[i] − dLogdet[n]·perDim   (∂z/∂a = −z; the log-det per dimension adds −1/(T·D) per a)
+     * dO[o + D] = −dxp[i]                        (∂z/∂b = −exp(−a), already in dxp)
+     * </pre>
+     * where an affine block's output row is (a, b), a volume-preserving one's b alone (only the second line, at
+     * {@code o}). Computed in double, rounded at the store. The last output row of each sample is not written.
+     *
+     * @param dz      (B, T, D) d loss / d z
+     * @param z       (B, T, D) the block's z
+     * @param dxp     (B, T, D) {@code dz·exp(−a)}
+     * @param dLogdet (B) d loss / d log-det per dimension
+     * @param perDim  {@code 1 / (T·D)}
+     * @param nvp     whether the block is affine (predicts a and b) rather than volume-preserving (b only)
+     * @param dO      (B, T, 2D) or (B, T, D) receives the gradient; rows T − 1 are left as they are
+     * @throws IllegalArgumentException if the shapes or dtypes disagree
+     */
+    void shiftedAffineBackward(Tensor dz, Tensor z, Tensor dxp, Tensor dLogdet, double perDim, boolean nvp, Tensor dO);
+
+    /**
+     * The class embedding's gradient: for each sample n in order, {@code s = Σ_t dh[n, t, :]} (in double) is added
+     * to row {@code labels[n]} of {@code g}, or {@code s / K} to each of its K rows for label -1 (or null labels:
+     * the mean embedding), each addition rounded to the dtype at its store, as {@code g[y] += s} is in PyTorch.
+     *
+     * @param dh     (B, T, C) d loss / d (the block's input after the class embedding was added)
+     * @param labels (B) class labels in {@code [0, K)} or -1; null for -1 everywhere
+     * @param g      (K, C) the gradient, accumulated into
+     * @throws IllegalArgumentException if the shapes or dtypes disagree or a label is outside {@code [-1, K)}
+     */
+    void classEmbeddingBackward(Tensor dh, int[] labels, Tensor g);
+
+    /**
+     * One AdamW update of one parameter tensor, in place: with every quantity rounded to the tensor's dtype where
+     * it is stored (as PyTorch's in-place float ops round), and the arithmetic between in double,
+     * <pre>
+     * m ← m + (1 − β₁)(g − m);  v ← β₂ v + (1 − β₂) g²;  w ← w·decay;  w ← w − stepSize · m / (√v / bc2Sqrt + eps)
+     * </pre>
+     * (Loshchilov and Hutter 2019; PyTorch's {@code torch.optim.AdamW}, not foreach). {@code train.AdamW} computes
+     * the step's scalars: {@code stepSize = lr / (1 − β₁ᵗ)}, {@code bc2Sqrt = √(1 − β₂ᵗ)},
+     * {@code decay = 1 − lr·weight_decay}.
+     *
+     * @param w        the parameter, updated
+     * @param g        its gradient, the size of {@code w}
+     * @param m        the first moment, updated
+     * @param v        the second moment, updated
+     * @param beta1    β₁
+     * @param beta2    β₂
+     * @param stepSize the learning rate over the first moment's bias correction
+     * @param bc2Sqrt  the square root of the second moment's bias correction
+     * @param eps      added to the denominator
+     * @param decay    the decoupled weight decay's factor
+     * @throws IllegalArgumentException if the sizes or dtypes differ
+     */
+    void adamW(Tensor w, Tensor g, Tensor m, Tensor v, double beta1, double beta2, double stepSize, double bc2Sqrt,
+               double eps, double decay);
+
+    /**
+     * {@code dst = src} in flat order (the shapes may differ), as {@link #copyStrided}: {@link Tensor#copyFrom} on
+     * this backend's side.
+     *
+     * @param src the source
+     * @param dst the destination, of the same dtype and size, another array
+     * @throws IllegalArgumentException if the sizes or dtypes differ, or the two share an array
+     */
+    default void copy(Tensor src, Tensor dst) {
+        Shapes.sameSize(src, dst);
+        copy(src, dst, 0);
+    }
+
+    /**
+     * {@code dst[dstOffset + i] = src[i]} for every element of {@code src}, in flat order: {@link Tensor#setRows}
+     * on this backend's side (with {@code dstOffset} the first row times the row size).
+     *
+     * @param src       the source
+     * @param dst       the destination, of the same dtype, another array
+     * @param dstOffset where in {@code dst} the copy starts
+     * @throws IllegalArgumentException if {@code src} does not fit there, the dtypes differ, or the two share an
+     *         array
+     */
+    default void copy(Tensor src, Tensor dst, int dstOffset) {
+        copyStrided(src, 0, new int[] {1}, dst, dstOffset, new int[] {1}, new int[] {src.size()});
+    }
 }

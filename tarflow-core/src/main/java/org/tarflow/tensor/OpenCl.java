@@ -23,8 +23,8 @@ import java.util.Map;
  * (-11)}).
  *
  * <p>Handles ({@code cl_context}, {@code cl_mem}, ...) are plain {@link MemorySegment} addresses; their owner
- * releases them. The two calls that copy between a Java array and a buffer ({@link #createBuffer},
- * {@link #readBuffer}) are critical downcalls with heap access, so the array is read in place (no staging
+ * releases them. The three calls that copy between a Java array and a buffer ({@link #createBuffer},
+ * {@link #readBuffer}, {@link #writeBuffer}) are critical downcalls with heap access, so the array is read in place (no staging
  * copy); they are blocking copies that do not call back into Java, which is what a critical call may do.
  *
  * <p>Loading: the library is looked up once, at first use. When it is absent, or it finds no platform, every
@@ -300,6 +300,21 @@ public final class OpenCl {
                 0, MemorySegment.NULL, MemorySegment.NULL));
     }
 
+    /** Copies {@code host} into the first {@code host.byteSize()} bytes of a buffer and waits for the copy. */
+    static void writeBuffer(MemorySegment queue, MemorySegment mem, MemorySegment host) {
+        check("clEnqueueWriteBuffer", (int) call(H.enqueueWriteBuffer, queue, mem, CL_TRUE, 0L, host.byteSize(),
+                host, 0, MemorySegment.NULL, MemorySegment.NULL));
+    }
+
+    /**
+     * Enqueues filling the first {@code bytes} bytes of a buffer with copies of {@code pattern} (one element's
+     * bytes); does not wait (the queue is in order, so later kernels and reads see the filled buffer).
+     */
+    static void fillBuffer(MemorySegment queue, MemorySegment mem, MemorySegment pattern, long bytes) {
+        check("clEnqueueFillBuffer", (int) call(H.enqueueFillBuffer, queue, mem, pattern, pattern.byteSize(), 0L,
+                bytes, 0, MemorySegment.NULL, MemorySegment.NULL));
+    }
+
     /** Sets a kernel argument from {@code value}'s bytes (a {@code cl_mem} handle or a scalar). */
     static void setArg(MemorySegment kernel, int index, MemorySegment value) {
         check("clSetKernelArg " + index, (int) call(H.setKernelArg, kernel, index, value.byteSize(), value));
@@ -362,6 +377,8 @@ public final class OpenCl {
         static final MethodHandle createKernel;
         static final MethodHandle createBuffer;
         static final MethodHandle enqueueReadBuffer;
+        static final MethodHandle enqueueWriteBuffer;
+        static final MethodHandle enqueueFillBuffer;
         static final MethodHandle setKernelArg;
         static final MethodHandle enqueueNDRangeKernel;
         static final MethodHandle releaseMemObject;
@@ -405,6 +422,10 @@ public final class OpenCl {
                     JAVA_LONG, ADDRESS, ADDRESS), heap);
             enqueueReadBuffer = bind(linker, lib, "clEnqueueReadBuffer", FunctionDescriptor.of(JAVA_INT, ADDRESS,
                     ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_INT, ADDRESS, ADDRESS), heap);
+            enqueueWriteBuffer = bind(linker, lib, "clEnqueueWriteBuffer", FunctionDescriptor.of(JAVA_INT, ADDRESS,
+                    ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_INT, ADDRESS, ADDRESS), heap);
+            enqueueFillBuffer = bind(linker, lib, "clEnqueueFillBuffer", FunctionDescriptor.of(JAVA_INT, ADDRESS,
+                    ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
             setKernelArg = bind(linker, lib, "clSetKernelArg", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT,
                     JAVA_LONG, ADDRESS));
             enqueueNDRangeKernel = bind(linker, lib, "clEnqueueNDRangeKernel", FunctionDescriptor.of(JAVA_INT,

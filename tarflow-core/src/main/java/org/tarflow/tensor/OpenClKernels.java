@@ -10,29 +10,37 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The kernels on an OpenCL device ({@link OpenCl}): every method of {@link Kernels} runs as OpenCL C kernels
  * from the resource {@code kernels.cl}, built for the device at the first call in each dtype (float64 needs the
  * device's {@code cl_khr_fp64}); a build failure throws with the compiler's log.
  *
- * <p>Where data lives: on the Java heap, as for the other backends. Each call copies its input tensors into
- * fresh device buffers, runs its kernels, copies the outputs back and releases the buffers before it returns,
- * so nothing is left on the device between calls and nothing leaks. This is correct and portable but moves
- * every operand over the bus once per operation; docs/BACKENDS.md says what keeping tensors resident on the
- * device would need.
+ * <p>Where data lives. A tensor from {@link #allocate} (the model's parameters, its workspace activations and
+ * KV caches) is <em>resident</em>: it has a device buffer, created at the first kernel that uses it, and the
+ * heap array and the buffer follow {@link DeviceCopy}'s protocol, so a chain of kernels over it moves no data
+ * between host and device; data crosses only when the host reads or writes the tensor (through {@link Tensor}'s
+ * accessors, which do the copy), or a kernel reads it after such a write. Clearing a resident tensor
+ * ({@link Tensor#fill}) fills the device buffer. A resident buffer is released by a {@link Cleaner} once no
+ * view of its tensor is reachable; a workspace reuses its tensors, so a run's device memory stays at what its
+ * workspaces and parameters hold. Any other tensor (one made with {@link Tensor#zeros}, read from a file, a
+ * caller's) is copied into a fresh buffer for the call and back, as before residency. {@link #traffic()} counts
+ * what crosses. docs/BACKENDS.md says which host loops of the model still make its data cross per step.
  *
  * <p>Arithmetic: float32 kernels accumulate in float (not in double as {@link ScalarKernels} does), in a fixed
  * order per work-item, so results agree with the scalar twin to float32 rounding and are the same between runs.
  * {@link #sum} and {@link #sumSquares} add per-work-item partial sums on the host in double.
  *
  * <p>Calls are serialised on the instance (a kernel's arguments are state of the kernel object, so two threads
- * must not set them at once); one instance per device serves the whole process.
+ * must not set them at once), and so are the transfers of resident tensors; one instance per device serves the
+ * whole process.
  */
 public final class OpenClKernels implements Kernels {
     /** The GEMM work-group edge; must match {@code TILE} in kernels.cl. */
@@ -44,13 +52,38 @@ public final class OpenClKernels implements Kernels {
     private static final String SOURCE = "kernels.cl";
     private static final String[] KERNELS = {"gemm", "add", "mul", "exp_scaled", "partial_sums", "sum_leading",
         "layer_norm", "layer_norm_dx", "layer_norm_dw", "gelu", "gelu_backward", "softmax_causal",
-        "softmax_causal_backward", "attend_scores", "attend_softmax", "attend_values"};
+        "softmax_causal_backward", "attend_scores", "attend_softmax", "attend_values", "copy_strided",
+        "adamw", "sum_rows", "shifted_affine_backward", "class_embedding_backward"};
 
     private final OpenCl.Device device;
     private final MemorySegment context;
     private final MemorySegment queue;
     /** Per dtype, the kernels by name, built at first use. */
     private final Map<DType, Map<String, MemorySegment>> programs = new HashMap<>();
+    /** Releases the buffers of resident tensors that became unreachable. */
+    private static final Cleaner CLEANER = Cleaner.create();
+    /** Host-to-device and device-to-host copies, and their bytes (guarded by this). */
+    private long uploads;
+    private long uploadBytes;
+    private long downloads;
+    private long downloadBytes;
+    /** Resident buffers alive, and their bytes (the cleaner's thread decrements them). */
+    private final AtomicLong residentBuffers = new AtomicLong();
+    private final AtomicLong residentBytes = new AtomicLong();
+
+    /**
+     * What has crossed between host and device since the instance was made, and what stays there now.
+     *
+     * @param uploads         copies from the heap to the device (of resident tensors, and of other tensors per call)
+     * @param uploadBytes     their bytes
+     * @param downloads       copies from the device to the heap
+     * @param downloadBytes   their bytes
+     * @param residentBuffers device buffers of resident tensors alive now
+     * @param residentBytes   their bytes
+     */
+    public record Traffic(long uploads, long uploadBytes, long downloads, long downloadBytes, long residentBuffers,
+                          long residentBytes) {
+    }
 
     /**
      * Opens a context and an in-order command queue on a device; they live as long as the process.
@@ -74,6 +107,140 @@ public final class OpenClKernels implements Kernels {
         return "opencl(" + device.name() + ")";
     }
 
+    /** {@return the transfers so far and the resident buffers now} */
+    public synchronized Traffic traffic() {
+        return new Traffic(uploads, uploadBytes, downloads, downloadBytes, residentBuffers.get(),
+                residentBytes.get());
+    }
+
+    /**
+     * {@inheritDoc} Here the tensor is resident (see the class comment): its device buffer is created at the first
+     * kernel that uses it.
+     */
+    @Override
+    public Tensor allocate(DType dtype, int... shape) {
+        return Tensor.zerosMirrored(new Resident(), dtype, shape);
+    }
+
+    /** {@return {@code t}'s device copy if it is resident on this instance, else null} */
+    private Resident resident(Tensor t) {
+        return t.deviceCopy() instanceof Resident r && r.owner() == this ? r : null;
+    }
+
+    /** {@return a resident tensor's array as a heap segment, without the copy protocol (the caller moves the data)} */
+    private static MemorySegment rawSegment(Tensor t) {
+        Object a = t.rawArray();
+        return a instanceof float[] f ? MemorySegment.ofArray(f) : MemorySegment.ofArray((double[]) a);
+    }
+
+    /** Copies {@code host} into {@code mem}; the caller holds the lock. */
+    private void upload(MemorySegment host, MemorySegment mem) {
+        if (host.byteSize() > 0) {
+            OpenCl.writeBuffer(queue, mem, host);
+            uploads++;
+            uploadBytes += host.byteSize();
+        }
+    }
+
+    /** Copies {@code mem} into {@code host} (waiting for the kernels before it); the caller holds the lock. */
+    private void download(MemorySegment mem, MemorySegment host) {
+        if (host.byteSize() > 0) {
+            OpenCl.readBuffer(queue, mem, host);
+            downloads++;
+            downloadBytes += host.byteSize();
+        }
+    }
+
+    /** Enqueues filling {@code bytes} bytes of {@code mem} with {@code v} in {@code dtype}; the caller holds the lock. */
+    private void fillBuffer(MemorySegment mem, DType dtype, double v, long bytes) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pattern = dtype == DType.F32 ? arena.allocateFrom(JAVA_FLOAT, (float) v)
+                    : arena.allocateFrom(JAVA_DOUBLE, v);
+            OpenCl.fillBuffer(queue, mem, pattern, bytes);
+        }
+    }
+
+    /**
+     * The device side of a tensor from {@link #allocate}. Its buffer lives in a {@link Buffer} that the cleaner
+     * releases: the cleaning action must not reach this object, or it would never become unreachable.
+     */
+    private final class Resident extends DeviceCopy {
+        private final Buffer buffer = new Buffer();
+
+        Resident() {
+            CLEANER.register(this, buffer);
+        }
+
+        OpenClKernels owner() {
+            return OpenClKernels.this;
+        }
+
+        /**
+         * {@return the buffer, created at the first use and filled with zeros there, as a fresh tensor's array is
+         * (so a fresh workspace buffer is not uploaded); the caller holds the lock}
+         */
+        MemorySegment mem(Tensor t) {
+            if (buffer.mem == null) {
+                long bytes = Math.max(1, t.size()) * (long) t.dtype().bytes(); // OpenCL has no empty buffers
+                buffer.mem = OpenCl.createBuffer(context, bytes, null);
+                buffer.bytes = bytes;
+                residentBuffers.incrementAndGet();
+                residentBytes.addAndGet(bytes);
+                fillBuffer(buffer.mem, t.dtype(), 0, bytes);
+            }
+            return buffer.mem;
+        }
+
+        /** Readies the buffer for a kernel that reads it; the caller holds the lock. */
+        MemorySegment forRead(Tensor t) {
+            MemorySegment mem = mem(t);
+            if (deviceStale) {
+                upload(rawSegment(t), mem);
+                deviceStale = false;
+            }
+            return mem;
+        }
+
+        @Override
+        void download(Tensor t) {
+            synchronized (OpenClKernels.this) {
+                if (hostStale) {
+                    OpenClKernels.this.download(buffer.mem, rawSegment(t));
+                    hostStale = false;
+                }
+            }
+        }
+
+        @Override
+        boolean fill(Tensor t, double v) {
+            synchronized (OpenClKernels.this) {
+                MemorySegment mem = mem(t);
+                if (t.size() > 0) {
+                    fillBuffer(mem, t.dtype(), v, (long) t.size() * t.dtype().bytes());
+                }
+                deviceStale = false;
+                hostStale = true;
+            }
+            return true;
+        }
+    }
+
+    /** A resident tensor's buffer; as the cleaning action, it releases the buffer. */
+    private final class Buffer implements Runnable {
+        /** Null until the first kernel that uses the tensor; written under the instance's lock. */
+        private volatile MemorySegment mem;
+        private long bytes;
+
+        @Override
+        public void run() {
+            if (mem != null) {
+                OpenCl.releaseBuffer(mem);
+                residentBuffers.decrementAndGet();
+                residentBytes.addAndGet(-bytes);
+            }
+        }
+    }
+
     /** {@return the kernels of a dtype, building the program on first use} */
     private Map<String, MemorySegment> kernels(DType dtype) {
         Map<String, MemorySegment> k = programs.get(dtype);
@@ -84,7 +251,7 @@ public final class OpenClKernels implements Kernels {
             throw new IllegalStateException("OpenCL device " + device.name() + " has no cl_khr_fp64, which float64 "
                     + "needs: use float32 on it");
         }
-        String options = dtype == DType.F32 ? "-DREAL=float" : "-DREAL=double -DUSE_FP64";
+        String options = (dtype == DType.F32 ? "-DREAL=float" : "-DREAL=double") + (device.fp64() ? " -DUSE_FP64" : "");
         MemorySegment program = OpenCl.buildProgram(context, device.id(), source(), options);
         k = new HashMap<>();
         for (String name : KERNELS) {
@@ -274,8 +441,73 @@ public final class OpenClKernels implements Kernels {
     }
 
     /**
-     * The device buffers of one call: inputs copied in when they are created, outputs copied back and every
-     * buffer released on {@link #close}, so a call leaves nothing on the device.
+     * {@inheritDoc} Where the device has {@code cl_khr_fp64} the arithmetic is in double, rounded at the stores as
+     * the scalar twin rounds, so the update has the host's bits (double's operations, {@code sqrt} included, are
+     * correctly rounded in OpenCL); without it, in float.
+     */
+    @Override
+    public synchronized void adamW(Tensor w, Tensor g, Tensor m, Tensor v, double beta1, double beta2,
+                                   double stepSize, double bc2Sqrt, double eps, double decay) {
+        Shapes.adamW(w, g, m, v);
+        try (Op op = new Op(w.dtype())) {
+            op.run("adamw", new long[] {w.size()}, null, new Acc(beta1), new Acc(beta2), new Acc(stepSize),
+                    new Acc(bc2Sqrt), new Acc(eps), new Acc(decay), op.inOut(w), op.in(g), op.inOut(m), op.inOut(v));
+        }
+    }
+
+    /** {@inheritDoc} One row per work-item, summed in {@code ACC} (double where the device has fp64: the host's bits). */
+    @Override
+    public synchronized void sumRows(Tensor x, double divisor, Tensor out) {
+        int n = Shapes.sumRows(x, out);
+        try (Op op = new Op(x.dtype())) {
+            op.run("sum_rows", new long[] {out.size()}, null, n, new Acc(divisor), op.in(x), op.out(out));
+        }
+    }
+
+    /** {@inheritDoc} One output element per work-item, in {@code ACC}. */
+    @Override
+    public synchronized void shiftedAffineBackward(Tensor dz, Tensor z, Tensor dxp, Tensor dLogdet, double perDim,
+                                                   boolean nvp, Tensor dO) {
+        int t = Shapes.shiftedAffine(dz, z, dxp, dLogdet, nvp, dO);
+        int d = dz.dim(2);
+        try (Op op = new Op(dz.dtype())) {
+            op.run("shifted_affine_backward", new long[] {d, Math.max(0, t - 1), dz.dim(0)}, null, t, d,
+                    nvp ? 1 : 0, new Acc(perDim), op.in(dz), op.in(z), op.in(dxp), op.in(dLogdet), op.inOut(dO));
+        }
+    }
+
+    /** {@inheritDoc} One channel per work-item, the samples in order, in {@code ACC}. */
+    @Override
+    public synchronized void classEmbeddingBackward(Tensor dh, int[] labels, Tensor g) {
+        int[] y = Shapes.classEmbedding(dh, labels, g);
+        try (Op op = new Op(dh.dtype())) {
+            op.run("class_embedding_backward", new long[] {dh.dim(2)}, null, y.length, dh.dim(1), dh.dim(2), g.dim(0),
+                    op.ints(y), op.in(dh), op.inOut(g));
+        }
+    }
+
+    /** A kernel argument of type {@code ACC} in kernels.cl: double where the device has fp64, else float. */
+    private record Acc(double value) {
+    }
+
+    @Override
+    public synchronized void copyStrided(Tensor src, int srcOffset, int[] srcStrides, Tensor dst, int dstOffset,
+                                         int[] dstStrides, int[] shape) {
+        int[][] p = Shapes.strided(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape);
+        if (p == null) {
+            return;
+        }
+        int[] n = p[0], s = p[1], d = p[2];
+        try (Op op = new Op(src.dtype())) {
+            op.run("copy_strided", new long[] {(long) n[0] * n[1] * n[2] * n[3]}, null, n[1], n[2], n[3],
+                    srcOffset, s[0], s[1], s[2], s[3], dstOffset, d[0], d[1], d[2], d[3], op.in(src), op.inOut(dst));
+        }
+    }
+
+    /**
+     * The device buffers of one call. A resident tensor brings its own buffer (uploaded first if the heap array
+     * is newer; marked newer than the array if the call writes it). Any other tensor gets a fresh buffer, copied
+     * in when it is created and, for an output, back on {@link #close}, which releases these buffers.
      */
     private final class Op implements AutoCloseable {
         private final DType dtype;
@@ -292,17 +524,52 @@ public final class OpenClKernels implements Kernels {
 
         /** {@return a buffer holding {@code t}'s elements} */
         MemorySegment in(Tensor t) {
+            Resident r = resident(t);
+            if (r != null) {
+                return r.forRead(t);
+            }
+            if (t.size() > 0) {
+                uploads++;
+                uploadBytes += (long) t.size() * dtype.bytes();
+            }
             return buffer(t.size(), t.size() == 0 ? null : host(t));
         }
 
-        /** {@return a buffer whose contents are copied into {@code t} at the end of the call} */
+        /**
+         * {@return a buffer for {@code t}, every element of which the call's kernels write} (so nothing is
+         * uploaded first), copied into {@code t} at the end of the call unless {@code t} is resident
+         */
         MemorySegment out(Tensor t) {
-            return result(t, buffer(t.size(), null));
+            Resident r = resident(t);
+            if (r == null) {
+                return result(t, buffer(t.size(), null));
+            }
+            MemorySegment mem = r.mem(t);
+            r.deviceStale = false;
+            r.hostStale = true;
+            return mem;
         }
 
-        /** {@return a buffer holding {@code t}'s elements, copied back into {@code t} at the end of the call} */
+        /** {@return a buffer holding {@code t}'s elements, which the call updates}, as {@link #out} for the result */
         MemorySegment inOut(Tensor t) {
-            return result(t, in(t));
+            Resident r = resident(t);
+            if (r == null) {
+                return result(t, in(t));
+            }
+            MemorySegment mem = r.forRead(t);
+            r.hostStale = true;
+            return mem;
+        }
+
+        /** {@return a buffer holding {@code values}, as a kernel's {@code int*} argument} */
+        MemorySegment ints(int[] values) {
+            long bytes = (long) values.length * Integer.BYTES;
+            MemorySegment mem = OpenCl.createBuffer(context, Math.max(Integer.BYTES, bytes),
+                    values.length == 0 ? null : MemorySegment.ofArray(values));
+            buffers.add(mem);
+            uploads++;
+            uploadBytes += bytes;
+            return mem;
         }
 
         /** {@return an uninitialised buffer of {@code elements} elements for intermediate results} */
@@ -345,6 +612,8 @@ public final class OpenClKernels implements Kernels {
                     case Integer v -> arena.allocateFrom(JAVA_INT, v);
                     case Double v -> dtype == DType.F32 ? arena.allocateFrom(JAVA_FLOAT, v.floatValue())
                             : arena.allocateFrom(JAVA_DOUBLE, v);
+                    case Acc v -> device.fp64() ? arena.allocateFrom(JAVA_DOUBLE, v.value())
+                            : arena.allocateFrom(JAVA_FLOAT, (float) v.value());
                     case MemorySegment v -> arena.allocateFrom(ADDRESS, v);
                     default -> throw new IllegalArgumentException("kernel argument " + args[i]);
                 };
@@ -357,10 +626,8 @@ public final class OpenClKernels implements Kernels {
         public void close() {
             try {
                 for (int i = 0; i < outputs.size(); i++) {
-                    if (outputs.get(i).size() > 0) {
-                        // a blocking read on an in-order queue: it also waits for the kernels before it
-                        OpenCl.readBuffer(queue, outputBuffers.get(i), host(outputs.get(i)));
-                    }
+                    // a blocking read on an in-order queue: it also waits for the kernels before it
+                    download(outputBuffers.get(i), host(outputs.get(i)));
                 }
             } finally {
                 for (MemorySegment mem : buffers) {

@@ -228,6 +228,104 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void sumRows(Tensor x, double divisor, Tensor out) {
+        int n = Shapes.sumRows(x, out);
+        for (int r = 0; r < out.size(); r++) {
+            double s = 0;
+            for (int j = r * n; j < (r + 1) * n; j++) {
+                s += x.get(j);
+            }
+            out.set(r, s / divisor);
+        }
+    }
+
+    @Override
+    public void shiftedAffineBackward(Tensor dz, Tensor z, Tensor dxp, Tensor dLogdet, double perDim, boolean nvp,
+                                      Tensor dO) {
+        int t = Shapes.shiftedAffine(dz, z, dxp, dLogdet, nvp, dO);
+        int b = dz.dim(0);
+        int d = dz.dim(2);
+        int outDim = dO.dim(2);
+        for (int bi = 0; bi < b; bi++) {
+            double dl = dLogdet.get(bi);
+            for (int ti = 1; ti < t; ti++) {
+                for (int j = 0; j < d; j++) {
+                    int i = (bi * t + ti) * d + j;
+                    int o = (bi * t + ti - 1) * outDim + j;
+                    double dShift = -dxp.get(i);
+                    if (nvp) {
+                        dO.set(o, -dz.get(i) * z.get(i) - dl * perDim);
+                        dO.set(o + d, dShift);
+                    } else {
+                        dO.set(o, dShift);
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void classEmbeddingBackward(Tensor dh, int[] labels, Tensor g) {
+        int[] y = Shapes.classEmbedding(dh, labels, g);
+        int t = dh.dim(1);
+        int channels = dh.dim(2);
+        int classes = g.dim(0);
+        for (int bi = 0; bi < y.length; bi++) {
+            for (int c = 0; c < channels; c++) {
+                double s = 0;
+                for (int ti = 0; ti < t; ti++) {
+                    s += dh.get((bi * t + ti) * channels + c);
+                }
+                if (y[bi] < 0) {
+                    for (int k = 0; k < classes; k++) {
+                        g.set(k * channels + c, g.get(k * channels + c) + s / classes);
+                    }
+                } else {
+                    g.set(y[bi] * channels + c, g.get(y[bi] * channels + c) + s);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void adamW(Tensor w, Tensor g, Tensor m, Tensor v, double beta1, double beta2, double stepSize,
+                      double bc2Sqrt, double eps, double decay) {
+        Shapes.adamW(w, g, m, v);
+        for (int i = 0; i < w.size(); i++) {
+            double gi = g.get(i);
+            double mi = m.get(i);
+            mi = mi + (1 - beta1) * (gi - mi);
+            double vi = v.get(i) * beta2 + (1 - beta2) * gi * gi;
+            m.set(i, mi);
+            v.set(i, vi);
+            // read back the stored moments so float32 rounds as PyTorch's in-place float ops do
+            double denom = Math.sqrt(v.get(i)) / bc2Sqrt + eps;
+            w.set(i, w.get(i) * decay);
+            w.set(i, w.get(i) - stepSize * (m.get(i) / denom));
+        }
+    }
+
+    @Override
+    public void copyStrided(Tensor src, int srcOffset, int[] srcStrides, Tensor dst, int dstOffset, int[] dstStrides,
+                            int[] shape) {
+        int[][] p = Shapes.strided(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape);
+        if (p == null) {
+            return;
+        }
+        int[] n = p[0], s = p[1], d = p[2];
+        for (int i0 = 0; i0 < n[0]; i0++) {
+            for (int i1 = 0; i1 < n[1]; i1++) {
+                for (int i2 = 0; i2 < n[2]; i2++) {
+                    for (int i3 = 0; i3 < n[3]; i3++) {
+                        dst.set(dstOffset + i0 * d[0] + i1 * d[1] + i2 * d[2] + i3 * d[3],
+                                src.get(srcOffset + i0 * s[0] + i1 * s[1] + i2 * s[2] + i3 * s[3]));
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
     public void attendCached(Tensor q, Tensor kCache, Tensor vCache, int length, double[] scales, Tensor out) {
         int rows = q.dim(0);
         int d = q.dim(-1);

@@ -27,7 +27,8 @@ public final class SimdKernels implements Kernels {
     /** Rows summed in float before the partial sum is flushed into a double accumulator. */
     private static final int FLUSH_ROWS = 64;
 
-    private final ScalarKernels f64 = new ScalarKernels();
+    /** The twins, for what has no code here: the F64 paths and the O(parameters) or O(data) loops. */
+    private final ScalarKernels scalar = new ScalarKernels();
 
     /**
      * Creates the SIMD kernels. They hold no state of their own: the vector species is the process-wide
@@ -51,7 +52,7 @@ public final class SimdKernels implements Kernels {
     @Override
     public void add(Tensor a, Tensor b, double beta, Tensor out) {
         if (a.dtype() == DType.F64) {
-            f64.add(a, b, beta, out);
+            scalar.add(a, b, beta, out);
             return;
         }
         Shapes.sameDType(a, b, out);
@@ -78,7 +79,7 @@ public final class SimdKernels implements Kernels {
     @Override
     public void mul(Tensor a, Tensor b, Tensor out) {
         if (a.dtype() == DType.F64) {
-            f64.mul(a, b, out);
+            scalar.mul(a, b, out);
             return;
         }
         Shapes.sameDType(a, b, out);
@@ -103,7 +104,7 @@ public final class SimdKernels implements Kernels {
     @Override
     public void exp(Tensor a, double alpha, Tensor out) {
         if (a.dtype() == DType.F64) {
-            f64.exp(a, alpha, out);
+            scalar.exp(a, alpha, out);
             return;
         }
         Shapes.sameDType(a, out);
@@ -129,7 +130,7 @@ public final class SimdKernels implements Kernels {
     @Override
     public double sum(Tensor a) {
         if (a.dtype() == DType.F64) {
-            return f64.sum(a);
+            return scalar.sum(a);
         }
         return sumF32(a.f32(), false);
     }
@@ -137,7 +138,7 @@ public final class SimdKernels implements Kernels {
     @Override
     public double sumSquares(Tensor a) {
         if (a.dtype() == DType.F64) {
-            return f64.sumSquares(a);
+            return scalar.sumSquares(a);
         }
         return sumF32(a.f32(), true);
     }
@@ -165,7 +166,7 @@ public final class SimdKernels implements Kernels {
     @Override
     public void sumLeading(Tensor x, Tensor out) {
         if (x.dtype() == DType.F64) {
-            f64.sumLeading(x, out);
+            scalar.sumLeading(x, out);
             return;
         }
         Shapes.sameDType(x, out);
@@ -213,7 +214,7 @@ public final class SimdKernels implements Kernels {
     @Override
     public void layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd) {
         if (x.dtype() == DType.F64) {
-            f64.layerNorm(x, weight, bias, eps, y, mean, rstd);
+            scalar.layerNorm(x, weight, bias, eps, y, mean, rstd);
             return;
         }
         int cols = weight.size();
@@ -264,7 +265,7 @@ public final class SimdKernels implements Kernels {
     public void layerNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd,
                                   Tensor dx, Tensor dweight, Tensor dbias) {
         if (x.dtype() == DType.F64) {
-            f64.layerNormBackward(dy, x, weight, mean, rstd, dx, dweight, dbias);
+            scalar.layerNormBackward(dy, x, weight, mean, rstd, dx, dweight, dbias);
             return;
         }
         int cols = weight.size();
@@ -323,7 +324,7 @@ public final class SimdKernels implements Kernels {
     @Override
     public void gelu(Tensor x, Tensor y) {
         if (x.dtype() == DType.F64) {
-            f64.gelu(x, y);
+            scalar.gelu(x, y);
             return;
         }
         Shapes.sameDType(x, y);
@@ -390,7 +391,7 @@ public final class SimdKernels implements Kernels {
     @Override
     public void geluBackward(Tensor x, Tensor dy, Tensor dx) {
         if (x.dtype() == DType.F64) {
-            f64.geluBackward(x, dy, dx);
+            scalar.geluBackward(x, dy, dx);
             return;
         }
         Shapes.sameDType(x, dy, dx);
@@ -436,7 +437,7 @@ public final class SimdKernels implements Kernels {
     @Override
     public void softmaxCausal(Tensor s, Tensor p) {
         if (s.dtype() == DType.F64) {
-            f64.softmaxCausal(s, p);
+            scalar.softmaxCausal(s, p);
             return;
         }
         Shapes.sameDType(s, p);
@@ -484,7 +485,7 @@ public final class SimdKernels implements Kernels {
     @Override
     public void softmaxCausalBackward(Tensor p, Tensor dp, Tensor ds) {
         if (p.dtype() == DType.F64) {
-            f64.softmaxCausalBackward(p, dp, ds);
+            scalar.softmaxCausalBackward(p, dp, ds);
             return;
         }
         Shapes.sameDType(p, dp, ds);
@@ -523,6 +524,74 @@ public final class SimdKernels implements Kernels {
         return s;
     }
 
+    /** The scalar twin's loop: O(data), once per block, in double as the log-det is everywhere. */
+    @Override
+    public void sumRows(Tensor x, double divisor, Tensor out) {
+        scalar.sumRows(x, divisor, out);
+    }
+
+    /** The scalar twin's loop: O(data), once per block's backward. */
+    @Override
+    public void shiftedAffineBackward(Tensor dz, Tensor z, Tensor dxp, Tensor dLogdet, double perDim, boolean nvp,
+                                      Tensor dO) {
+        scalar.shiftedAffineBackward(dz, z, dxp, dLogdet, perDim, nvp, dO);
+    }
+
+    /** The scalar twin's loop: O(data) once per block's backward, in double. */
+    @Override
+    public void classEmbeddingBackward(Tensor dh, int[] labels, Tensor g) {
+        scalar.classEmbeddingBackward(dh, labels, g);
+    }
+
+    /**
+     * The scalar twin's loop: it is a sliver of a training step (the model's parameters, once), and its double
+     * arithmetic with float32 rounding at each store would need two conversions per lane.
+     */
+    @Override
+    public void adamW(Tensor w, Tensor g, Tensor m, Tensor v, double beta1, double beta2, double stepSize,
+                      double bc2Sqrt, double eps, double decay) {
+        scalar.adamW(w, g, m, v, beta1, beta2, stepSize, bc2Sqrt, eps, decay);
+    }
+
+    /**
+     * A loop over the outer three dimensions, the innermost copied by {@link System#arraycopy} where both of its
+     * strides are 1 (the runs of heads, cache rows and tokens the model moves), else element by element; one
+     * thread: the model's copies are small.
+     */
+    @Override
+    public void copyStrided(Tensor src, int srcOffset, int[] srcStrides, Tensor dst, int dstOffset, int[] dstStrides,
+                            int[] shape) {
+        int[][] p = Shapes.strided(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape);
+        if (p == null) {
+            return;
+        }
+        int[] n = p[0], s = p[1], d = p[2];
+        Object from = src.array();
+        Object to = dst.array();
+        boolean runs = s[3] == 1 && d[3] == 1;
+        for (int i0 = 0; i0 < n[0]; i0++) {
+            for (int i1 = 0; i1 < n[1]; i1++) {
+                for (int i2 = 0; i2 < n[2]; i2++) {
+                    int so = srcOffset + i0 * s[0] + i1 * s[1] + i2 * s[2];
+                    int dof = dstOffset + i0 * d[0] + i1 * d[1] + i2 * d[2];
+                    if (runs) {
+                        System.arraycopy(from, so, to, dof, n[3]);
+                    } else if (from instanceof float[] a && to instanceof float[] b) {
+                        for (int i3 = 0; i3 < n[3]; i3++) {
+                            b[dof + i3 * d[3]] = a[so + i3 * s[3]];
+                        }
+                    } else {
+                        double[] a = (double[]) from;
+                        double[] b = (double[]) to;
+                        for (int i3 = 0; i3 < n[3]; i3++) {
+                            b[dof + i3 * d[3]] = a[so + i3 * s[3]];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /**
      * Per row (one head of one sequence; the rows are split across the threads): the logits from the transposed
      * keys, a row of K^T at a time (broadcast q[e], FMA the row into the logits; no lane reductions), the softmax
@@ -532,7 +601,7 @@ public final class SimdKernels implements Kernels {
     @Override
     public void attendCached(Tensor q, Tensor kCache, Tensor vCache, int length, double[] scales, Tensor out) {
         if (q.dtype() == DType.F64) {
-            f64.attendCached(q, kCache, vCache, length, scales, out);
+            scalar.attendCached(q, kCache, vCache, length, scales, out);
             return;
         }
         int cap = ScalarKernels.checkCache(q, kCache, vCache, length, scales, out);

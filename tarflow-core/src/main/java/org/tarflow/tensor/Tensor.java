@@ -13,18 +13,30 @@ import java.util.Arrays;
  * <p>Element access through {@link #get(int)} and {@link #set(int, double)} works for both dtypes and is
  * meant for tests, I/O and O(n) glue; the hot loops live in {@link Kernels} implementations, which
  * read {@link #f32()} or {@link #f64()} directly.
+ *
+ * <p>A tensor that a device backend allocated ({@link Kernels#allocate} of {@link OpenClKernels}) also has a copy
+ * on the device ({@link DeviceCopy}); every accessor here brings the array up to date first and, if it writes,
+ * marks the device copy stale, so host code sees and makes the same values on either backend. The raw arrays
+ * count as writes: take them again after a kernel call that writes the tensor.
  */
 public final class Tensor {
     private final DType dtype;
     private final int[] shape;
     private final float[] f;
     private final double[] d;
+    /** The array's copy on a device, or null for a tensor that lives on the heap only (DeviceCopy). */
+    private final DeviceCopy device;
 
     private Tensor(DType dtype, int[] shape, float[] f, double[] d) {
+        this(dtype, shape, f, d, null);
+    }
+
+    private Tensor(DType dtype, int[] shape, float[] f, double[] d, DeviceCopy device) {
         this.dtype = dtype;
         this.shape = shape;
         this.f = f;
         this.d = d;
+        this.device = device;
     }
 
     /**
@@ -39,6 +51,22 @@ public final class Tensor {
         return dtype == DType.F32
                 ? new Tensor(dtype, shape.clone(), new float[n], null)
                 : new Tensor(dtype, shape.clone(), null, new double[n]);
+    }
+
+    /**
+     * {@return a new tensor of zeros mirrored on a device} For a backend's {@link Kernels#allocate}: the heap
+     * array and {@code device} then follow {@link DeviceCopy}'s protocol.
+     */
+    static Tensor zerosMirrored(DeviceCopy device, DType dtype, int... shape) {
+        int n = checkedSize(shape);
+        return dtype == DType.F32
+                ? new Tensor(dtype, shape.clone(), new float[n], null, device)
+                : new Tensor(dtype, shape.clone(), null, new double[n], device);
+    }
+
+    /** {@return the device copy this tensor's array is mirrored by, or null for a heap-only tensor} */
+    DeviceCopy deviceCopy() {
+        return device;
     }
 
     /**
@@ -143,6 +171,7 @@ public final class Tensor {
         if (f == null) {
             throw new IllegalStateException("tensor is " + dtype + ", not F32");
         }
+        hostWrite();
         return f;
     }
 
@@ -155,12 +184,37 @@ public final class Tensor {
         if (d == null) {
             throw new IllegalStateException("tensor is " + dtype + ", not F64");
         }
+        hostWrite();
         return d;
     }
 
     /** {@return the backing array ({@code float[]} or {@code double[]}), for {@link System#arraycopy}} */
     public Object array() {
+        hostWrite();
         return f != null ? f : d;
+    }
+
+    /**
+     * {@return the backing array as it is, without {@link DeviceCopy}'s protocol} For the backend that moves data
+     * between the array and its device copy, and for nothing else.
+     */
+    Object rawArray() {
+        return f != null ? f : d;
+    }
+
+    /** {@return the backing array, current, for a read that writes nothing} */
+    private Object readArray() {
+        if (device != null) {
+            device.beforeHostRead(this);
+        }
+        return f != null ? f : d;
+    }
+
+    /** Readies the array for a write by the host: current, and the device copy marked stale. */
+    private void hostWrite() {
+        if (device != null) {
+            device.beforeHostWrite(this);
+        }
     }
 
     /**
@@ -169,6 +223,9 @@ public final class Tensor {
      * @param i flat index, {@code 0..size()-1}
      */
     public double get(int i) {
+        if (device != null) {
+            device.beforeHostRead(this);
+        }
         return f != null ? f[i] : d[i];
     }
 
@@ -179,6 +236,7 @@ public final class Tensor {
      * @param v the value, rounded to the nearest float for an F32 tensor
      */
     public void set(int i, double v) {
+        hostWrite();
         if (f != null) {
             f[i] = (float) v;
         } else {
@@ -206,11 +264,12 @@ public final class Tensor {
      */
     public Tensor reshape(int... newShape) {
         requireSize(size(), newShape);
-        return new Tensor(dtype, newShape.clone(), f, d);
+        return new Tensor(dtype, newShape.clone(), f, d, device);
     }
 
     /** {@return a deep copy: same dtype and shape, its own data} */
     public Tensor copy() {
+        readArray();
         return f != null
                 ? new Tensor(dtype, shape.clone(), f.clone(), null)
                 : new Tensor(dtype, shape.clone(), null, d.clone());
@@ -239,6 +298,10 @@ public final class Tensor {
      * @param v the value, rounded to float for an F32 tensor
      */
     public void fill(double v) {
+        if (device != null && device.fill(this, v)) {
+            return;
+        }
+        hostWrite();
         if (f != null) {
             Arrays.fill(f, (float) v);
         } else {
@@ -256,7 +319,7 @@ public final class Tensor {
         if (src.dtype != dtype || src.size() != size()) {
             throw new IllegalArgumentException("copyFrom: " + src.describe() + " into " + describe());
         }
-        System.arraycopy(src.array(), 0, array(), 0, size());
+        System.arraycopy(src.readArray(), 0, array(), 0, size());
     }
 
     /**
@@ -285,7 +348,7 @@ public final class Tensor {
     /** Copies rows from {@code lo} on into {@code dst}, which has {@link #rowsShape} of them. */
     void copyRows(int lo, Tensor dst) {
         int row = shape[0] == 0 ? 0 : size() / shape[0];
-        System.arraycopy(array(), lo * row, dst.array(), 0, dst.size());
+        System.arraycopy(readArray(), lo * row, dst.array(), 0, dst.size());
     }
 
     /**
@@ -301,7 +364,7 @@ public final class Tensor {
                 || lo + src.shape[0] > shape[0]) {
             throw new IllegalArgumentException("setRows " + lo + ": " + src.describe() + " into " + describe());
         }
-        System.arraycopy(src.array(), 0, array(), lo * row, src.size());
+        System.arraycopy(src.readArray(), 0, array(), lo * row, src.size());
     }
 
     /** {@return all elements in flat order as a new {@code double[]}} */

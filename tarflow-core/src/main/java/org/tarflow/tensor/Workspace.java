@@ -49,6 +49,11 @@ public final class Workspace {
         this.kernels = kernels;
     }
 
+    /** {@return the backend whose memory this workspace hands out, and whose kernels work on it} */
+    public Kernels kernels() {
+        return kernels;
+    }
+
     /**
      * {@return a tensor of zeros of this shape, valid until the workspace is reset or rewound past it}
      *

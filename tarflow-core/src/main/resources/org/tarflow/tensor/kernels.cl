@@ -1,9 +1,12 @@
-// TarFlow's OpenCL C kernels (OpenClKernels). Built once per device and dtype, with -DREAL=float, or with
-// -DREAL=double -DUSE_FP64 where the device has cl_khr_fp64. Each kernel is the twin of the ScalarKernels
+// TarFlow's OpenCL C kernels (OpenClKernels). Built once per device and dtype, with -DREAL=float or
+// -DREAL=double, and -DUSE_FP64 where the device has cl_khr_fp64 (double needs it; ACC is double with it). Each kernel is the twin of the ScalarKernels
 // method of the same name (Kernels' Javadoc gives the math and the shapes); the tensors are contiguous
 // row-major arrays. Sums run in REAL, in a fixed order per work-item, so a result does not change between runs.
 #ifdef USE_FP64
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
+typedef double ACC;
+#else
+typedef float ACC;
 #endif
 
 // GEMM: a TILE x TILE work-group computes a BLOCK x BLOCK block of C, each work-item WPT x WPT of its elements
@@ -270,4 +273,85 @@ __kernel void attend_values(int d, int cap, int length, __global const REAL* w, 
         acc += w[(size_t) r * length + j] * vr[(size_t) j * d + e];
     }
     out[(size_t) r * d + e] = acc;
+}
+
+// Strided copy over a rank-4 index (the leading extent is implied by the global size); global: all elements
+__kernel void copy_strided(int n1, int n2, int n3, int so, int s0, int s1, int s2, int s3, int dof, int d0, int d1,
+                           int d2, int d3, __global const REAL* src, __global REAL* dst) {
+    long i = get_global_id(0);
+    long i3 = i % n3;
+    long r = i / n3;
+    long i2 = r % n2;
+    r /= n2;
+    long i1 = r % n1;
+    long i0 = r / n1;
+    dst[dof + i0 * d0 + i1 * d1 + i2 * d2 + i3 * d3] = src[so + i0 * s0 + i1 * s1 + i2 * s2 + i3 * s3];
+}
+
+// AdamW, one element per work-item: ScalarKernels.adamW's arithmetic in ACC, rounded to REAL at each store
+__kernel void adamw(ACC beta1, ACC beta2, ACC step_size, ACC bc2_sqrt, ACC eps, ACC decay, __global REAL* w,
+                    __global const REAL* g, __global REAL* m, __global REAL* v) {
+#pragma OPENCL FP_CONTRACT OFF
+    // (no fused multiply-adds: each product and sum is rounded as the host's are)
+    size_t i = get_global_id(0);
+    ACC gi = g[i];
+    ACC mi = m[i];
+    mi = mi + (1 - beta1) * (gi - mi);
+    ACC vi = v[i] * beta2 + (1 - beta2) * gi * gi;
+    m[i] = (REAL) mi;
+    v[i] = (REAL) vi;
+    ACC denom = sqrt((ACC) v[i]) / bc2_sqrt + eps;
+    w[i] = (REAL) (w[i] * decay);
+    w[i] = (REAL) (w[i] - step_size * ((ACC) m[i] / denom));
+}
+
+// out[r] = (sum of row r, in order, in ACC) / divisor; global (rows)
+__kernel void sum_rows(int n, ACC divisor, __global const REAL* x, __global REAL* out) {
+    size_t r = get_global_id(0);
+    ACC s = 0;
+    for (int j = 0; j < n; j++) {
+        s += x[r * n + j];
+    }
+    out[r] = (REAL) (s / divisor);
+}
+
+// ScalarKernels.shiftedAffineBackward; global (D, T - 1, B): element j of patch t + 1 of sample b
+__kernel void shifted_affine_backward(int t, int d, int nvp, ACC per_dim, __global const REAL* dz,
+                                      __global const REAL* z, __global const REAL* dxp, __global const REAL* dlogdet,
+                                      __global REAL* dout) {
+#pragma OPENCL FP_CONTRACT OFF
+    int j = get_global_id(0);
+    int ti = get_global_id(1) + 1;
+    int b = get_global_id(2);
+    int out_dim = nvp ? 2 * d : d;
+    size_t i = ((size_t) b * t + ti) * d + j;
+    size_t o = ((size_t) b * t + ti - 1) * out_dim + j;
+    ACC dshift = -(ACC) dxp[i];
+    if (nvp) {
+        dout[o] = (REAL) (-(ACC) dz[i] * (ACC) z[i] - (ACC) dlogdet[b] * per_dim);
+        dout[o + d] = (REAL) dshift;
+    } else {
+        dout[o] = (REAL) dshift;
+    }
+}
+
+// ScalarKernels.classEmbeddingBackward; global (C): one channel, the samples in order
+__kernel void class_embedding_backward(int b, int t, int c, int classes, __global const int* labels,
+                                       __global const REAL* dh, __global REAL* g) {
+#pragma OPENCL FP_CONTRACT OFF
+    int ch = get_global_id(0);
+    for (int bi = 0; bi < b; bi++) {
+        ACC s = 0;
+        for (int ti = 0; ti < t; ti++) {
+            s += dh[((size_t) bi * t + ti) * c + ch];
+        }
+        int y = labels[bi];
+        if (y < 0) {
+            for (int k = 0; k < classes; k++) {
+                g[k * c + ch] = (REAL) ((ACC) g[k * c + ch] + s / classes);
+            }
+        } else {
+            g[y * c + ch] = (REAL) ((ACC) g[y * c + ch] + s);
+        }
+    }
 }

@@ -211,4 +211,153 @@ abstract class KernelTwinChecks {
         TestTensors.assertAllClose(e, o, tol, tol, "attendCached");
         }
     }
+
+    /**
+     * {@return whether the kernels that compute in double between float stores ({@link Kernels#adamW},
+     * {@link Kernels#sumRows}, {@link Kernels#shiftedAffineBackward}, {@link Kernels#classEmbeddingBackward}) must
+     * give the scalar twin's bits}
+     */
+    boolean doubleExact() {
+        return true;
+    }
+
+    /**
+     * Random parameters, gradients and moments of odd sizes, random hyperparameters of a real run's range; ten
+     * steps in a row (the moments feed back). Bit for bit where {@link #doubleExact()}, else to float rounding.
+     */
+    @Property(tries = 40)
+    void adamWMatchesScalar(@ForAll long seed, @ForAll @IntRange(min = 1, max = 300) int size) {
+        for (DType dt : dtypes()) {
+            SplittableRandom rng = new SplittableRandom(seed);
+            Tensor[] e = {randn(dt, rng, size), Tensor.zeros(dt, size), Tensor.zeros(dt, size)};
+            Tensor[] o = {e[0].copy(), Tensor.zeros(dt, size), Tensor.zeros(dt, size)};
+            double beta1 = 0.8 + 0.19 * rng.nextDouble();
+            double beta2 = 0.9 + 0.099 * rng.nextDouble();
+            for (int step = 1; step <= 10; step++) {
+                Tensor g = randn(dt, rng, size);
+                double lr = 1e-4 + 1e-2 * rng.nextDouble();
+                double stepSize = lr / (1 - Math.pow(beta1, step));
+                double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
+                double decay = 1 - lr * 1e-4;
+                SCALAR.adamW(e[0], g, e[1], e[2], beta1, beta2, stepSize, bc2Sqrt, 1e-8, decay);
+                fast().adamW(o[0], g, o[1], o[2], beta1, beta2, stepSize, bc2Sqrt, 1e-8, decay);
+            }
+            double tol = doubleExact() ? 0 : 1e-5;
+            String[] names = {"w", "m", "v"};
+            for (int j = 0; j < 3; j++) {
+                TestTensors.assertAllClose(e[j], o[j], tol, tol, "adamW " + names[j] + " " + dt);
+            }
+        }
+    }
+
+    @Property(tries = 40)
+    void sumRowsAndShiftedAffineBackwardMatchScalar(@ForAll long seed, @ForAll @IntRange(min = 1, max = 5) int b,
+                                                    @ForAll @IntRange(min = 1, max = 20) int t,
+                                                    @ForAll @IntRange(min = 1, max = 19) int d, @ForAll boolean nvp) {
+        for (DType dt : dtypes()) {
+            SplittableRandom rng = new SplittableRandom(seed);
+            double tol = doubleExact() ? 0 : 1e-5;
+            Tensor a = randn(dt, rng, b, t, d);
+            Tensor e = randn(dt, rng, b), o = e.copy();
+            SCALAR.sumRows(a, -(t * d), e);
+            fast().sumRows(a, -(t * d), o);
+            TestTensors.assertAllClose(e, o, tol, tol, "sumRows " + dt);
+            Tensor dz = randn(dt, rng, b, t, d), z = randn(dt, rng, b, t, d), dxp = randn(dt, rng, b, t, d);
+            Tensor dl = randn(dt, rng, b);
+            Tensor de = randn(dt, rng, b, t, nvp ? 2 * d : d), dOut = de.copy(); // the last rows must stay
+            SCALAR.shiftedAffineBackward(dz, z, dxp, dl, 1.0 / (t * d), nvp, de);
+            fast().shiftedAffineBackward(dz, z, dxp, dl, 1.0 / (t * d), nvp, dOut);
+            TestTensors.assertAllClose(de, dOut, tol, tol, "shiftedAffineBackward " + dt);
+        }
+    }
+
+    @Property(tries = 40)
+    void classEmbeddingBackwardMatchesScalar(@ForAll long seed, @ForAll @IntRange(min = 1, max = 6) int b,
+                                             @ForAll @IntRange(min = 1, max = 9) int t,
+                                             @ForAll @IntRange(min = 1, max = 70) int c,
+                                             @ForAll @IntRange(min = 1, max = 4) int classes, @ForAll boolean labelled) {
+        for (DType dt : dtypes()) {
+            SplittableRandom rng = new SplittableRandom(seed);
+            Tensor dh = randn(dt, rng, b, t, c);
+            int[] y = new int[b];
+            for (int i = 0; i < b; i++) {
+                y[i] = rng.nextInt(-1, classes); // -1: the mean embedding
+            }
+            Tensor e = randn(dt, rng, classes, c), o = e.copy();
+            SCALAR.classEmbeddingBackward(dh, labelled ? y : null, e);
+            fast().classEmbeddingBackward(dh, labelled ? y : null, o);
+            double tol = doubleExact() ? 0 : 1e-5;
+            TestTensors.assertAllClose(e, o, tol, tol, "classEmbeddingBackward " + dt);
+        }
+    }
+
+    /**
+     * Random rank-1..4 copies: src strides anything in -3..3 (repeats and flips), dst a permuted, partly flipped,
+     * contiguous layout at an offset inside a larger tensor whose other elements must stay as they were; the
+     * result must equal the scalar twin's exactly (a copy rounds nothing).
+     */
+    @Property(tries = 100)
+    void copyStridedMatchesScalar(@ForAll long seed, @ForAll @IntRange(min = 1, max = 4) int rank) {
+        for (DType dt : dtypes()) {
+            SplittableRandom rng = new SplittableRandom(seed);
+            int[] shape = new int[rank];
+            int[] ss = new int[rank];
+            int[] ds = new int[rank];
+            long srcLo = 0;
+            long srcHi = 0;
+            for (int j = 0; j < rank; j++) {
+                shape[j] = rng.nextInt(rank == 1 ? 40 : 7); // 0 included: nothing to copy
+                ss[j] = rng.nextInt(-3, 4);
+                long reach = (long) Math.max(shape[j] - 1, 0) * ss[j];
+                srcLo += Math.min(0, reach);
+                srcHi += Math.max(0, reach);
+            }
+            int srcOffset = (int) -srcLo + rng.nextInt(3);
+            Tensor src = randn(dt, rng, (int) (srcOffset + srcHi + 1 + rng.nextInt(3)));
+            int[] order = new int[rank]; // a random permutation of the dimensions: dst's layout
+            for (int j = 0; j < rank; j++) {
+                int at = rng.nextInt(j + 1);
+                order[j] = order[at];
+                order[at] = j;
+            }
+            int size = 1;
+            int dstOffset = rng.nextInt(4);
+            int flips = 0;
+            for (int j = rank - 1; j >= 0; j--) {
+                int dim = order[j];
+                ds[dim] = size;
+                if (rng.nextBoolean() && shape[dim] > 0) { // flipped: start at the far end
+                    flips += (shape[dim] - 1) * size;
+                    ds[dim] = -size;
+                }
+                size *= shape[dim];
+            }
+            dstOffset += flips;
+            Tensor expected = randn(dt, rng, dstOffset - flips + size + 4);
+            Tensor actual = expected.copy();
+            SCALAR.copyStrided(src, srcOffset, ss, expected, dstOffset, ds, shape);
+            fast().copyStrided(src, srcOffset, ss, actual, dstOffset, ds, shape);
+            TestTensors.assertAllClose(expected, actual, 0, 0, "copyStrided " + java.util.Arrays.toString(shape) + " "
+                    + java.util.Arrays.toString(ss) + " -> " + java.util.Arrays.toString(ds));
+        }
+    }
+
+    @Test
+    void copyStridedRefusesWhatItCannotDo() {
+        Tensor a = Tensor.zeros(DType.F32, 10);
+        Tensor b = Tensor.zeros(DType.F32, 10);
+        Kernels k = fast();
+        assertThrowsWith(() -> k.copyStrided(a, 0, new int[] {1}, b, 5, new int[] {1}, new int[] {6}), "dst indices 5..10");
+        assertThrowsWith(() -> k.copyStrided(a, 0, new int[] {-1}, b, 0, new int[] {1}, new int[] {2}), "src indices -1..0");
+        assertThrowsWith(() -> k.copyStrided(a, 0, new int[] {1}, a.reshape(2, 5), 0, new int[] {1}, new int[] {2}),
+                "share an array");
+        assertThrowsWith(() -> k.copyStrided(a, 0, new int[] {1, 1}, b, 0, new int[] {1}, new int[] {2}), "ranks");
+        assertThrowsWith(() -> k.copyStrided(a, 0, new int[] {1}, Tensor.zeros(DType.F64, 10), 0, new int[] {1},
+                new int[] {2}), "F64");
+    }
+
+    private static void assertThrowsWith(org.junit.jupiter.api.function.Executable call, String part) {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, call);
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains(part), e.getMessage());
+    }
 }

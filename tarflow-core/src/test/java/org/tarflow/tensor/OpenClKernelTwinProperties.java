@@ -23,6 +23,11 @@ class OpenClKernelTwinProperties extends KernelTwinChecks {
         return ((OpenClKernels) fast()).device().fp64() ? DType.values() : new DType[] {DType.F32};
     }
 
+    @Override
+    boolean doubleExact() {
+        return ((OpenClKernels) fast()).device().fp64();
+    }
+
     /** Skips the class, saying why, when {@link OpenClTests#skipReason()} gives a reason. */
     static final class SkipWithoutOpenCl implements SkipExecutionHook {
         @Override
