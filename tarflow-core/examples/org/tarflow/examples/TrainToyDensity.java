@@ -34,7 +34,7 @@ public final class TrainToyDensity {
         // a small model of (B, 2, 1) sequences: width 64, 6 flow blocks of one Transformer layer, affine, no classes
         ModelConfig config = ModelConfig.sequence(2, 1, 64, 6, 1, true, 0);
         TarFlowModel model = new TarFlowModel(config, DType.F32, Backends.get("auto")).init(42);
-        AdamW optimizer = AdamW.reference(model.parameters());
+        AdamW optimizer = AdamW.reference(model.kernels(), model.parameters());
         Gradients grads = model.newGradients();           // only training has gradients
         Workspace ws = new Workspace(model.kernels());    // activation buffers, reused every step
         SplittableRandom rng = new SplittableRandom(7);

@@ -57,7 +57,7 @@ public final class UseTheLibrary {
         // 3. Fine-tune: forward (keeping activations), loss, backward into gradients, AdamW
         Gradients grads = model.newGradients();
         Workspace ws = new Workspace(kernels);
-        AdamW optimizer = AdamW.reference(model.parameters());
+        AdamW optimizer = AdamW.reference(model.kernels(), model.parameters());
         for (int step = 1; step <= steps; step++) {
             Tensor x = images.copy();
             NoiseAugmentation.uniform().apply(x, new SplittableRandom(step)); // dequantisation, as for bits/dim

@@ -9,6 +9,7 @@ import org.tarflow.flow.ModelConfig;
 import org.tarflow.flow.SamplingOptions;
 import org.tarflow.flow.TarFlowModel;
 import org.tarflow.tensor.DType;
+import org.tarflow.tensor.OpenClKernels;
 import org.tarflow.tensor.Parallel;
 import org.tarflow.tensor.Tensor;
 import org.tarflow.train.AdamW;
@@ -73,19 +74,19 @@ final class BenchCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--config must be mnist or cifar, got " + config);
         }
         TarFlowModel model = new TarFlowModel(cfg, DType.F32, runtime.kernels()).init(0);
-        AdamW opt = AdamW.reference(model.parameters());
+        AdamW opt = AdamW.reference(model.kernels(), model.parameters());
         BatchGradient gradient = new BatchGradient(model);
         Gradients grads = model.newGradients();
         SplittableRandom rng = new SplittableRandom(0);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("config", config);
         out.put("threads", Parallel.threads());
-        out.put("train_img_s", rate(trainBatch, () -> {
+        time(out, "train", trainBatch, () -> {
             Tensor x = images(cfg, trainBatch, rng);
             grads.zero();
             model.loss(gradient.compute(x, labels(cfg, trainBatch), grads));
             opt.step(1e-4, grads);
-        }));
+        });
         TarFlowModel sampler = sampleModel == null ? model
                 : new ModelFileOptions().load(sampleModel, DType.F32, runtime.kernels()).model();
         if (sampleModel != null) {
@@ -93,7 +94,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         sampling(out, "sample", sampler, sampleBatch, rng, SamplingOptions.PLAIN);
         sampling(out, "sample_cfg", sampler, sampleBatch, rng, SamplingOptions.cfg(1.5));
-        out.put("nll_img_s", rate(nllBatch, () -> model.forward(images(cfg, nllBatch, rng), labels(cfg, nllBatch))));
+        time(out, "nll", nllBatch, () -> model.forward(images(cfg, nllBatch, rng), labels(cfg, nllBatch)));
         out.put("peak_rss_mb", peakRssMb());
         System.out.println(new com.google.gson.Gson().toJson(out));
         return 0;
@@ -109,30 +110,41 @@ final class BenchCommand implements Callable<Integer> {
                           SamplingOptions opts) {
         ModelConfig c = m.config();
         int[] y = c.conditional() ? labels(c, batch) : null;
-        out.put(key + "_img_s", rate(batch, () -> m.reverse(noise(c, batch, rng), y, opts)));
+        time(out, key, batch, () -> m.reverse(noise(c, batch, rng), y, opts));
         for (String method : new String[] {"jacobi", "gs-jacobi"}) {
             DecodingOptions d = new DecodingOptions();
             new CommandLine(d).parseArgs("--method", method);
             Decoding decoding = d.decoding(c.numBlocks());
             double[][] iterations = new double[1][];
             String name = key + "_" + method.replace('-', '_');
-            out.put(name + "_img_s", rate(batch, () ->
-                    iterations[0] = m.reverse(noise(c, batch, rng), y, opts, decoding).meanIterations()));
+            time(out, name, batch, () ->
+                    iterations[0] = m.reverse(noise(c, batch, rng), y, opts, decoding).meanIterations());
             out.put(name + "_iterations", Samples.iterationList(iterations[0]));
         }
     }
 
-    private double rate(int batch, Runnable r) {
+    /**
+     * Puts {@code <key>_img_s}, the images (or sequences) per second of {@code reps} timed runs of {@code r} after the
+     * warm-up, and on the OpenCL backend {@code <key>_transfer_kb_per_img}, the kilobytes those runs moved between
+     * host and device per image ({@link OpenClKernels#traffic()}).
+     */
+    private void time(Map<String, Object> out, String key, int batch, Runnable r) {
         long start = System.nanoTime();
         do {
             r.run();
         } while (System.nanoTime() - start < warmup * 1e9);
+        OpenClKernels.Traffic before = runtime.kernels() instanceof OpenClKernels k ? k.traffic() : null;
         long t0 = System.nanoTime();
         for (int i = 0; i < reps; i++) {
             r.run();
         }
         double s = (System.nanoTime() - t0) / 1e9;
-        return Math.round(batch * reps / s * 10) / 10.0;
+        out.put(key + "_img_s", Math.round(batch * reps / s * 10) / 10.0);
+        if (before != null && reps > 0) {
+            OpenClKernels.Traffic after = ((OpenClKernels) runtime.kernels()).traffic();
+            long bytes = after.uploadBytes() - before.uploadBytes() + after.downloadBytes() - before.downloadBytes();
+            out.put(key + "_transfer_kb_per_img", Math.round(bytes / 1024.0 / (batch * reps) * 10) / 10.0);
+        }
     }
 
     private static Tensor images(ModelConfig c, int b, SplittableRandom rng) {

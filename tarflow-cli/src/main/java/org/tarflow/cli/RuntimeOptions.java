@@ -17,8 +17,8 @@ final class RuntimeOptions {
 
     @Option(names = "--backend", completionCandidates = Choices.Backend.class, defaultValue = "auto", paramLabel = "simd|scalar|opencl|auto",
             description = "The compute kernels: simd (Vector API, all cores), scalar (plain Java loops, one thread), opencl "
-                    + "(an OpenCL device, e.g. POCL: the one --device names; copies every operation's data to the device and back: a checked "
-                    + "path, not yet a fast one) or auto (simd when java runs with the module jdk.incubator.vector and the C2 compiler, else "
+                    + "(an OpenCL device, e.g. POCL: the one --device names; the model's tensors stay on the device, a checked path, "
+                    + "not yet a fast one) or auto (simd when java runs with the module jdk.incubator.vector and the C2 compiler, else "
                     + "scalar). Default: ${DEFAULT-VALUE}")
     String backend;
 

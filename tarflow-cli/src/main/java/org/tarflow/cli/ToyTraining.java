@@ -85,7 +85,8 @@ public final class ToyTraining {
                 NoiseAugmentation.none(), 0, 0, seed,
                 DType.F32);
         TarFlowModel model = new TarFlowModel(mc, DType.F32, k).init(seed);
-        Checkpoint.State state = new Checkpoint.State(model, AdamW.reference(model.parameters()), tc, 0, null,
+        Checkpoint.State state = new Checkpoint.State(model,
+                AdamW.reference(model.kernels(), model.parameters()), tc, 0, null,
                 train.size());
         long t0 = System.nanoTime();
         new Trainer(state, train, outDir, 0, Trainer.NonFinitePolicy.STOP).run(listener, null);

@@ -442,7 +442,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         TarFlowModel model = new TarFlowModel(mc, tc.dtype(), kernels).init(seed);
         int used = trainImages == null ? train.size() : Math.min(trainImages, train.size());
-        return new Checkpoint.State(model, AdamW.reference(model.parameters()), tc, 0, dataSource.toString(), used,
+        return new Checkpoint.State(model,
+                AdamW.reference(model.kernels(), model.parameters()), tc, 0, dataSource.toString(), used,
                 train instanceof ImageDataset ? imgSize : null);
     }
 

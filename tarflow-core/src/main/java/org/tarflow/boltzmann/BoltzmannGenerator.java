@@ -60,7 +60,8 @@ public final class BoltzmannGenerator {
         TrainConfig tc = new TrainConfig(s.epochs(), s.batch(), s.lr(), Math.min(1, s.epochs()), NoiseAugmentation.none(), 0, 0,
                 seed, DType.F32);
         TarFlowModel model = new TarFlowModel(mc, DType.F32, k).init(seed);
-        Checkpoint.State state = new Checkpoint.State(model, AdamW.reference(model.parameters()), tc, 0, null, data.size());
+        Checkpoint.State state = new Checkpoint.State(model,
+                AdamW.reference(model.kernels(), model.parameters()), tc, 0, null, data.size());
         new Trainer(state, data, outDir, 0, Trainer.NonFinitePolicy.STOP).run(listener, null);
         return model;
     }

@@ -114,7 +114,7 @@ public final class CaseRunner {
         }
 
         if (c.lrPerStep().length > 0) {
-            AdamW opt = new AdamW(params, c.betas()[0], c.betas()[1], c.eps(), c.weightDecay());
+            AdamW opt = new AdamW(model.kernels(), params, c.betas()[0], c.betas()[1], c.eps(), c.weightDecay());
             Map<String, Tensor> start = new LinkedHashMap<>();
             for (Parameter p : params) {
                 start.put(p.name(), p.value().copy());

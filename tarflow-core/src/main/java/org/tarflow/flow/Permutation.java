@@ -46,11 +46,9 @@ public enum Permutation {
         int t = shape[dim];
         int inner = x.size() / Math.max(1, outer * t);
         Tensor out = ws.zerosLike(x);
-        for (int o = 0; o < outer; o++) {
-            for (int i = 0; i < t; i++) {
-                System.arraycopy(x.array(), (o * t + i) * inner, out.array(), (o * t + (t - 1 - i)) * inner, inner);
-            }
-        }
+        // out[o, i] = x[o, t - 1 - i]: read x from its last position backwards
+        ws.kernels().copyStrided(x, (t - 1) * inner, new int[] {t * inner, -inner, 1}, out, 0,
+                new int[] {t * inner, inner, 1}, new int[] {outer, t, inner});
         return out;
     }
 }

@@ -216,7 +216,7 @@ public final class TarFlowBlock {
                 acts.add(a);
                 h = a.y();
             } else {
-                h.copyFrom(a.y());
+                k.copy(a.y(), h);
                 ws.rewind(layerStart);
             }
         }
@@ -230,13 +230,7 @@ public final class TarFlowBlock {
         k.add(xPerm, shift, -1.0, zPerm);
         k.mul(zPerm, scale, zPerm);
         Tensor logdet = ws.zeros(dtype, b);
-        for (int i = 0; i < b; i++) {
-            double s = 0;
-            for (int j = i * t * d; j < (i + 1) * t * d; j++) {
-                s += a.get(j);
-            }
-            logdet.set(i, -s / (t * d));
-        }
+        k.sumRows(a, -(t * d), logdet); // -mean(a) per sample
         return new Activations(new Output(perm.apply(zPerm, 1, ws), logdet), labels, xPerm, List.copyOf(acts), h,
                 scale, zPerm);
     }
@@ -247,19 +241,13 @@ public final class TarFlowBlock {
      */
     private void shiftRight(Tensor o, Tensor a, Tensor bShift) {
         int outDim = o.dim(2);
-        int batch = o.dim(0);
-        for (int bi = 0; bi < batch; bi++) {
-            for (int ti = 1; ti < t; ti++) {
-                int src = (bi * t + ti - 1) * outDim;
-                int dst = (bi * t + ti) * d;
-                if (nvp) {
-                    System.arraycopy(o.array(), src, a.array(), dst, d);
-                    System.arraycopy(o.array(), src + d, bShift.array(), dst, d);
-                } else {
-                    System.arraycopy(o.array(), src, bShift.array(), dst, d);
-                }
-            }
+        int[] from = {t * outDim, outDim, 1};
+        int[] to = {t * d, d, 1};
+        int[] shape = {o.dim(0), t - 1, d}; // rows 1..T-1 of a and b from rows 0..T-2 of o
+        if (nvp) {
+            k.copyStrided(o, 0, from, a, d, to, shape);
         }
+        k.copyStrided(o, nvp ? d : 0, from, bShift, d, to, shape);
     }
 
     /**
@@ -280,29 +268,13 @@ public final class TarFlowBlock {
         Tensor dxp = ws.zerosLike(dz);
         k.mul(dz, acts.expNegA(), dxp); // dz/dx = exp(-a) on the diagonal
         Tensor dO = ws.zeros(dtype, b, t, outDim);
-        double perDim = 1.0 / (t * d);
-        for (int bi = 0; bi < b; bi++) {
-            double dl = dLogdet.get(bi);
-            for (int ti = 1; ti < t; ti++) {
-                for (int j = 0; j < d; j++) {
-                    int i = (bi * t + ti) * d + j;
-                    int o = (bi * t + ti - 1) * outDim + j;
-                    double dShift = -dxp.get(i);                          // dz/db = -exp(-a)
-                    if (nvp) {
-                        double dScale = -dz.get(i) * z.get(i) - dl * perDim; // dz/da = -z, dlogdet/da = -1/(T·D)
-                        dO.set(o, dScale);
-                        dO.set(o + d, dShift);
-                    } else {
-                        dO.set(o, dShift);
-                    }
-                }
-            }
-        }
+        // dz/db = -exp(-a); dz/da = -z, and d logdet/da = -1/(T·D); shifted back by one patch
+        k.shiftedAffineBackward(dz, z, dxp, dLogdet, 1.0 / (t * d), nvp, dO);
         List<AttentionBlock.Activations> layerActs = acts.layers();
         Tensor dh = projOut.backward(dO, acts.projOutInput(), grads, ws);
         int layerStart = ws.mark(); // each layer's temporaries go back to ws; its input gradient is copied into dh
         for (int i = layers.size() - 1; i >= 0; i--) {
-            dh.copyFrom(layers.get(i).backward(dh, layerActs.get(i), grads, ws));
+            k.copy(layers.get(i).backward(dh, layerActs.get(i), grads, ws), dh);
             ws.rewind(layerStart);
         }
         if (grads != null) {
@@ -311,32 +283,11 @@ public final class TarFlowBlock {
             Tensor posGrad = grads.of(posEmbed);
             k.add(posGrad, perm.apply(dPos, 0, ws), 1.0, posGrad);
             if (classEmbed != null) {
-                accumulateClassGrad(dh, acts.labels(), grads.of(classEmbed));
+                k.classEmbeddingBackward(dh, acts.labels(), grads.of(classEmbed).reshape(numClasses, channels));
             }
         }
         k.add(dxp, projIn.backward(dh, acts.xPerm(), grads, ws), 1.0, dxp);
         return perm.apply(dxp, 1, ws);
-    }
-
-    /** class_embed gradient: each sample's summed dh goes to its class, or 1/numClasses of it to every class. */
-    private void accumulateClassGrad(Tensor dh, int[] labels, Tensor g) {
-        int b = dh.dim(0);
-        for (int bi = 0; bi < b; bi++) {
-            boolean mean = labels == null || labels[bi] < 0;
-            for (int c = 0; c < channels; c++) {
-                double s = 0;
-                for (int ti = 0; ti < t; ti++) {
-                    s += dh.get((bi * t + ti) * channels + c);
-                }
-                if (mean) {
-                    for (int y = 0; y < numClasses; y++) {
-                        g.set(y * channels + c, g.get(y * channels + c) + s / numClasses);
-                    }
-                } else {
-                    g.set(labels[bi] * channels + c, g.get(labels[bi] * channels + c) + s);
-                }
-            }
-        }
     }
 
     /** (B, C): each sample's class embedding, or the mean embedding for label -1 / null labels. */
@@ -361,15 +312,11 @@ public final class TarFlowBlock {
         return rows;
     }
 
-    private static Tensor repeatOverSequence(Tensor rows, int t, Workspace ws) {
+    private Tensor repeatOverSequence(Tensor rows, int t, Workspace ws) {
         int b = rows.dim(0);
         int c = rows.dim(1);
         Tensor out = ws.zeros(rows.dtype(), b, t, c);
-        for (int bi = 0; bi < b; bi++) {
-            for (int ti = 0; ti < t; ti++) {
-                System.arraycopy(rows.array(), bi * c, out.array(), (bi * t + ti) * c, c);
-            }
-        }
+        k.copyStrided(rows, 0, new int[] {c, 0, 1}, out, 0, new int[] {t * c, c, 1}, new int[] {b, t, c});
         return out;
     }
 
@@ -431,7 +378,9 @@ public final class TarFlowBlock {
         int b = x.dim(0);
         Workspace setup = new Workspace(k); // this call's inputs, not one group's: not kept in the pool
         Tensor xs = setup.copyOf(perm.apply(x, 1, setup));
-        Tensor zs = fixedPoint == null ? null : setup.copyOf(xs);
+        // The latent stays in zs: the host reads it there while kernels write the decoded patches into xs
+        // (DeviceCopy: the host must not write a tensor that kernels of other groups read meanwhile).
+        Tensor zs = setup.copyOf(xs);
         Tensor pos = perm.apply(posEmbed.value(), 0, setup);
         Tensor condClass = classEmbed == null ? null : classRows(labels, b, setup);
         Tensor meanClass = classEmbed == null ? null : classRows(null, 1, setup);
@@ -449,13 +398,13 @@ public final class TarFlowBlock {
             Parallel.forGroups(b, group, (g0, g1) -> pool.use(ws -> {
                 Decoder dec = new Decoder(g0, g1, opts, condClass, meanClass, ws);
                 if (fixedPoint == null) {
-                    reverseRows(xs, dec, pos, sumA, iterations, probe, ws);
+                    reverseRows(xs, zs, dec, pos, sumA, iterations, probe, ws);
                 } else {
                     jacobiRows(xs, zs, dec, pos, fixedPoint, sumA, iterations, ws);
                 }
             }));
             Tensor out = k.allocate(dtype, x.shape());
-            out.copyFrom(perm.apply(xs, 1, setup));
+            k.copy(perm.apply(xs, 1, setup), out);
             return out;
         } finally {
             projIn.dropTransposedWeight();
@@ -491,10 +440,10 @@ public final class TarFlowBlock {
             }
             if (condClass != null) {
                 cls = ws.zeros(dtype, rows, 1, channels);
-                System.arraycopy(condClass.array(), lo * channels, cls.array(), 0, n * channels);
-                for (int r = n; r < rows; r++) {
-                    System.arraycopy(meanClass.array(), 0, cls.array(), r * channels, channels);
-                }
+                k.copyStrided(condClass, lo * channels, new int[] {1}, cls, 0, new int[] {1}, new int[] {n * channels});
+                // the unconditional twins (guided sampling) all take the mean class embedding
+                k.copyStrided(meanClass, 0, new int[] {0, 1}, cls, n * channels, new int[] {channels, 1},
+                        new int[] {rows - n, channels});
             } else {
                 cls = null;
             }
@@ -506,9 +455,16 @@ public final class TarFlowBlock {
          * every row). {@return token}
          */
         Tensor fillTokens(Tensor token, Tensor xs, int s, int len, boolean[] live) {
+            int run = len * d;
+            if (live == null) { // (branch, row, element): both branches read rows lo..lo+n-1
+                k.copyStrided(xs, (lo * t + s) * d, new int[] {0, t * d, 1}, token, 0, new int[] {n * run, run, 1},
+                        new int[] {rows / n, n, run});
+                return token;
+            }
             for (int r = 0; r < rows; r++) {
-                if (live == null || live[r % n]) {
-                    System.arraycopy(xs.array(), ((lo + r % n) * t + s) * d, token.array(), r * len * d, len * d);
+                if (live[r % n]) {
+                    k.copyStrided(xs, ((lo + r % n) * t + s) * d, new int[] {1}, token, r * run, new int[] {1},
+                            new int[] {run});
                 }
             }
             return token;
@@ -517,12 +473,13 @@ public final class TarFlowBlock {
         /**
          * Patch {@code step + 1} of row r from the network's output o (rows, len, out) at position l (step
          * {@code step} = s + l): {@code z·exp(a) + b}, guided by the options' rule, with z read from {@code z}
-         * at {@code zIdx}, written to {@code dst} at {@code dstIdx}. A probe (sequential decoding, where
-         * {@code dst} is the rows' iterate xs) gets the first value that is not finite; the check runs only
-         * then, so that plain sampling does not pay for it. {@return the sum of the log-scales a used}
+         * at {@code zIdx}, written to {@code dst} at {@code dstIdx}. A probe (sequential decoding) gets the first
+         * value that is not finite, with the largest magnitude among the row's patches so far in {@code xs}; the
+         * check runs only then, so that plain sampling does not pay for it. {@return the sum of the log-scales a
+         * used}
          */
         double solvePatch(Tensor o, int r, int len, int l, int step, Tensor z, int zIdx, Tensor dst, int dstIdx,
-                          NonFiniteProbe probe) {
+                          NonFiniteProbe probe, Tensor xs) {
             int outDim = o.dim(2);
             int shift = nvp ? d : 0;
             boolean guided = opts.guided();
@@ -543,7 +500,7 @@ public final class TarFlowBlock {
                 if (probe != null && !Double.isFinite(dst.get(dstIdx + j))) {
                     probe.report(step + 1, perm == Permutation.FLIP ? t - 2 - step : step + 1, j,
                             overflow(dtype, in, ac, bc, guided, au, bu, a), in, ac, guided ? au : Double.NaN, a,
-                            dst.get(dstIdx + j), largestMagnitude(dst, (lo + r) * t * d, (step + 1) * d));
+                            dst.get(dstIdx + j), largestMagnitude(xs, (lo + r) * t * d, (step + 1) * d));
                 }
                 sum += a;
             }
@@ -552,22 +509,25 @@ public final class TarFlowBlock {
     }
 
     /**
-     * Inverts the decoder's rows of xs in place, patch by patch; each step's temporaries go back to ws. A probe,
-     * if given, gets the first value that is not finite.
+     * Inverts the decoder's rows of xs in place, patch by patch; each step's temporaries go back to ws. Each step
+     * solves the rows' next patch from the latent zs into a patch buffer of the group's own, which a kernel copies
+     * into xs (so xs is written only by kernels). A probe, if given, gets the first value that is not finite.
      */
-    private void reverseRows(Tensor xs, Decoder dec, Tensor pos, Tensor sumA, int[] iterations, NonFiniteProbe probe,
-                             Workspace ws) {
+    private void reverseRows(Tensor xs, Tensor zs, Decoder dec, Tensor pos, Tensor sumA, int[] iterations,
+                             NonFiniteProbe probe, Workspace ws) {
+        Tensor patch = ws.zeros(dtype, dec.n, d);
         int step = ws.mark();
         for (int i = 0; i < t - 1; i++) {
             ws.rewind(step);
             Tensor o = decodeStep(dec.fillTokens(ws.zeros(dtype, dec.rows, 1, d), xs, i, 1, null), i, pos, dec, ws);
+            int first = (dec.lo * t + i + 1) * d; // patch i + 1 of the group's first row
             for (int r = 0; r < dec.n; r++) {
-                int idx = ((dec.lo + r) * t + i + 1) * d;
-                double sum = dec.solvePatch(o, r, 1, 0, i, xs, idx, xs, idx, probe);
+                double sum = dec.solvePatch(o, r, 1, 0, i, zs, first + r * t * d, patch, r * d, probe, xs);
                 if (sumA != null) {
                     sumA.set(dec.lo + r, sumA.get(dec.lo + r) + sum);
                 }
             }
+            k.copyStrided(patch, 0, new int[] {d, 1}, xs, first, new int[] {t * d, 1}, new int[] {dec.n, d});
         }
         if (iterations != null) {
             for (int r = 0; r < dec.n; r++) {
@@ -579,7 +539,8 @@ public final class TarFlowBlock {
     /**
      * Inverts the decoder's rows of xs in place by fixed-point iteration, chunk after chunk (see
      * {@link #reverse(Tensor, int[], SamplingOptions, Decoding.Block, Tensor, int[], WorkspacePool)}); zs holds
-     * the latent, xs the iterate, which starts as the latent.
+     * the latent, xs the iterate, which starts as the latent. As in {@link #reverseRows} the host writes only
+     * buffers of the group's own (the chunk's iterate), which a kernel copies into xs.
      */
     private void jacobiRows(Tensor xs, Tensor zs, Decoder dec, Tensor pos, Decoding.Block fp, Tensor sumA,
                             int[] iterations, Workspace ws) {
@@ -592,6 +553,11 @@ public final class TarFlowBlock {
             int len = Math.min(fp.chunk(), t - 1 - s);
             int limit = Math.min(fp.maxIterations(), len); // after len iterations the causal map's iterate is exact
             Tensor fresh = ws.zeros(dtype, len * d);
+            // the rows' iterate over the chunk's unknown patches, which start as the latent; copied into xs by a
+            // kernel after each iteration (xs is written only by kernels)
+            int first = (dec.lo * t + s + 1) * d; // patch s + 1 of the group's first row: the chunk's first unknown
+            Tensor iterate = ws.zeros(dtype, n, len * d);
+            k.copyStrided(zs, first, new int[] {t * d, 1}, iterate, 0, new int[] {len * d, 1}, new int[] {n, len * d});
             // A converged row keeps the inputs of its last iteration, so that its KV cache entries, recomputed
             // while other rows iterate, are those it had when it converged: a row's result does not depend on
             // the rows beside it.
@@ -609,19 +575,19 @@ public final class TarFlowBlock {
                     if (!live[r]) {
                         continue;
                     }
-                    int first = ((dec.lo + r) * t + s + 1) * d; // patch s+1 of row r: the chunk's first unknown
                     double sum = 0;
                     for (int l = 0; l < len; l++) {
-                        sum += dec.solvePatch(o, r, len, l, s + l, zs, first + l * d, fresh, l * d, null);
+                        sum += dec.solvePatch(o, r, len, l, s + l, zs, first + r * t * d + l * d, fresh, l * d, null,
+                                null);
                     }
                     double change = 0;
                     double size = 0;
                     for (int j = 0; j < len * d; j++) {
                         double v = fresh.get(j);
-                        double dv = v - xs.get(first + j);
+                        double dv = v - iterate.get(r * len * d + j);
                         change += dv * dv;
                         size += v * v;
-                        xs.set(first + j, v);
+                        iterate.set(r * len * d + j, v);
                     }
                     chunkA[r] = sum;
                     if (iterations != null) {
@@ -632,6 +598,8 @@ public final class TarFlowBlock {
                         running--;
                     }
                 }
+                k.copyStrided(iterate, 0, new int[] {len * d, 1}, xs, first, new int[] {t * d, 1},
+                        new int[] {n, len * d});
             }
             for (int r = 0; sumA != null && r < n; r++) {
                 sumA.set(dec.lo + r, sumA.get(dec.lo + r) + chunkA[r]);
@@ -687,7 +655,7 @@ public final class TarFlowBlock {
         int len = token.dim(1);
         Tensor h = projIn.forward(token, ws);
         Tensor posRows = ws.zeros(dtype, len, channels);
-        System.arraycopy(pos.array(), i * channels, posRows.array(), 0, len * channels);
+        k.copyStrided(pos, i * channels, new int[] {1}, posRows, 0, new int[] {1}, new int[] {len * channels});
         k.add(h, posRows, 1.0, h);
         if (dec.cls != null) {
             k.add(h, len == 1 ? dec.cls : repeatOverSequence(dec.cls.reshape(dec.rows, channels), len, ws), 1.0, h);

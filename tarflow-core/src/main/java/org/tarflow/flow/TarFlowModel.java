@@ -333,6 +333,7 @@ public final class TarFlowModel {
             outputs.add(k.allocate(dtype, seq.shape()));
         }
         Tensor logdets = k.allocate(dtype, b);
+        int rowSize = seq.size() / Math.max(1, b);
         Parallel.forGroups(b, group, (g0, g1) -> forwardPool.use(ws -> {
             int[] y = labels == null ? null : Arrays.copyOfRange(labels, g0, g1);
             // h is each block's input; everything after the mark is one block's activations, reused by the next
@@ -343,10 +344,10 @@ public final class TarFlowModel {
                 ws.rewind(mark);
                 TarFlowBlock.Output o = blocks.get(i).output(h, y, ws);
                 k.add(ld, o.logdetPerDim(), 1.0, ld);
-                h.copyFrom(o.out());
-                outputs.get(i).setRows(g0, h);
+                k.copy(o.out(), h);
+                k.copy(h, outputs.get(i), g0 * rowSize);
             }
-            logdets.setRows(g0, ld);
+            k.copy(ld, logdets, g0);
         }));
         return new ForwardResult(outputs.getLast(), List.copyOf(outputs), logdets, x.shape());
     }
@@ -442,7 +443,7 @@ public final class TarFlowModel {
         int mark = ws.mark();
         for (int i = blocks.size() - 1; i >= 0; i--) {
             ws.rewind(mark);
-            g.copyFrom(blocks.get(i).backward(g, dLogdet, acts.blocks().get(i), grads, ws));
+            k.copy(blocks.get(i).backward(g, dLogdet, acts.blocks().get(i), grads, ws), g);
         }
         return r.inputShape().length == 4 ? unpatchify(g) : g;
     }

@@ -121,16 +121,16 @@ public final class Attention {
         Tensor normalised = ws.zerosLike(x);
         LayerNorm.Activations n = norm.forward(x, normalised, mean, rstd);
         Tensor h = qkv.forward(normalised, ws);
-        Heads.split(h, 0, q);
-        Heads.split(h, channels, key);
-        Heads.split(h, 2 * channels, v);
+        Heads.split(k, h, 0, q);
+        Heads.split(k, h, channels, key);
+        Heads.split(k, h, 2 * channels, v);
         double scale = scale(temp);
         Tensor s = ws.zeros(dtype, b, heads, t, t);
         k.gemm(bh, false, true, t, t, HEAD_DIM, scale, q, key, 0.0, s);
         k.softmaxCausal(s, probs);
         Tensor o = ws.zeros(dtype, b, heads, t, HEAD_DIM);
         k.gemm(bh, false, false, t, HEAD_DIM, t, 1.0, probs, v, 0.0, o);
-        Heads.merge(o, merged, 0);
+        Heads.merge(k, o, merged, 0);
         proj.forwardInto(merged, y);
         ws.rewind(temporaries);
         return new Activations(n, q, key, v, probs, merged, scale, y);
@@ -163,7 +163,7 @@ public final class Attention {
         int t = dy.dim(1);
         int bh = b * heads;
         Tensor dO = ws.zerosLike(a.q());
-        Heads.split(proj.backward(dy, a.merged(), grads, ws), 0, dO);
+        Heads.split(k, proj.backward(dy, a.merged(), grads, ws), 0, dO);
         Tensor dP = ws.zerosLike(a.probs());
         k.gemm(bh, false, true, t, t, HEAD_DIM, 1.0, dO, a.v(), 0.0, dP);
         Tensor dV = ws.zerosLike(a.v());
@@ -175,21 +175,23 @@ public final class Attention {
         Tensor dK = ws.zerosLike(a.key());
         k.gemm(bh, true, false, t, HEAD_DIM, t, a.scale(), dS, a.q(), 0.0, dK);
         Tensor dQkv = ws.zeros(dy.dtype(), b, t, 3 * channels);
-        Heads.merge(dQ, dQkv, 0);
-        Heads.merge(dK, dQkv, channels);
-        Heads.merge(dV, dQkv, 2 * channels);
+        Heads.merge(k, dQ, dQkv, 0);
+        Heads.merge(k, dK, dQkv, channels);
+        Heads.merge(k, dV, dQkv, 2 * channels);
         // The key bias adds q_i·b_k to every logit of row i, which softmax ignores: its exact gradient is 0.
         // Summing dK over the tokens would leave a rounding residue instead (~1e-19 in float64, ~1e-9 in
         // float32), which AdamW divides by sqrt(v) + eps and turns into steps of size ~lr. So the key part of
         // the bias gradient is kept as it was before this backward.
         Tensor biasGrad = grads == null ? null : grads.of(qkv.bias());
-        double[] keyBiasGrad = new double[channels];
-        for (int i = 0; biasGrad != null && i < channels; i++) {
-            keyBiasGrad[i] = biasGrad.get(channels + i);
+        Tensor keyBiasGrad = ws.zeros(dy.dtype(), channels);
+        int[] one = {1};
+        int[] keys = {channels};
+        if (biasGrad != null) {
+            k.copyStrided(biasGrad, channels, one, keyBiasGrad, 0, one, keys);
         }
         Tensor dx = norm.backward(qkv.backward(dQkv, norm.recompute(a.norm(), ws), grads, ws), a.norm(), grads, ws);
-        for (int i = 0; biasGrad != null && i < channels; i++) {
-            biasGrad.set(channels + i, keyBiasGrad[i]);
+        if (biasGrad != null) {
+            k.copyStrided(keyBiasGrad, 0, one, biasGrad, channels, one, keys);
         }
         return dx;
     }
@@ -233,9 +235,9 @@ public final class Attention {
         }
         Tensor h = qkv.forward(norm.apply(x, ws), ws);
         Tensor qs = ws.zeros(x.dtype(), b, heads, len, HEAD_DIM);
-        Heads.split(h, 0, qs);
+        Heads.split(k, h, 0, qs);
         int start = cache.length();
-        cache.appendFromQkv(h);
+        cache.appendFromQkv(k, h);
         int cap = cache.values().dim(2);
         double[] scales = new double[temps.length];
         for (int g = 0; g < temps.length; g++) {
@@ -253,13 +255,11 @@ public final class Attention {
         Tensor ql = ws.zeros(x.dtype(), b * heads, HEAD_DIM);
         Tensor ol = ws.zeros(x.dtype(), b * heads, HEAD_DIM);
         for (int l = 0; l < len; l++) {
-            for (int r = 0; r < b * heads; r++) {
-                System.arraycopy(qs.array(), (r * len + l) * HEAD_DIM, ql.array(), r * HEAD_DIM, HEAD_DIM);
-            }
+            k.copyStrided(qs, l * HEAD_DIM, new int[] {len * HEAD_DIM, 1}, ql, 0, new int[] {HEAD_DIM, 1},
+                    new int[] {b * heads, HEAD_DIM});
             k.attendCached(ql, kc, vc, start + l + 1, scales, ol);
-            for (int bi = 0; bi < b; bi++) {
-                System.arraycopy(ol.array(), bi * channels, o.array(), (bi * len + l) * channels, channels);
-            }
+            k.copyStrided(ol, 0, new int[] {channels, 1}, o, l * channels, new int[] {len * channels, 1},
+                    new int[] {b, channels});
         }
         return proj.forward(o, ws);
     }

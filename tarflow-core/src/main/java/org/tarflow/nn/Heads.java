@@ -1,5 +1,6 @@
 package org.tarflow.nn;
 
+import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.Tensor;
 
 /**
@@ -15,38 +16,22 @@ final class Heads {
      * Copies columns {@code [col0, col0 + H*d)} of src (B, T, width) into dst (B, H, T, d), head h taking
      * columns {@code col0 + h*d ..}.
      */
-    static void split(Tensor src, int col0, Tensor dst) {
-        int b = src.dim(0);
+    static void split(Kernels k, Tensor src, int col0, Tensor dst) {
         int t = src.dim(1);
         int width = src.dim(2);
         int heads = dst.dim(1);
         int d = dst.dim(3);
-        Object s = src.array();
-        Object o = dst.array();
-        for (int bi = 0; bi < b; bi++) {
-            for (int h = 0; h < heads; h++) {
-                for (int ti = 0; ti < t; ti++) {
-                    System.arraycopy(s, (bi * t + ti) * width + col0 + h * d, o, ((bi * heads + h) * t + ti) * d, d);
-                }
-            }
-        }
+        k.copyStrided(src, col0, new int[] {t * width, d, width, 1}, dst, 0, new int[] {heads * t * d, t * d, d, 1},
+                new int[] {src.dim(0), heads, t, d});
     }
 
     /** Inverse of {@link #split}: writes src (B, H, T, d) into columns {@code [col0, col0 + H*d)} of dst (B, T, width). */
-    static void merge(Tensor src, Tensor dst, int col0) {
-        int b = src.dim(0);
+    static void merge(Kernels k, Tensor src, Tensor dst, int col0) {
         int heads = src.dim(1);
         int t = src.dim(2);
         int d = src.dim(3);
         int width = dst.dim(2);
-        Object s = src.array();
-        Object o = dst.array();
-        for (int bi = 0; bi < b; bi++) {
-            for (int h = 0; h < heads; h++) {
-                for (int ti = 0; ti < t; ti++) {
-                    System.arraycopy(s, ((bi * heads + h) * t + ti) * d, o, (bi * t + ti) * width + col0 + h * d, d);
-                }
-            }
-        }
+        k.copyStrided(src, 0, new int[] {heads * t * d, t * d, d, 1}, dst, col0, new int[] {t * width, d, width, 1},
+                new int[] {src.dim(0), heads, t, d});
     }
 }

@@ -69,11 +69,12 @@ public final class KVCache {
     /**
      * Appends L positions straight from the qkv projection: {@code qkv} is (B, L, 3·H·d) with the keys in
      * columns [H·d, 2·H·d) and the values in [2·H·d, 3·H·d), head h at offset h·d (as {@link Attention}
-     * splits it); position l goes to {@link #length()} + l.
+     * splits it); position l goes to {@link #length()} + l. The copies run on {@code k}, the backend the cache
+     * was allocated by.
      *
      * @throws IllegalStateException when the L positions do not fit
      */
-    void appendFromQkv(Tensor qkv) {
+    void appendFromQkv(Kernels k, Tensor qkv) {
         int b = values.dim(0);
         int h = values.dim(1);
         int cap = values.dim(2);
@@ -84,31 +85,11 @@ public final class KVCache {
                     + positions + " appended)");
         }
         int width = h * d;
-        boolean f32 = qkv.dtype() == DType.F32;
-        for (int bi = 0; bi < b; bi++) {
-            for (int l = 0; l < positions; l++) {
-                int pos = length + l;
-                for (int hi = 0; hi < h; hi++) {
-                    int src = (bi * positions + l) * 3 * width + hi * d;
-                    int row = bi * h + hi;
-                    int dst = row * d * cap + pos;
-                    if (f32) {
-                        float[] from = qkv.f32();
-                        float[] to = keys.f32();
-                        for (int e = 0; e < d; e++) {
-                            to[dst + e * cap] = from[src + width + e];
-                        }
-                    } else {
-                        double[] from = qkv.f64();
-                        double[] to = keys.f64();
-                        for (int e = 0; e < d; e++) {
-                            to[dst + e * cap] = from[src + width + e];
-                        }
-                    }
-                    System.arraycopy(qkv.array(), src + 2 * width, values.array(), (row * cap + pos) * d, d);
-                }
-            }
-        }
+        // index (sequence, position, head, element): keys transposed (element stride cap), values not
+        int[] from = {positions * 3 * width, 3 * width, d, 1};
+        int[] shape = {b, positions, h, d};
+        k.copyStrided(qkv, width, from, keys, length, new int[] {h * d * cap, 1, d * cap, cap}, shape);
+        k.copyStrided(qkv, 2 * width, from, values, length * d, new int[] {h * cap * d, d, cap * d, 1}, shape);
         length += positions;
     }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.tarflow.nn.Gradients;
 import org.tarflow.nn.Parameter;
+import org.tarflow.tensor.Kernels;
 import org.tarflow.tensor.Tensor;
 
 /**
@@ -19,6 +20,7 @@ import org.tarflow.tensor.Tensor;
  * parameters' dtype, as PyTorch does.
  */
 public final class AdamW {
+    private final Kernels k;
     private final List<Parameter> params;
     private final double beta1;
     private final double beta2;
@@ -31,31 +33,34 @@ public final class AdamW {
     /**
      * Creates the optimiser with zero moments, in each parameter's dtype, and step count 0.
      *
+     * @param k           the backend of the parameters: the moments are allocated there and the update runs there
      * @param params      the parameters to update, with unique names (the moments are keyed by name)
      * @param beta1       decay of the first moment (PyTorch's {@code betas[0]})
      * @param beta2       decay of the second moment ({@code betas[1]})
      * @param eps         added to the bias-corrected √v in the denominator
      * @param weightDecay decoupled decay: each step multiplies every parameter by {@code 1 − lr·weightDecay}
      */
-    public AdamW(List<Parameter> params, double beta1, double beta2, double eps, double weightDecay) {
+    public AdamW(Kernels k, List<Parameter> params, double beta1, double beta2, double eps, double weightDecay) {
+        this.k = k;
         this.params = List.copyOf(params);
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
         for (Parameter p : params) {
-            expAvg.put(p.name(), Tensor.zerosLike(p.value()));
-            expAvgSq.put(p.name(), Tensor.zerosLike(p.value()));
+            expAvg.put(p.name(), k.allocate(p.value().dtype(), p.value().shape()));
+            expAvgSq.put(p.name(), k.allocate(p.value().dtype(), p.value().shape()));
         }
     }
 
     /**
      * {@return an optimiser with the reference's settings: β = (0.9, 0.95), eps 1e-8, weight decay 1e-4}
      *
+     * @param k      the backend of the parameters
      * @param params the parameters to update
      */
-    public static AdamW reference(List<Parameter> params) {
-        return new AdamW(params, 0.9, 0.95, 1e-8, 1e-4);
+    public static AdamW reference(Kernels k, List<Parameter> params) {
+        return new AdamW(k, params, 0.9, 0.95, 1e-8, 1e-4);
     }
 
     /** {@return the number of steps taken, t in the bias corrections (restored from checkpoints)} */
@@ -101,22 +106,8 @@ public final class AdamW {
         double stepSize = lr / bc1;
         double decay = 1 - lr * weightDecay;
         for (Parameter p : params) {
-            Tensor w = p.value();
-            Tensor g = grads.of(p);
-            Tensor m = expAvg.get(p.name());
-            Tensor v = expAvgSq.get(p.name());
-            for (int i = 0; i < w.size(); i++) {
-                double gi = g.get(i);
-                double mi = m.get(i);
-                mi = mi + (1 - beta1) * (gi - mi);
-                double vi = v.get(i) * beta2 + (1 - beta2) * gi * gi;
-                m.set(i, mi);
-                v.set(i, vi);
-                // read back the stored moments so float32 rounds as PyTorch's in-place float ops do
-                double denom = Math.sqrt(v.get(i)) / bc2Sqrt + eps;
-                w.set(i, w.get(i) * decay);
-                w.set(i, w.get(i) - stepSize * (m.get(i) / denom));
-            }
+            k.adamW(p.value(), grads.of(p), expAvg.get(p.name()), expAvgSq.get(p.name()), beta1, beta2, stepSize,
+                    bc2Sqrt, eps, decay);
         }
     }
 }

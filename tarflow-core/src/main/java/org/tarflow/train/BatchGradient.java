@@ -115,10 +115,11 @@ public final class BatchGradient {
                         labels == null ? null : Arrays.copyOfRange(labels, g0, g1), ws);
                 model.backward(acts, b, groupGrads, ws);
                 ForwardResult r = acts.result();
+                int rowSize = seq.size() / b;
                 for (int i = 0; i < blocks; i++) {
-                    outputs.get(i).setRows(g0, r.blockOutputs().get(i));
+                    k.copy(r.blockOutputs().get(i), outputs.get(i), g0 * rowSize);
                 }
-                logdets.setRows(g0, r.logdets());
+                k.copy(r.logdets(), logdets, g0);
             } catch (RuntimeException | Error e) {
                 giveGradients(groupGrads);
                 throw e;

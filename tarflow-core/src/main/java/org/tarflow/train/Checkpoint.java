@@ -133,7 +133,7 @@ public final class Checkpoint {
         // from the same version of the file
         WeightsFile.Contents weights = new WeightsFile.Contents(c.tensors(), c.metadata());
         TarFlowModel model = ModelFiles.load(file, weights, cfg.dtype(), k);
-        AdamW opt = AdamW.reference(model.parameters());
+        AdamW opt = AdamW.reference(model.kernels(), model.parameters());
         restore(file, c, "exp_avg.", opt.expAvg());
         restore(file, c, "exp_avg_sq.", opt.expAvgSq());
         opt.setStepCount(optStep);

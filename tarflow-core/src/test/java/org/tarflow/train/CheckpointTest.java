@@ -32,7 +32,7 @@ class CheckpointTest {
 
     private static Checkpoint.State state() {
         TarFlowModel m = new TarFlowModel(new ModelConfig(1, 8, 4, 64, 2, 1, true, 3), DType.F32, K).init(3);
-        AdamW opt = AdamW.reference(m.parameters());
+        AdamW opt = AdamW.reference(m.kernels(), m.parameters());
         opt.expAvg().values().forEach(t -> t.set(0, 0.25));
         opt.expAvgSq().values().forEach(t -> t.set(0, 0.5));
         opt.setStepCount(5);

@@ -65,7 +65,7 @@ class OpenClTrainingTest {
         TarFlowModel m = new TarFlowModel(CFG, dtype, k).init(3);
         TestTensors.perturb(m.parameters(), 0.02, new SplittableRandom(4)); // proj_out starts at zero
         double[] start = concat(m);
-        AdamW opt = AdamW.reference(m.parameters());
+        AdamW opt = AdamW.reference(m.kernels(), m.parameters());
         BatchGradient gradient = new BatchGradient(m);
         Gradients grads = m.newGradients();
         SplittableRandom data = new SplittableRandom(5);

@@ -40,7 +40,7 @@ class TrainerTest {
         ModelConfig mc = new ModelConfig(1, 8, 4, 64, 2, 1, nvp, 3);
         TrainConfig tc = new TrainConfig(epochs, 16, 3e-3, 1, noise, 0.2, 0, 42, DType.F32);
         TarFlowModel m = new TarFlowModel(mc, DType.F32, K).init(42);
-        return new Checkpoint.State(m, AdamW.reference(m.parameters()), tc, 0, null, 0);
+        return new Checkpoint.State(m, AdamW.reference(m.kernels(), m.parameters()), tc, 0, null, 0);
     }
 
     @Test
