@@ -43,6 +43,15 @@ abstract class DeviceCopy {
     }
 
     /**
+     * Marks the device copy stale without bringing the array up to date first: the host is about to write every
+     * element (so a buffer cleared on the device and then overwritten by the host is not downloaded in between).
+     */
+    final void beforeHostOverwrite() {
+        hostStale = false;
+        deviceStale = true;
+    }
+
+    /**
      * Copies the device's values into {@code t}'s array and clears {@link #hostStale}, under the backend's lock
      * (checking the flag again there: another thread may have done it meanwhile).
      *

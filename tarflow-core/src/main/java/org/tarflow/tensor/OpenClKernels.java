@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -516,6 +517,12 @@ public final class OpenClKernels implements Kernels {
         private final List<MemorySegment> buffers = new ArrayList<>();
         private final List<Tensor> outputs = new ArrayList<>();
         private final List<MemorySegment> outputBuffers = new ArrayList<>();
+        /**
+         * Every tensor of the call, held until {@link #close}: once a method has its tensors' buffers it need not
+         * touch the tensors again, and a tensor the JIT then deems unreachable could have its buffer released by
+         * the cleaner before the kernel that uses it is enqueued (POCL aborts the process on that).
+         */
+        private final List<Tensor> held = new ArrayList<>();
 
         Op(DType dtype) {
             this.dtype = dtype;
@@ -524,7 +531,7 @@ public final class OpenClKernels implements Kernels {
 
         /** {@return a buffer holding {@code t}'s elements} */
         MemorySegment in(Tensor t) {
-            Resident r = resident(t);
+            Resident r = hold(t);
             if (r != null) {
                 return r.forRead(t);
             }
@@ -540,7 +547,7 @@ public final class OpenClKernels implements Kernels {
          * uploaded first), copied into {@code t} at the end of the call unless {@code t} is resident
          */
         MemorySegment out(Tensor t) {
-            Resident r = resident(t);
+            Resident r = hold(t);
             if (r == null) {
                 return result(t, buffer(t.size(), null));
             }
@@ -552,13 +559,31 @@ public final class OpenClKernels implements Kernels {
 
         /** {@return a buffer holding {@code t}'s elements, which the call updates}, as {@link #out} for the result */
         MemorySegment inOut(Tensor t) {
-            Resident r = resident(t);
+            Resident r = hold(t);
             if (r == null) {
                 return result(t, in(t));
             }
             MemorySegment mem = r.forRead(t);
             r.hostStale = true;
             return mem;
+        }
+
+        /**
+         * Keeps {@code t} reachable until {@link #close}; {@return its device copy if it is resident here, else null}
+         *
+         * @throws IllegalArgumentException if {@code t} is resident on another {@code OpenClKernels} (another device):
+         *         as in PyTorch, the tensors of one operation must be on one device (and fetching it from the other
+         *         under this instance's lock could deadlock with a call on that one)
+         */
+        private Resident hold(Tensor t) {
+            held.add(t);
+            Resident r = resident(t);
+            if (r == null && t.deviceCopy() != null) {
+                throw new IllegalArgumentException("a tensor " + t.describe() + " of another OpenCL device (or "
+                        + "OpenClKernels instance) in an operation on " + device.name() + ": copy it to the heap first "
+                        + "(Tensor.copy)");
+            }
+            return r;
         }
 
         /** {@return a buffer holding {@code values}, as a kernel's {@code int*} argument} */
@@ -634,6 +659,7 @@ public final class OpenClKernels implements Kernels {
                     OpenCl.releaseBuffer(mem);
                 }
                 arena.close();
+                Reference.reachabilityFence(held); // the kernels are enqueued: releasing a buffer now is safe
             }
         }
     }

@@ -210,6 +210,14 @@ public final class Tensor {
         return f != null ? f : d;
     }
 
+    /** {@return the backing array, for a write of every element by the host: not brought up to date first} */
+    private Object overwriteArray() {
+        if (device != null) {
+            device.beforeHostOverwrite();
+        }
+        return f != null ? f : d;
+    }
+
     /** Readies the array for a write by the host: current, and the device copy marked stale. */
     private void hostWrite() {
         if (device != null) {
@@ -319,7 +327,8 @@ public final class Tensor {
         if (src.dtype != dtype || src.size() != size()) {
             throw new IllegalArgumentException("copyFrom: " + src.describe() + " into " + describe());
         }
-        System.arraycopy(src.readArray(), 0, array(), 0, size());
+        Object from = src.readArray();
+        System.arraycopy(from, 0, overwriteArray(), 0, size());
     }
 
     /**
@@ -348,7 +357,8 @@ public final class Tensor {
     /** Copies rows from {@code lo} on into {@code dst}, which has {@link #rowsShape} of them. */
     void copyRows(int lo, Tensor dst) {
         int row = shape[0] == 0 ? 0 : size() / shape[0];
-        System.arraycopy(readArray(), lo * row, dst.array(), 0, dst.size());
+        Object from = readArray();
+        System.arraycopy(from, lo * row, dst.overwriteArray(), 0, dst.size());
     }
 
     /**

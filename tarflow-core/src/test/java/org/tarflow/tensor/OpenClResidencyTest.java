@@ -116,4 +116,60 @@ class OpenClResidencyTest {
         assertTrue(k.traffic().residentBuffers() <= start + 10, "after the tensors became unreachable: "
                 + k.traffic() + ", " + start + " before");
     }
+
+    @Test
+    void aHostOverwriteOfADeviceNewerTensorDownloadsNothing() {
+        Tensor a = ramp(k.allocate(DType.F32, 300));
+        Tensor t = k.allocate(DType.F32, 300);
+        Tensor out = k.allocate(DType.F32, 300);
+        k.exp(a, 1.0, t); // t is newer on the device
+        OpenClKernels.Traffic before = k.traffic();
+        t.copyFrom(ramp(Tensor.zeros(DType.F32, 300)));
+        assertEquals(before.downloads(), k.traffic().downloads(), "copyFrom overwrites every element: no download");
+        k.add(t, a, -1.0, out);
+        assertEquals(before.uploads() + 1, k.traffic().uploads(), "t goes up once");
+        assertEquals(0.0, out.get(299), "the kernel saw the host's values");
+    }
+
+    @Test
+    void aTensorOfAnotherInstanceIsRefused() {
+        OpenClKernels other = new OpenClKernels(k.device());
+        Tensor x = ramp(other.allocate(DType.F32, 8));
+        Tensor out = k.allocate(DType.F32, 8);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> k.add(x, x, 1.0, out));
+        assertTrue(e.getMessage().contains("of another OpenCL device"), e.getMessage());
+        Tensor onHeap = x.copy();
+        k.add(onHeap, onHeap, 1.0, out);
+        assertEquals(2 * (0.25 * 7 - 3), out.get(7), "its heap copy works");
+    }
+
+    /**
+     * A tensor nothing refers to after the call (here each fresh output) must keep its buffer until the call's
+     * kernels are enqueued, whatever the garbage collector does meanwhile: a buffer released too early made POCL
+     * abort the process (found by a review, with a thread calling System.gc() in a loop, within 1000 calls).
+     */
+    @Test
+    void aBufferStaysUntilItsKernelIsEnqueuedWhileTheCollectorRuns() throws InterruptedException {
+        Tensor a = k.allocate(DType.F32, 1 << 16);
+        a.fill(1);
+        Thread collector = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                System.gc();
+            }
+        });
+        collector.setDaemon(true);
+        collector.start();
+        try {
+            for (int i = 0; i < 8000; i++) {
+                k.exp(a, 1.0, k.allocate(DType.F32, 1 << 16));
+            }
+        } finally {
+            collector.interrupt();
+            collector.join();
+        }
+        Tensor last = k.allocate(DType.F32, 1 << 16);
+        k.exp(a, 1.0, last);
+        assertEquals((float) Math.E, (float) last.get(12345), 1e-6);
+    }
 }
