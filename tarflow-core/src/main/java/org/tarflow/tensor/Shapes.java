@@ -94,6 +94,8 @@ final class Shapes {
             if (n < 0) {
                 throw new IllegalArgumentException("copyStrided: negative extent in " + Arrays.toString(shape));
             }
+        }
+        for (int n : shape) {
             if (n == 0) {
                 return null;
             }

@@ -352,6 +352,8 @@ abstract class KernelTwinChecks {
         assertThrowsWith(() -> k.copyStrided(a, 0, new int[] {1}, a.reshape(2, 5), 0, new int[] {1}, new int[] {2}),
                 "share an array");
         assertThrowsWith(() -> k.copyStrided(a, 0, new int[] {1, 1}, b, 0, new int[] {1}, new int[] {2}), "ranks");
+        assertThrowsWith(() -> k.copyStrided(a, 0, new int[] {1, 1}, b, 0, new int[] {1, 1}, new int[] {0, -1}),
+                "negative extent");
         assertThrowsWith(() -> k.copyStrided(a, 0, new int[] {1}, Tensor.zeros(DType.F64, 10), 0, new int[] {1},
                 new int[] {2}), "F64");
     }
