@@ -1,7 +1,10 @@
 package org.tarflow;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import org.tarflow.tensor.Backends;
 import org.tarflow.tensor.Kernels;
+import org.tarflow.tensor.OpenClKernels;
 
 /**
  * Whether the OpenCL tests can run here. They run on the device {@code --backend opencl} takes (0, or the one
@@ -43,6 +46,16 @@ public final class OpenClTests {
         String reason = "OpenCL tests skipped (" + REQUIRE + " is not 1): " + UNAVAILABLE;
         System.err.println(reason);
         return reason;
+    }
+
+    /**
+     * {@return the kernels on the OpenCL device of {@code --backend opencl}, after skipping the calling test with
+     * the reason ({@link #skipReason()}) where there is none}
+     */
+    public static OpenClKernels assumeKernels() {
+        String skip = skipReason();
+        assumeTrue(skip == null, skip);
+        return (OpenClKernels) kernels();
     }
 
     /**

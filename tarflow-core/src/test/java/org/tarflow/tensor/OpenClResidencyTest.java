@@ -2,7 +2,6 @@ package org.tarflow.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -21,9 +20,7 @@ class OpenClResidencyTest {
 
     @BeforeEach
     void device() {
-        String skip = OpenClTests.skipReason();
-        assumeTrue(skip == null, skip);
-        k = (OpenClKernels) OpenClTests.kernels();
+        k = OpenClTests.assumeKernels();
     }
 
     private static Tensor ramp(Tensor t) {

@@ -2,7 +2,6 @@ package org.tarflow.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,9 +31,7 @@ class OpenClResidentRunTest {
 
     @BeforeEach
     void device() {
-        String skip = OpenClTests.skipReason();
-        assumeTrue(skip == null, skip);
-        k = (OpenClKernels) OpenClTests.kernels();
+        k = OpenClTests.assumeKernels();
     }
 
     private static long bytesMoved(OpenClKernels.Traffic a, OpenClKernels.Traffic b) {
