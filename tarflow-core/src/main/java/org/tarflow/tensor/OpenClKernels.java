@@ -138,8 +138,15 @@ public final class OpenClKernels implements Kernels {
     private void upload(MemorySegment host, MemorySegment mem) {
         if (host.byteSize() > 0) {
             OpenCl.writeBuffer(queue, mem, host);
+            countUpload(host.byteSize());
+        }
+    }
+
+    /** Counts a copy of {@code bytes} bytes to the device in {@link #traffic()} (none if empty); under the lock. */
+    private void countUpload(long bytes) {
+        if (bytes > 0) {
             uploads++;
-            uploadBytes += host.byteSize();
+            uploadBytes += bytes;
         }
     }
 
@@ -535,10 +542,7 @@ public final class OpenClKernels implements Kernels {
             if (r != null) {
                 return r.forRead(t);
             }
-            if (t.size() > 0) {
-                uploads++;
-                uploadBytes += (long) t.size() * dtype.bytes();
-            }
+            countUpload((long) t.size() * dtype.bytes());
             return buffer(t.size(), t.size() == 0 ? null : host(t));
         }
 
@@ -592,8 +596,7 @@ public final class OpenClKernels implements Kernels {
             MemorySegment mem = OpenCl.createBuffer(context, Math.max(Integer.BYTES, bytes),
                     values.length == 0 ? null : MemorySegment.ofArray(values));
             buffers.add(mem);
-            uploads++;
-            uploadBytes += bytes;
+            countUpload(bytes);
             return mem;
         }
 
